@@ -1,0 +1,154 @@
+//! The dataset registry: every dataset by name, where its files live, and the data directory.
+
+use std::path::{Path, PathBuf};
+
+use crate::dataset::Dataset;
+use crate::error::{DataError, Result};
+use crate::loaders::{adjacency, delimited, lastfm, lastfm_hetrec, ml_latest_small, ml100k};
+use crate::source::Source;
+
+/// A dataset the registry knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownDataset {
+    /// Its name on the command line.
+    pub name: &'static str,
+    /// Its folder under the data directory.
+    pub folder: &'static str,
+    /// One line about it.
+    pub about: &'static str,
+    /// Where to obtain it, and its license.
+    pub obtain: &'static str,
+}
+
+/// Every dataset known by name.
+pub const KNOWN_DATASETS: [KnownDataset; 5] = [
+    KnownDataset {
+        name: "ml-latest-small",
+        folder: "ml-latest-small",
+        about: "MovieLens latest-small: 610 users, 9,724 movies, 100,836 ratings (0.5-5 stars)",
+        obtain: "bundled with gnnrec (data/ml-latest-small, redistributable under its README.txt)",
+    },
+    KnownDataset {
+        name: "ml-100k",
+        folder: "ml-100k",
+        about: "MovieLens 100K: 943 users, 1,682 movies, 100,000 ratings, user features, splits u1-u5/ua/ub",
+        obtain: "download ml-100k from GroupLens; it may not be redistributed",
+    },
+    KnownDataset {
+        name: "lastfm",
+        folder: "lastfm",
+        about: "Last.fm, LightGCN split: data1.txt / test1.txt, play counts, trust network",
+        obtain: "the LightGCN-PyTorch repository's data/lastfm (HetRec 2011, non-commercial use)",
+    },
+    KnownDataset {
+        name: "lastfm-hetrec",
+        folder: "lastfm/hetrec2011",
+        about: "Last.fm HetRec 2011, raw: 1,892 users, 17,632 artists, listening weights, tag dates",
+        obtain: "hetrec2011-lastfm-2k from GroupLens (non-commercial use)",
+    },
+    KnownDataset {
+        name: "gowalla",
+        folder: "gowalla",
+        about: "Gowalla check-ins, LightGCN split: 29,858 users, 40,981 locations",
+        obtain: "the LightGCN-PyTorch repository's data/gowalla (no license stated)",
+    },
+];
+
+/// The data directory: `explicit` (from `--data-dir`), else `$GNNREC_DATA`, else `./data`.
+pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("GNNREC_DATA") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from("data"),
+    }
+}
+
+/// Looks up a known dataset by name.
+pub fn known(name: &str) -> Option<&'static KnownDataset> {
+    KNOWN_DATASETS.iter().find(|d| d.name == name)
+}
+
+/// Loads `name` from `data_dir`.
+///
+/// `name` is a registry name ([`KNOWN_DATASETS`]), a path to an interactions file (read as in
+/// [`delimited::InteractionFile::auto`]), or a path to a folder with `train.txt` / `test.txt`
+/// in the LightGCN adjacency-list format. ml-latest-small falls back to the copy compiled into
+/// the binary when the data directory lacks it.
+pub fn load(name: &str, data_dir: &Path) -> Result<Dataset> {
+    let Some(known) = known(name) else {
+        let path = Path::new(name);
+        if path.is_file() {
+            return delimited::load(&delimited::InteractionFile::auto(path));
+        }
+        if path.join("train.txt").is_file() {
+            let stem = path
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.to_string());
+            return adjacency::load(path, &stem);
+        }
+        return Err(DataError::UnknownDataset {
+            name: name.to_string(),
+            known: KNOWN_DATASETS.map(|d| d.name).join(", ")
+                + ", or a path to an interactions file or a train.txt/test.txt folder",
+        });
+    };
+    let dir = data_dir.join(known.folder);
+    if known.name == "ml-latest-small" {
+        return ml_latest_small::load(&ml_latest_small_files(&dir));
+    }
+    if !dir.is_dir() {
+        return Err(DataError::DatasetMissing {
+            name: known.name.to_string(),
+            path: dir,
+            hint: known.obtain.to_string(),
+        });
+    }
+    match known.name {
+        "ml-100k" => ml100k::load(&dir),
+        "lastfm" => lastfm::load(&dir),
+        "lastfm-hetrec" => lastfm_hetrec::load(&dir),
+        "gowalla" => adjacency::load(&dir, "gowalla"),
+        other => unreachable!("registry entry {other} has no loader"),
+    }
+}
+
+/// The files of ml-latest-small: from `dir` when it holds them, else the embedded copy.
+fn ml_latest_small_files(dir: &Path) -> ml_latest_small::MlLatestSmallFiles {
+    if dir.join("ratings.csv").is_file() {
+        let tags = dir.join("tags.csv");
+        return ml_latest_small::MlLatestSmallFiles {
+            ratings: Source::path(dir.join("ratings.csv")),
+            movies: Source::path(dir.join("movies.csv")),
+            tags: tags.is_file().then(|| Source::Path(tags)),
+        };
+    }
+    let embedded = |file: &str, bytes: &'static [u8]| Source::Embedded {
+        name: format!("embedded:ml-latest-small/{file}"),
+        bytes,
+    };
+    ml_latest_small::MlLatestSmallFiles {
+        ratings: embedded(
+            "ratings.csv",
+            include_bytes!("../../../data/ml-latest-small/ratings.csv"),
+        ),
+        movies: embedded(
+            "movies.csv",
+            include_bytes!("../../../data/ml-latest-small/movies.csv"),
+        ),
+        tags: Some(embedded(
+            "tags.csv",
+            include_bytes!("../../../data/ml-latest-small/tags.csv"),
+        )),
+    }
+}
+
+/// Whether a test that needs `name` should fail rather than skip when its files are absent:
+/// true under CI (`CI=true`).
+pub fn required_in_ci() -> bool {
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
+}

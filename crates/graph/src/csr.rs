@@ -1,0 +1,162 @@
+//! Compressed sparse row matrices and the sparse × dense product.
+
+use rayon::prelude::*;
+
+/// A sparse `n_rows × n_cols` matrix in CSR form with `f32` values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Csr {
+    /// Number of rows.
+    pub n_rows: usize,
+    /// Number of columns.
+    pub n_cols: usize,
+    /// Row `r`'s entries are `indptr[r]..indptr[r + 1]`.
+    pub indptr: Vec<usize>,
+    /// Column of each entry, ascending within a row.
+    pub indices: Vec<u32>,
+    /// Value of each entry.
+    pub values: Vec<f32>,
+}
+
+impl Csr {
+    /// Builds from (row, col, value) triplets; repeated (row, col) entries are summed.
+    pub fn from_triplets(
+        n_rows: usize,
+        n_cols: usize,
+        rows: &[u32],
+        cols: &[u32],
+        vals: &[f32],
+    ) -> Csr {
+        assert!(rows.len() == cols.len() && cols.len() == vals.len());
+        let mut counts = vec![0usize; n_rows + 1];
+        for &r in rows {
+            counts[r as usize + 1] += 1;
+        }
+        for r in 0..n_rows {
+            counts[r + 1] += counts[r];
+        }
+        let mut fill = counts.clone();
+        let mut entries = vec![(0u32, 0f32); rows.len()];
+        for k in 0..rows.len() {
+            let r = rows[k] as usize;
+            entries[fill[r]] = (cols[k], vals[k]);
+            fill[r] += 1;
+        }
+        let mut indptr = Vec::with_capacity(n_rows + 1);
+        let mut indices = Vec::with_capacity(rows.len());
+        let mut values = Vec::with_capacity(rows.len());
+        indptr.push(0);
+        for r in 0..n_rows {
+            let row = &mut entries[counts[r]..counts[r + 1]];
+            row.sort_unstable_by_key(|e| e.0);
+            for &(c, v) in row.iter() {
+                if indices.len() > *indptr.last().unwrap() && *indices.last().unwrap() == c {
+                    *values.last_mut().unwrap() += v;
+                } else {
+                    indices.push(c);
+                    values.push(v);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        Csr {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// The column indices and values of row `r`.
+    pub fn row(&self, r: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.indptr[r], self.indptr[r + 1]);
+        (&self.indices[a..b], &self.values[a..b])
+    }
+
+    /// The transpose, in CSR.
+    pub fn transpose(&self) -> Csr {
+        let mut rows = Vec::with_capacity(self.nnz());
+        for r in 0..self.n_rows {
+            rows.extend(std::iter::repeat_n(
+                r as u32,
+                self.indptr[r + 1] - self.indptr[r],
+            ));
+        }
+        Csr::from_triplets(self.n_cols, self.n_rows, &self.indices, &rows, &self.values)
+    }
+
+    /// Whether the matrix equals its transpose (same pattern and values).
+    pub fn is_symmetric(&self) -> bool {
+        self.n_rows == self.n_cols && *self == self.transpose()
+    }
+
+    /// `out = self · x` for a dense row-major `x` of `n_cols × d`; `out` is `n_rows × d`.
+    /// Parallel over rows.
+    pub fn spmm(&self, x: &[f32], d: usize, out: &mut [f32]) {
+        assert_eq!(x.len(), self.n_cols * d);
+        assert_eq!(out.len(), self.n_rows * d);
+        out.par_chunks_mut(d)
+            .with_min_len(64)
+            .enumerate()
+            .for_each(|(r, o)| self.row_times(r, x, d, o));
+    }
+
+    /// `o = row r of self · x` (one output row of [`Csr::spmm`]).
+    #[inline]
+    pub fn row_times(&self, r: usize, x: &[f32], d: usize, o: &mut [f32]) {
+        o.fill(0.0);
+        let (cols, vals) = self.row(r);
+        for (&c, &v) in cols.iter().zip(vals) {
+            let src = &x[c as usize * d..(c as usize + 1) * d];
+            for (a, &b) in o.iter_mut().zip(src) {
+                *a += v * b;
+            }
+        }
+    }
+
+    /// The dense form, row-major (for tests and small matrices).
+    pub fn to_dense(&self) -> Vec<f32> {
+        let mut m = vec![0.0; self.n_rows * self.n_cols];
+        for r in 0..self.n_rows {
+            let (c, v) = self.row(r);
+            for (&c, &v) in c.iter().zip(v) {
+                m[r * self.n_cols + c as usize] = v;
+            }
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triplets_sum_duplicates_and_sort() {
+        let m = Csr::from_triplets(2, 3, &[1, 0, 1, 1], &[2, 1, 0, 2], &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m.indptr, vec![0, 1, 3]);
+        assert_eq!(m.indices, vec![1, 0, 2]);
+        assert_eq!(m.values, vec![2.0, 3.0, 5.0]);
+        assert_eq!(m.transpose().transpose(), m);
+    }
+
+    #[test]
+    fn spmm_matches_dense() {
+        let m = Csr::from_triplets(3, 2, &[0, 1, 2, 2], &[1, 0, 0, 1], &[2.0, -1.0, 0.5, 3.0]);
+        let x = [1.0, 2.0, 3.0, 4.0]; // 2 × 2
+        let mut out = vec![0.0; 6];
+        m.spmm(&x, 2, &mut out);
+        let dense = m.to_dense();
+        for r in 0..3 {
+            for j in 0..2 {
+                let want: f32 = (0..2).map(|c| dense[r * 2 + c] * x[c * 2 + j]).sum();
+                assert_eq!(out[r * 2 + j], want);
+            }
+        }
+    }
+}
