@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "gnnrec", version, propagate_version = true)]
 #[command(after_help = "Examples:\n  \
+    gnnrec train --model lightgcn --dataset ml-latest-small\n  \
+    gnnrec recommend --run runs/<the run> --user 1\n  \
     gnnrec data info --dataset ml-latest-small\n  \
     gnnrec data info --dataset ml-100k --split u1 --json\n  \
     gnnrec data info --dataset my_interactions.csv --split temporal:last=1")]
@@ -27,6 +29,166 @@ pub enum Command {
     /// Inspect datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Train a model, evaluate it on the test split, and save a run directory.
+    #[command(after_help = "Examples:\n  \
+        gnnrec train --model lightgcn --dataset ml-latest-small\n  \
+        gnnrec train --model pop --dataset gowalla --json\n  \
+        gnnrec train --model bias --dataset ml-100k --split u1\n  \
+        gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test")]
+    Train(TrainArgs),
+    /// Re-compute the test metrics of a saved run.
+    Eval(EvalArgs),
+    /// Recommend items for one user of a saved run, or export every test user's top K.
+    #[command(after_help = "Examples:\n  \
+        gnnrec recommend --run runs/lightgcn-ml-latest-small-… --user 1\n  \
+        gnnrec recommend --run DIR --all-users --k 20 --out recs.csv")]
+    Recommend(RecommendArgs),
+}
+
+/// What a training run watches to pick its best epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Monitor {
+    /// A random carve-out of train (--valid-fraction); the model trains on the rest.
+    Validation,
+    /// The test split itself (the protocol of the LightGCN paper and code).
+    Test,
+    /// Nothing: train for --epochs and keep the last weights.
+    None,
+}
+
+/// Arguments of `gnnrec train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The model: pop (most popular), bias (mean + user + item biases, for ratings),
+    /// mf (MF-BPR), lightgcn.
+    #[arg(long, short = 'm', value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
+    pub model: String,
+
+    #[command(flatten)]
+    pub data: DatasetArgs,
+
+    /// Seed of every random choice; runs with the same seed and --threads are identical.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Cut-offs K of the ranking metrics, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "10,20")]
+    pub k: Vec<usize>,
+
+    /// Run directory to write [default: runs/<model>-<dataset>-<time>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Print the metrics as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bars or per-epoch lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// What to evaluate during training for early stopping (iterative models).
+    #[arg(long, value_enum, default_value_t = Monitor::Validation)]
+    pub monitor: Monitor,
+
+    /// Share of train carved out for --monitor validation.
+    #[arg(long, default_value_t = 0.1)]
+    pub valid_fraction: f64,
+
+    /// LightGCN: propagation layers [default: 3; mf: 0].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub layers: Option<usize>,
+    /// Embedding dimension [default: 64].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub dim: Option<usize>,
+    /// Adam learning rate [default: 0.001].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub lr: Option<f32>,
+    /// L2 weight on the batch's ego embeddings [default: 1e-4].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub l2: Option<f32>,
+    /// BPR triples per step [default: 2048].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub batch: Option<usize>,
+    /// Maximum epochs [default: 1000].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub epochs: Option<usize>,
+    /// Evaluate the monitored set every N epochs [default: 10].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub eval_every: Option<usize>,
+    /// Stop after N evaluations without improvement [default: 5].
+    #[arg(long, help_heading = "LightGCN / MF-BPR")]
+    pub patience: Option<usize>,
+
+    /// Bias model: shrinkage of user biases [default: 10].
+    #[arg(long, help_heading = "Bias model")]
+    pub reg_user: Option<f32>,
+    /// Bias model: shrinkage of item biases [default: 25].
+    #[arg(long, help_heading = "Bias model")]
+    pub reg_item: Option<f32>,
+}
+
+/// Arguments of `gnnrec eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run directory.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// Cut-offs K, comma-separated [default: the run's].
+    #[arg(long, value_delimiter = ',')]
+    pub k: Option<Vec<usize>>,
+    /// Data directory [default: the run's, else $GNNREC_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What to recommend for a user the run does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fallback {
+    /// Fail with an error.
+    None,
+    /// Recommend the most popular training items.
+    Popular,
+}
+
+/// Arguments of `gnnrec recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// The run directory.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The user's raw id, as in the dataset.
+    #[arg(
+        long,
+        required_unless_present = "all_users",
+        conflicts_with = "all_users"
+    )]
+    pub user: Option<String>,
+    /// Every test user's top K, written as CSV `user,item,rank,score` (raw ids, rank from 1).
+    #[arg(long, requires = "out")]
+    pub all_users: bool,
+    /// Output CSV for --all-users.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: Option<PathBuf>,
+    /// How many items.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// For an unknown user.
+    #[arg(long, value_enum, default_value_t = Fallback::None)]
+    pub fallback: Fallback,
+    /// Data directory [default: the run's, else $GNNREC_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `gnnrec data …`

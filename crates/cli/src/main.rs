@@ -6,6 +6,9 @@
 mod cli;
 mod commands;
 mod output;
+mod progress;
+mod run_dir;
+mod timefmt;
 
 use std::process::ExitCode;
 

@@ -24,6 +24,7 @@
 pub mod dataset;
 pub mod error;
 pub mod features;
+pub mod fsutil;
 pub mod idmap;
 pub mod info;
 pub mod interactions;

@@ -122,7 +122,7 @@ fn ml_latest_small_files(dir: &Path) -> ml_latest_small::MlLatestSmallFiles {
         return ml_latest_small::MlLatestSmallFiles {
             ratings: Source::path(dir.join("ratings.csv")),
             movies: Source::path(dir.join("movies.csv")),
-            tags: tags.is_file().then(|| Source::Path(tags)),
+            tags: tags.is_file().then_some(Source::Path(tags)),
         };
     }
     let embedded = |file: &str, bytes: &'static [u8]| Source::Embedded {

@@ -25,7 +25,7 @@ pub struct DotScorer {
 impl DotScorer {
     /// Embeddings of dimension `dim`, row-major.
     pub fn new(users: Vec<f32>, items: Vec<f32>, dim: usize) -> Self {
-        assert!(dim > 0 && users.len() % dim == 0 && items.len() % dim == 0);
+        assert!(dim > 0 && users.len().is_multiple_of(dim) && items.len().is_multiple_of(dim));
         DotScorer {
             users,
             items,

@@ -1,1 +1,29 @@
-//! placeholder
+//! # gnnrec-models
+//!
+//! The models of gnnrec on [candle](https://github.com/huggingface/candle): the baselines
+//! (most-popular, bias), MF-BPR and LightGCN, with the sparse propagation op candle lacks
+//! ([`propagate`]), a fused Adam ([`adam`]) and a BPR sampler ([`sampler`]).
+//!
+//! Layering: depends on `gnnrec-data` (interactions), `gnnrec-graph` (the normalised
+//! adjacency) and `gnnrec-eval` (the [`gnnrec_eval::Scorer`] and
+//! [`gnnrec_eval::RatingPredictor`] traits every model implements, and the metrics used for
+//! early stopping). Every trained model is a [`TrainedModel`]; [`registry`] is the only place
+//! that names the concrete types.
+#![warn(missing_docs)]
+
+pub mod adam;
+pub mod baselines;
+pub mod context;
+pub mod lightgcn;
+pub mod model;
+pub mod observer;
+pub mod propagate;
+pub mod registry;
+pub mod sampler;
+pub mod weights;
+
+pub use context::TrainContext;
+pub use model::TrainedModel;
+pub use observer::{EpochRecord, Observer, Silent};
+pub use registry::{ModelSpec, Task};
+pub use weights::Weights;

@@ -7,6 +7,7 @@ use gnnrec_data::{Dataset, Split, SplitSpec};
 
 use crate::cli::{DataInfoArgs, DataListArgs, DatasetArgs};
 use crate::output::{Table, print_json};
+use crate::timefmt::date;
 
 /// Loads the dataset and split named by `args`.
 pub fn load(args: &DatasetArgs) -> Result<(Dataset, Split)> {
@@ -97,22 +98,6 @@ fn print_info(r: &DataInfo) {
     }
 }
 
-/// A Unix time as a UTC date, `YYYY-MM-DD`.
-fn date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 pub fn list(args: &DataListArgs) -> Result<()> {
     let dir = registry::data_dir(args.data_dir.as_deref());
     let rows: Vec<serde_json::Value> = KNOWN_DATASETS
@@ -148,14 +133,4 @@ pub fn list(args: &DataListArgs) -> Result<()> {
     t.print();
     println!("\ndata directory: {}", dir.display());
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-        assert_eq!(super::date(1_537_799_250), "2018-09-24");
-    }
 }

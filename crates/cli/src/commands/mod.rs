@@ -1,6 +1,9 @@
 //! One module per subcommand; [`run`] dispatches.
 
 mod data;
+mod evaluate;
+mod recommend;
+mod train;
 
 use anyhow::Result;
 
@@ -11,5 +14,19 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Data(DataCommand::Info(args)) => data::info(&args),
         Command::Data(DataCommand::List(args)) => data::list(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Eval(args) => evaluate::run(&args),
+        Command::Recommend(args) => recommend::run(&args),
     }
+}
+
+/// Sets the number of worker threads (once per process).
+pub fn set_threads(threads: Option<usize>) -> Result<usize> {
+    if let Some(t) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("setting {t} threads: {e}"))?;
+    }
+    Ok(rayon::current_num_threads())
 }

@@ -1,0 +1,148 @@
+//! Test metrics of a trained model (shared by `train` and `eval`), and `gnnrec eval`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Result;
+use gnnrec_data::{Dataset, Split};
+use gnnrec_eval::{RankingMetrics, RatingMetrics, UserItems, evaluate_ranking, rating_metrics};
+use gnnrec_models::TrainedModel;
+
+use crate::cli::EvalArgs;
+use crate::commands::recommend::{OpenedRun, open_run};
+use crate::output::{Table, print_json};
+
+/// The test metrics of one model.
+pub struct TestMetrics {
+    /// Flat name → value.
+    pub flat: BTreeMap<String, f64>,
+    /// Full ranking metrics.
+    pub ranking: RankingMetrics,
+    /// Rating errors, for rating models.
+    pub rating: Option<RatingMetrics>,
+    /// Test pairs with a user or item unseen in training.
+    pub cold_pairs: Option<usize>,
+    /// Seconds the evaluation took.
+    pub seconds: f64,
+}
+
+/// Evaluates `model` on `split.test`: full ranking (excluding each user's training items) at
+/// every K, and rating errors when the model predicts ratings.
+pub fn test_metrics(
+    model: &dyn TrainedModel,
+    data: &Dataset,
+    split: &Split,
+    ks: &[usize],
+) -> TestMetrics {
+    let t0 = Instant::now();
+    let (nu, ni) = (data.n_users(), data.n_items());
+    let train = UserItems::new(&split.train, nu);
+    let test = UserItems::new(&split.test, nu);
+    let popularity = split.train.item_degrees(ni);
+    let ranking = evaluate_ranking(model.as_scorer(), &train, &test, &popularity, ks);
+    let mut flat = ranking.to_map();
+    let (mut rating, mut cold_pairs) = (None, None);
+    if let (Some(p), Some(truth), Some(scale)) = (
+        model.rating_predictor(),
+        split.test.ratings.as_ref(),
+        data.rating_scale,
+    ) {
+        let predicted = p.predict(&split.test.users, &split.test.items);
+        let m = rating_metrics(&predicted, truth, scale.min, scale.max);
+        flat.insert("mse".into(), m.mse);
+        flat.insert("rmse".into(), m.rmse);
+        flat.insert("mae".into(), m.mae);
+        flat.insert("mse_scaled".into(), m.mse_scaled);
+        rating = Some(m);
+        let seen_u = split.train.user_degrees(nu);
+        let seen_i = split.train.item_degrees(ni);
+        cold_pairs = Some(
+            split
+                .test
+                .users
+                .iter()
+                .zip(&split.test.items)
+                .filter(|&(&u, &i)| seen_u[u as usize] == 0 || seen_i[i as usize] == 0)
+                .count(),
+        );
+    }
+    TestMetrics {
+        flat,
+        ranking,
+        rating,
+        cold_pairs,
+        seconds: t0.elapsed().as_secs_f64(),
+    }
+}
+
+/// Prints the flat metrics as a table: one row per K, plus rating errors.
+pub fn print_metrics(m: &TestMetrics) {
+    let mut t = Table::new([
+        "K",
+        "recall",
+        "precision",
+        "NDCG",
+        "hit rate",
+        "coverage",
+        "popularity",
+    ]);
+    for a in &m.ranking.at {
+        t.row([
+            a.k.to_string(),
+            format!("{:.4}", a.recall),
+            format!("{:.4}", a.precision),
+            format!("{:.4}", a.ndcg),
+            format!("{:.4}", a.hit_rate),
+            format!("{:.4}", a.coverage),
+            format!("{:.1}", a.mean_popularity),
+        ]);
+    }
+    t.print();
+    if let Some(r) = &m.rating {
+        println!(
+            "\nratings: RMSE {:.4}  MAE {:.4}  MSE {:.4}  MSE (scaled to [0,1]) {:.4}  ({} pairs, {} cold)",
+            r.rmse,
+            r.mae,
+            r.mse,
+            r.mse_scaled,
+            r.count,
+            m.cold_pairs.unwrap_or(0)
+        );
+    }
+    println!(
+        "({} users ranked over all items, training items excluded)",
+        m.ranking.users
+    );
+}
+
+/// `gnnrec eval --run DIR`.
+pub fn run(args: &EvalArgs) -> Result<()> {
+    let OpenedRun {
+        dir,
+        config,
+        data,
+        split,
+        model,
+    } = open_run(&args.run, args.data_dir.as_deref())?;
+    let ks = args.k.clone().unwrap_or_else(|| config.ks.clone());
+    let m = test_metrics(model.as_ref(), &data, &split, &ks);
+    if args.json {
+        return print_json(&serde_json::json!({
+            "run": dir.path(),
+            "dataset": config.dataset,
+            "model": config.model.name(),
+            "split": config.split,
+            "evaluated_on": "test",
+            "metrics": m.flat,
+            "eval_seconds": m.seconds,
+        }));
+    }
+    println!(
+        "{} on {} (split {}), test set:\n",
+        config.model.name(),
+        config.dataset,
+        config.split
+    );
+    print_metrics(&m);
+    Ok(())
+}

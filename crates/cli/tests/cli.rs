@@ -1,0 +1,247 @@
+//! The `gnnrec` binary end to end, on the bundled ml-latest-small (and ml-100k where present).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use gnnrec_data::registry;
+
+fn gnnrec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gnnrec"))
+        .args(args)
+        .env("GNNREC_DATA", gnnrec_data::testing::test_data_dir())
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = gnnrec(args);
+    assert!(
+        out.status.success(),
+        "gnnrec {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(args)).expect("valid JSON")
+}
+
+#[test]
+fn data_info_json_has_the_documented_keys() {
+    let v = json(&["data", "info", "--dataset", "ml-latest-small", "--json"]);
+    for key in [
+        "dataset",
+        "users",
+        "items",
+        "interactions",
+        "train",
+        "test",
+        "density",
+    ] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    assert_eq!(v["users"], 610);
+    assert_eq!(v["train"], 80_669);
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.csv");
+    std::fs::write(&p, "user,item,rating\n1,2,4\n1,3,abc\n").unwrap();
+    let out = gnnrec(&["data", "info", "--dataset", p.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("x.csv, line 3"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let out = gnnrec(&["data", "info", "--dataset", "no-such-dataset"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown dataset"));
+}
+
+/// The exported CSV, scored by an independent re-implementation of recall/NDCG@20, must
+/// agree with the run's metrics.json: both describe the same ranking.
+#[test]
+fn exported_recommendations_match_the_run_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_s = run.to_str().unwrap();
+    let trained = json(&[
+        "train",
+        "-m",
+        "bias",
+        "-d",
+        "ml-latest-small",
+        "--out",
+        run_s,
+        "--json",
+        "-q",
+    ]);
+    assert!(trained["metrics"]["rmse"].as_f64().unwrap() < 1.0);
+    let csv = dir.path().join("recs.csv");
+    ok(&[
+        "recommend",
+        "--run",
+        run_s,
+        "--all-users",
+        "--k",
+        "20",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+
+    let data = registry::load("ml-latest-small", Path::new("/nonexistent")).unwrap();
+    let split = data.split(&data.default_split).unwrap();
+    let mut truth: HashMap<String, HashSet<String>> = HashMap::new();
+    for (&u, &i) in split.test.users.iter().zip(&split.test.items) {
+        truth
+            .entry(data.users.raw(u).to_string())
+            .or_default()
+            .insert(data.items.raw(i).to_string());
+    }
+    let mut lists: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("user,item,rank,score"));
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        lists
+            .entry(f[0].into())
+            .or_default()
+            .push((f[2].parse().unwrap(), f[1].into()));
+    }
+    assert_eq!(lists.len(), truth.len(), "one list per test user");
+    let (mut recall, mut ndcg) = (0.0, 0.0);
+    for (user, t) in &truth {
+        let mut l = lists[user].clone();
+        l.sort();
+        assert_eq!(
+            l.iter().map(|x| x.0).collect::<Vec<_>>(),
+            (1..=20).collect::<Vec<_>>()
+        );
+        let hits: Vec<usize> = l
+            .iter()
+            .filter(|(_, i)| t.contains(i))
+            .map(|(r, _)| *r)
+            .collect();
+        recall += hits.len() as f64 / t.len() as f64;
+        let dcg: f64 = hits.iter().map(|r| 1.0 / ((r + 1) as f64).log2()).sum();
+        let idcg: f64 = (1..=t.len().min(20))
+            .map(|r| 1.0 / ((r + 1) as f64).log2())
+            .sum();
+        ndcg += dcg / idcg;
+    }
+    let n = truth.len() as f64;
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    assert!((metrics["metrics"]["recall@20"].as_f64().unwrap() - recall / n).abs() < 1e-9);
+    assert!((metrics["metrics"]["ndcg@20"].as_f64().unwrap() - ndcg / n).abs() < 1e-9);
+
+    // eval re-computes the same numbers from the saved run.
+    let again = json(&["eval", "--run", run_s, "--json"]);
+    assert_eq!(
+        again["metrics"]["recall@20"],
+        metrics["metrics"]["recall@20"]
+    );
+    assert_eq!(again["metrics"]["rmse"], metrics["metrics"]["rmse"]);
+
+    // One user, with titles; an unknown user is a clear error, or popular with the fallback.
+    let one = json(&[
+        "recommend",
+        "--run",
+        run_s,
+        "--user",
+        "1",
+        "--k",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(one["recommendations"].as_array().unwrap().len(), 3);
+    assert!(
+        one["recommendations"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains('(')
+    );
+    let out = gnnrec(&["recommend", "--run", run_s, "--user", "999999"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("999999"));
+    let fb = json(&[
+        "recommend",
+        "--run",
+        run_s,
+        "--user",
+        "999999",
+        "--fallback",
+        "popular",
+        "--json",
+    ]);
+    assert_eq!(fb["fallback"], "popular");
+}
+
+#[test]
+fn a_run_directory_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_s = run.to_str().unwrap();
+    ok(&["train", "-m", "pop", "--out", run_s, "-q"]);
+    for f in [
+        "config.json",
+        "users.json",
+        "items.json",
+        "model.safetensors",
+        "metrics.json",
+        "log.jsonl",
+    ] {
+        assert!(run.join(f).is_file(), "{f} written");
+    }
+    let out = gnnrec(&["train", "-m", "pop", "--out", run_s, "-q"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a run"));
+}
+
+#[test]
+fn lightgcn_beats_popularity_on_ml_100k() {
+    let Some(dir) = gnnrec_data::testing::data_dir_with("ml-100k") else {
+        return;
+    };
+    let d = dir.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let pop = json(&[
+        "train",
+        "-m",
+        "pop",
+        "-d",
+        "ml-100k",
+        "--data-dir",
+        d,
+        "--json",
+        "-q",
+        "--out",
+        tmp.path().join("pop").to_str().unwrap(),
+    ]);
+    let lgcn = json(&[
+        "train",
+        "-m",
+        "lightgcn",
+        "-d",
+        "ml-100k",
+        "--data-dir",
+        d,
+        "--json",
+        "-q",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.005",
+        "--monitor",
+        "none",
+        "--out",
+        tmp.path().join("lgcn").to_str().unwrap(),
+    ]);
+    let p = pop["metrics"]["recall@20"].as_f64().unwrap();
+    let l = lgcn["metrics"]["recall@20"].as_f64().unwrap();
+    assert!(l > p * 1.2, "LightGCN recall@20 {l} vs most-popular {p}");
+}

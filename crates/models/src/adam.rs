@@ -1,0 +1,92 @@
+//! Adam as one fused, parallel pass over a flat parameter buffer.
+//!
+//! candle-nn's `AdamW::step` runs ~13 separate tensor ops per variable: on a 70,839 × 64
+//! embedding table that is ~140 ms a step against ~2 ms for this loop (`MEASURED.md`).
+
+use rayon::prelude::*;
+
+/// Adam (Kingma & Ba) with bias correction, no weight decay (L2 is part of the loss).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam {
+    /// Learning rate.
+    pub lr: f32,
+    /// First-moment decay.
+    pub beta1: f32,
+    /// Second-moment decay.
+    pub beta2: f32,
+    /// Denominator guard.
+    pub eps: f32,
+    /// Steps taken.
+    pub t: u64,
+    /// First moments.
+    pub m: Vec<f32>,
+    /// Second moments.
+    pub v: Vec<f32>,
+}
+
+impl Adam {
+    /// Adam for `n` parameters with PyTorch's defaults (β = 0.9, 0.999; ε = 1e-8).
+    pub fn new(n: usize, lr: f32) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            t: 0,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+        }
+    }
+
+    /// One update of `params` with gradient `grads`.
+    pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        assert!(params.len() == grads.len() && grads.len() == self.m.len());
+        self.t += 1;
+        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        let step = self.lr * (1.0 - b2.powi(self.t as i32)).sqrt() / (1.0 - b1.powi(self.t as i32));
+        // PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+        let eps_hat = eps * (1.0 - b2.powi(self.t as i32)).sqrt();
+        const CHUNK: usize = 1 << 14;
+        params
+            .par_chunks_mut(CHUNK)
+            .zip(grads.par_chunks(CHUNK))
+            .zip(
+                self.m
+                    .par_chunks_mut(CHUNK)
+                    .zip(self.v.par_chunks_mut(CHUNK)),
+            )
+            .for_each(|((p, g), (m, v))| {
+                for k in 0..p.len() {
+                    let gk = g[k];
+                    m[k] = b1 * m[k] + (1.0 - b1) * gk;
+                    v[k] = b2 * v[k] + (1.0 - b2) * gk * gk;
+                    p[k] -= step * m[k] / (v[k].sqrt() + eps_hat);
+                }
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_step_moves_by_lr_against_the_gradient() {
+        let mut a = Adam::new(3, 0.1);
+        let mut p = vec![1.0, 1.0, 1.0];
+        a.step(&mut p, &[2.0, -3.0, 0.0]);
+        // With bias correction, the first step is lr · sign(g).
+        assert!((p[0] - 0.9).abs() < 1e-5 && (p[1] - 1.1).abs() < 1e-5 && p[2] == 1.0);
+    }
+
+    #[test]
+    fn minimises_a_quadratic() {
+        let mut a = Adam::new(2, 0.05);
+        let mut p = vec![3.0f32, -2.0];
+        for _ in 0..2000 {
+            let g: Vec<f32> = p.iter().map(|x| 2.0 * (x - 0.5)).collect();
+            a.step(&mut p, &g);
+        }
+        assert!(p.iter().all(|x| (x - 0.5).abs() < 1e-2), "{p:?}");
+    }
+}

@@ -1,0 +1,4 @@
+//! The baselines every model must beat.
+
+pub mod bias;
+pub mod popularity;

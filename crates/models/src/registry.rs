@@ -1,0 +1,174 @@
+//! The one place that knows every model: building, training and loading by [`ModelSpec`].
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::baselines::bias::{BiasConfig, BiasModel};
+use crate::baselines::popularity::Popularity;
+use crate::context::TrainContext;
+use crate::lightgcn::{self, LightGcn, LightGcnConfig};
+use crate::model::TrainedModel;
+use crate::observer::Observer;
+use crate::weights::Weights;
+
+/// What a model is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Top-K recommendation, evaluated by ranking metrics.
+    Ranking,
+    /// Rating prediction, evaluated by rating errors (and ranking by predicted rating).
+    Rating,
+}
+
+/// A model and its hyperparameters, as stored in a run's `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "lowercase")]
+pub enum ModelSpec {
+    /// Most-popular items.
+    Pop,
+    /// Global mean + user + item biases.
+    Bias(BiasConfig),
+    /// Matrix factorisation with BPR (LightGCN with 0 layers).
+    Mf(LightGcnConfig),
+    /// LightGCN.
+    Lightgcn(LightGcnConfig),
+}
+
+impl ModelSpec {
+    /// The model's name on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelSpec::Pop => "pop",
+            ModelSpec::Bias(_) => "bias",
+            ModelSpec::Mf(_) => "mf",
+            ModelSpec::Lightgcn(_) => "lightgcn",
+        }
+    }
+
+    /// The model's task.
+    pub fn task(&self) -> Task {
+        match self {
+            ModelSpec::Bias(_) => Task::Rating,
+            _ => Task::Ranking,
+        }
+    }
+
+    /// Whether the model learns in epochs (and so logs them and may stop early).
+    pub fn is_iterative(&self) -> bool {
+        matches!(self, ModelSpec::Mf(_) | ModelSpec::Lightgcn(_))
+    }
+}
+
+/// Hyperparameters given on the command line; `None` keeps the model's default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hyper {
+    /// Propagation layers.
+    pub layers: Option<usize>,
+    /// Embedding dimension.
+    pub dim: Option<usize>,
+    /// Learning rate.
+    pub lr: Option<f32>,
+    /// L2 weight.
+    pub l2: Option<f32>,
+    /// Batch size.
+    pub batch: Option<usize>,
+    /// Maximum epochs.
+    pub epochs: Option<usize>,
+    /// Evaluate every N epochs.
+    pub eval_every: Option<usize>,
+    /// Early-stopping patience, in evaluations.
+    pub patience: Option<usize>,
+    /// Bias model: user shrinkage.
+    pub reg_user: Option<f32>,
+    /// Bias model: item shrinkage.
+    pub reg_item: Option<f32>,
+}
+
+/// The names of every model, as accepted by [`ModelSpec::build`].
+pub const MODEL_NAMES: [&str; 4] = ["pop", "bias", "mf", "lightgcn"];
+
+impl ModelSpec {
+    /// The model called `name` with hyperparameters `h` over its defaults.
+    pub fn build(name: &str, h: &Hyper) -> Result<ModelSpec> {
+        let gcn = |layers: usize| LightGcnConfig {
+            layers: h.layers.unwrap_or(layers),
+            dim: h.dim.unwrap_or(64),
+            lr: h.lr.unwrap_or(0.001),
+            l2: h.l2.unwrap_or(1e-4),
+            batch: h.batch.unwrap_or(2048),
+            epochs: h.epochs.unwrap_or(1000),
+            eval_every: h.eval_every.unwrap_or(10),
+            patience: h.patience.unwrap_or(5),
+            ..LightGcnConfig::default()
+        };
+        Ok(match name {
+            "pop" => ModelSpec::Pop,
+            "bias" => {
+                let d = BiasConfig::default();
+                ModelSpec::Bias(BiasConfig {
+                    reg_user: h.reg_user.unwrap_or(d.reg_user),
+                    reg_item: h.reg_item.unwrap_or(d.reg_item),
+                    ..d
+                })
+            }
+            "mf" => {
+                if h.layers.is_some_and(|l| l > 0) {
+                    bail!("mf is LightGCN with 0 layers; use --model lightgcn for layers > 0");
+                }
+                ModelSpec::Mf(gcn(0))
+            }
+            "lightgcn" => ModelSpec::Lightgcn(gcn(3)),
+            other => bail!("unknown model `{other}`; known: {}", MODEL_NAMES.join(", ")),
+        })
+    }
+}
+
+/// Trains the model `spec` on `ctx`.
+pub fn train(
+    spec: &ModelSpec,
+    ctx: &TrainContext<'_>,
+    obs: &mut dyn Observer,
+) -> Result<Box<dyn TrainedModel>> {
+    Ok(match spec {
+        ModelSpec::Pop => Box::new(Popularity::fit(ctx.train, ctx.n_items)),
+        ModelSpec::Bias(cfg) => {
+            let Some(scale) = ctx.rating_scale else {
+                bail!(
+                    "the bias model predicts ratings, and this dataset has none; try --model pop"
+                );
+            };
+            Box::new(BiasModel::fit(
+                ctx.train,
+                ctx.n_users,
+                ctx.n_items,
+                scale,
+                cfg,
+            )?)
+        }
+        ModelSpec::Mf(cfg) => {
+            let cfg = LightGcnConfig {
+                layers: 0,
+                ..cfg.clone()
+            };
+            Box::new(lightgcn::train(&cfg, ctx, obs)?)
+        }
+        ModelSpec::Lightgcn(cfg) => Box::new(lightgcn::train(cfg, ctx, obs)?),
+    })
+}
+
+/// Restores a trained model from its weights.
+pub fn load(
+    spec: &ModelSpec,
+    w: &Weights,
+    n_users: usize,
+    n_items: usize,
+) -> Result<Box<dyn TrainedModel>> {
+    Ok(match spec {
+        ModelSpec::Pop => Box::new(Popularity::from_weights(w, n_items)?),
+        ModelSpec::Bias(_) => Box::new(BiasModel::from_weights(w, n_users, n_items)?),
+        ModelSpec::Mf(cfg) | ModelSpec::Lightgcn(cfg) => {
+            Box::new(LightGcn::from_weights(w, n_users, n_items, cfg.dim)?)
+        }
+    })
+}
