@@ -14,6 +14,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc keeps freed tensor buffers for reuse; glibc's allocator returns every large one
+/// to the kernel, and training then spends half its time in page faults (measured: 8.3 s →
+/// 3.4 s for 5 LightGCN epochs on ml-100k).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {

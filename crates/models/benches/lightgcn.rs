@@ -1,1 +1,86 @@
-fn main() {}
+//! LightGCN at gowalla size (70,839 nodes, 1.62 M non-zeros, d = 64) on the real training
+//! split (a random graph of the same size when gowalla is absent):
+//! - `propagate_3_layers_fwd_bwd`: three CSR custom-op products and their backward pass;
+//! - `step_batch_2048`: one whole training step at the paper's settings (forward, BPR loss,
+//!   autograd, fused Adam). Seconds per epoch = this × ⌈810,128 / 2048⌉ = × 396.
+
+use candle_core::{Device, Tensor, Var};
+use criterion::{Criterion, criterion_group, criterion_main};
+use gnnrec_data::Interactions;
+use gnnrec_graph::normalized_adjacency;
+use gnnrec_models::lightgcn::{LightGcnConfig, Trainer};
+use gnnrec_models::propagate::SparseMatrix;
+use gnnrec_models::sampler::BprSampler;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The allocator the `gnnrec` binary uses, so the bench times what users run.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const USERS: usize = 29_858;
+const ITEMS: usize = 40_981;
+const DIM: usize = 64;
+
+fn gowalla_train(rng: &mut ChaCha8Rng) -> Interactions {
+    match gnnrec_data::testing::data_dir_with("gowalla") {
+        Some(dir) => {
+            let d = gnnrec_data::registry::load("gowalla", &dir).expect("gowalla loads");
+            d.split(&d.default_split).expect("official split").train
+        }
+        None => Interactions::new(
+            (0..810_128)
+                .map(|_| rng.random_range(0..USERS as u32))
+                .collect(),
+            (0..810_128)
+                .map(|_| rng.random_range(0..ITEMS as u32))
+                .collect(),
+        ),
+    }
+}
+
+fn lightgcn(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let train = gowalla_train(&mut rng);
+    let mut g = c.benchmark_group("lightgcn_gowalla");
+    g.sample_size(10);
+
+    let adj = SparseMatrix::new(normalized_adjacency(&train, USERS, ITEMS));
+    let n = USERS + ITEMS;
+    let x: Vec<f32> = (0..n * DIM).map(|_| rng.random_range(-0.1..0.1)).collect();
+    let x = Var::from_vec(x, (n, DIM), &Device::Cpu).expect("tensor");
+    g.bench_function("propagate_3_layers_fwd_bwd", |b| {
+        b.iter(|| {
+            let mut cur: Tensor = x.as_tensor().clone();
+            let mut acc = cur.clone();
+            for _ in 0..3 {
+                cur = adj.matmul(&cur).unwrap();
+                acc = (acc + &cur).unwrap();
+            }
+            acc.sum_all().unwrap().backward().unwrap()
+        })
+    });
+
+    let cfg = LightGcnConfig::default();
+    let mut trainer = Trainer::new(&cfg, &train, USERS, ITEMS, &mut rng).expect("trainer");
+    let triples = BprSampler::new(&train, USERS, ITEMS).epoch(&mut rng);
+    let steps = triples.users.len() / cfg.batch;
+    let mut s = 0;
+    g.bench_function("step_batch_2048", |b| {
+        b.iter(|| {
+            let r = s * cfg.batch..(s + 1) * cfg.batch;
+            s = (s + 1) % steps;
+            trainer
+                .step(
+                    &triples.users[r.clone()],
+                    &triples.pos[r.clone()],
+                    &triples.neg[r],
+                )
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, lightgcn);
+criterion_main!(benches);

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use candle_core::{D, Device, Tensor, Var};
 use gnnrec_eval::{DotScorer, Scorer, UserItems, evaluate_ranking};
 use gnnrec_graph::normalized_adjacency;
@@ -214,6 +214,76 @@ fn step_loss(
     Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
 }
 
+/// The state of a LightGCN optimisation: the graph, the ego embeddings and Adam. [`train`]
+/// drives it epoch by epoch; benches drive single steps.
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    cfg: LightGcnConfig,
+    adj: SparseMatrix,
+    ego: Vec<f32>,
+    adam: Adam,
+    n_users: usize,
+}
+
+impl Trainer {
+    /// A trainer over `train` (dense indices), ego embeddings drawn from N(0, 0.1²) with `rng`.
+    pub fn new(
+        cfg: &LightGcnConfig,
+        train: &gnnrec_data::Interactions,
+        n_users: usize,
+        n_items: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Self> {
+        if cfg.dim == 0 || cfg.batch == 0 {
+            bail!("dim and batch must be positive");
+        }
+        let adj = SparseMatrix::new(normalized_adjacency(train, n_users, n_items));
+        let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
+        let ego: Vec<f32> = (0..(n_users + n_items) * cfg.dim)
+            .map(|_| normal.sample(rng))
+            .collect();
+        let adam = Adam::new(ego.len(), cfg.lr);
+        Ok(Trainer {
+            cfg: cfg.clone(),
+            adj,
+            ego,
+            adam,
+            n_users,
+        })
+    }
+
+    /// One Adam step on the BPR loss of the triples (`users[k]`, `pos[k]`, `neg[k]`);
+    /// returns the loss before the step.
+    pub fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
+        let (loss, grad) = step_loss(
+            &self.adj,
+            &self.ego,
+            self.n_users,
+            self.cfg.dim,
+            &self.cfg,
+            users,
+            pos,
+            neg,
+        )?;
+        if !loss.is_finite() {
+            bail!("the loss became {loss}; lower the learning rate");
+        }
+        self.adam.step(&mut self.ego, &grad);
+        Ok(loss)
+    }
+
+    /// The model as it stands: final embeddings propagated from the current ego embeddings.
+    pub fn model(&self) -> LightGcn {
+        model_from_ego(
+            &self.adj,
+            self.ego.clone(),
+            self.n_users,
+            self.cfg.dim,
+            self.cfg.layers,
+        )
+    }
+}
+
 /// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx`. With a monitoring set and
 /// `eval_every > 0`, evaluates recall@`monitor_k` there, keeps the best epoch's weights and
 /// stops after `patience` evaluations without improvement.
@@ -222,18 +292,10 @@ pub fn train(
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
 ) -> Result<LightGcn> {
-    if cfg.dim == 0 || cfg.batch == 0 {
-        bail!("dim and batch must be positive");
-    }
-    let (nu, ni, d) = (ctx.n_users, ctx.n_items, cfg.dim);
-    let adj = SparseMatrix::new(normalized_adjacency(ctx.train, nu, ni));
-    let sampler = BprSampler::new(ctx.train, nu, ni);
+    let (nu, ni) = (ctx.n_users, ctx.n_items);
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
-    let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
-    let mut ego: Vec<f32> = (0..(nu + ni) * d)
-        .map(|_| normal.sample(&mut rng))
-        .collect();
-    let mut adam = Adam::new(ego.len(), cfg.lr);
+    let mut trainer = Trainer::new(cfg, ctx.train, nu, ni, &mut rng)?;
+    let sampler = BprSampler::new(ctx.train, nu, ni);
 
     let monitor = ctx
         .monitor
@@ -250,20 +312,9 @@ pub fn train(
         let mut loss_sum = 0.0f64;
         for s in 0..steps {
             let r = s * cfg.batch..((s + 1) * cfg.batch).min(t.users.len());
-            let (loss, grad) = step_loss(
-                &adj,
-                &ego,
-                nu,
-                d,
-                cfg,
-                &t.users[r.clone()],
-                &t.pos[r.clone()],
-                &t.neg[r],
-            )?;
-            if !loss.is_finite() {
-                bail!("the loss became {loss} at epoch {epoch}; lower the learning rate");
-            }
-            adam.step(&mut ego, &grad);
+            let loss = trainer
+                .step(&t.users[r.clone()], &t.pos[r.clone()], &t.neg[r])
+                .with_context(|| format!("epoch {epoch}"))?;
             loss_sum += loss as f64;
             obs.step();
         }
@@ -279,7 +330,7 @@ pub fn train(
         let mut stop = false;
         if let (true, Some((truth, popularity))) = (evaluate, &monitor) {
             let t0 = Instant::now();
-            let model = model_from_ego(&adj, ego.clone(), nu, d, cfg.layers);
+            let model = trainer.model();
             let m = evaluate_ranking(
                 &model,
                 sampler.positives(),
@@ -292,7 +343,7 @@ pub fn train(
             record.eval_seconds = Some(t0.elapsed().as_secs_f64());
             record.metrics = Some(metrics);
             if best.as_ref().is_none_or(|b| value > b.0) {
-                best = Some((value, epoch, ego.clone()));
+                best = Some((value, epoch, trainer.ego.clone()));
                 since_best = 0;
             } else {
                 since_best += 1;
@@ -312,9 +363,9 @@ pub fn train(
         obs.message(&format!(
             "keeping the weights of epoch {e} ({key} {v:.4} on the monitoring set)"
         ));
-        ego = best_ego;
+        trainer.ego = best_ego;
     }
-    Ok(model_from_ego(&adj, ego, nu, d, cfg.layers))
+    Ok(trainer.model())
 }
 
 #[cfg(test)]

@@ -152,6 +152,32 @@ pub fn run(args: &RecommendArgs) -> Result<()> {
     Ok(())
 }
 
+/// Prints the top `k` of a few test users, with titles where the dataset has them: the
+/// quick look at a freshly trained model that `gnnrec train` ends with.
+pub fn print_samples(
+    model: &dyn TrainedModel,
+    data: &Dataset,
+    split: &Split,
+    n_users: usize,
+    k: usize,
+) {
+    let train = UserItems::new(&split.train, data.n_users());
+    let test = UserItems::new(&split.test, data.n_users());
+    let users: Vec<u32> = test_users(&test).into_iter().take(n_users).collect();
+    for r in rank_users(model.as_scorer(), &train, &users, k, DEFAULT_BLOCK) {
+        println!(
+            "\nuser {} ({} training items; ✓ = in the user's test items):",
+            data.users.raw(r.user),
+            train.of(r.user).len()
+        );
+        let held_out = test.of(r.user);
+        for (pos, &i) in r.items.iter().enumerate() {
+            let mark = if held_out.contains(&i) { "✓" } else { " " };
+            println!("  {:>2}. {mark} {}", pos + 1, data.item_label(i));
+        }
+    }
+}
+
 /// Writes every test user's top K as `user,item,rank,score` (raw ids; rank from 1), ranked
 /// exactly as the evaluation ranks them.
 fn export_all(

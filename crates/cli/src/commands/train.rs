@@ -10,6 +10,7 @@ use gnnrec_models::{ModelSpec, TrainContext};
 use crate::cli::{Monitor, TrainArgs};
 use crate::commands::data;
 use crate::commands::evaluate::{print_metrics, test_metrics};
+use crate::commands::recommend::print_samples;
 use crate::commands::set_threads;
 use crate::output::print_json;
 use crate::progress::Progress;
@@ -154,6 +155,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         m.seconds
     );
     print_metrics(&m);
+    print_samples(model.as_ref(), &data, &split, 3, 5);
     println!("\nrun saved to {}", dir.path().display());
     println!(
         "next: gnnrec recommend --run {} --user {}",
