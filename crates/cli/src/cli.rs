@@ -56,6 +56,15 @@ pub enum Monitor {
     None,
 }
 
+/// The learning-rate schedules of `--schedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleArg {
+    /// The same rate throughout (the paper's recipe).
+    Constant,
+    /// Cosine annealing from --lr towards 0 over --epochs.
+    Cosine,
+}
+
 /// Arguments of `gnnrec train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -117,6 +126,9 @@ pub struct TrainArgs {
     /// Maximum epochs [default: 1000].
     #[arg(long, help_heading = "LightGCN / MF-BPR")]
     pub epochs: Option<usize>,
+    /// Learning-rate schedule: constant, or cosine annealing towards 0 over --epochs.
+    #[arg(long, value_enum, help_heading = "LightGCN / MF-BPR")]
+    pub schedule: Option<ScheduleArg>,
     /// Evaluate the monitored set every N epochs [default: 10].
     #[arg(long, help_heading = "LightGCN / MF-BPR")]
     pub eval_every: Option<usize>,

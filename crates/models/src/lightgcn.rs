@@ -48,6 +48,40 @@ pub struct LightGcnConfig {
     pub patience: usize,
     /// The K of the monitored recall@K.
     pub monitor_k: usize,
+    /// How the learning rate changes over the epochs.
+    #[serde(default)]
+    pub schedule: Schedule,
+}
+
+/// A learning-rate schedule over the epochs of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// The same rate throughout (the paper's recipe).
+    #[default]
+    Constant,
+    /// Cosine annealing from `lr` at the first epoch towards 0 after `epochs`.
+    Cosine,
+}
+
+impl Schedule {
+    /// The learning rate of `epoch` (1-based) of `epochs`, starting from `lr`.
+    ///
+    /// ```
+    /// use gnnrec_models::lightgcn::Schedule;
+    /// assert_eq!(Schedule::Constant.lr(0.01, 5, 10), 0.01);
+    /// assert_eq!(Schedule::Cosine.lr(0.01, 1, 10), 0.01);
+    /// assert!((Schedule::Cosine.lr(0.01, 6, 10) - 0.005).abs() < 1e-6);
+    /// ```
+    pub fn lr(self, lr: f32, epoch: usize, epochs: usize) -> f32 {
+        match self {
+            Schedule::Constant => lr,
+            Schedule::Cosine => {
+                let progress = (epoch.saturating_sub(1)) as f32 / epochs.max(1) as f32;
+                lr * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos())
+            }
+        }
+    }
 }
 
 impl Default for LightGcnConfig {
@@ -62,6 +96,7 @@ impl Default for LightGcnConfig {
             eval_every: 10,
             patience: 5,
             monitor_k: 20,
+            schedule: Schedule::Constant,
         }
     }
 }
@@ -306,6 +341,7 @@ pub fn train(
 
     for epoch in 1..=cfg.epochs {
         let start = Instant::now();
+        trainer.adam.lr = cfg.schedule.lr(cfg.lr, epoch, cfg.epochs);
         let t = sampler.epoch(&mut rng);
         let steps = t.users.len().div_ceil(cfg.batch);
         obs.epoch_started(epoch, steps);

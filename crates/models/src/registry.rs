@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::baselines::bias::{BiasConfig, BiasModel};
 use crate::baselines::popularity::Popularity;
 use crate::context::TrainContext;
-use crate::lightgcn::{self, LightGcn, LightGcnConfig};
+use crate::lightgcn::{self, LightGcn, LightGcnConfig, Schedule};
 use crate::model::TrainedModel;
 use crate::observer::Observer;
 use crate::weights::Weights;
@@ -79,6 +79,8 @@ pub struct Hyper {
     pub eval_every: Option<usize>,
     /// Early-stopping patience, in evaluations.
     pub patience: Option<usize>,
+    /// Learning-rate schedule.
+    pub schedule: Option<Schedule>,
     /// Bias model: user shrinkage.
     pub reg_user: Option<f32>,
     /// Bias model: item shrinkage.
@@ -100,6 +102,7 @@ impl ModelSpec {
             epochs: h.epochs.unwrap_or(1000),
             eval_every: h.eval_every.unwrap_or(10),
             patience: h.patience.unwrap_or(5),
+            schedule: h.schedule.unwrap_or_default(),
             ..LightGcnConfig::default()
         };
         Ok(match name {

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
+use gnnrec_models::lightgcn::Schedule;
 use gnnrec_models::registry::{self, Hyper};
 use gnnrec_models::{ModelSpec, TrainContext};
 
-use crate::cli::{Monitor, TrainArgs};
+use crate::cli::{Monitor, ScheduleArg, TrainArgs};
 use crate::commands::data;
 use crate::commands::evaluate::{print_metrics, test_metrics};
 use crate::commands::recommend::print_samples;
@@ -27,6 +28,10 @@ fn hyper(a: &TrainArgs) -> Hyper {
         epochs: a.epochs,
         eval_every: a.eval_every,
         patience: a.patience,
+        schedule: a.schedule.map(|s| match s {
+            ScheduleArg::Constant => Schedule::Constant,
+            ScheduleArg::Cosine => Schedule::Cosine,
+        }),
         reg_user: a.reg_user,
         reg_item: a.reg_item,
     }
