@@ -34,7 +34,8 @@ pub enum Command {
         gnnrec train --model lightgcn --dataset ml-latest-small\n  \
         gnnrec train --model pop --dataset gowalla --json\n  \
         gnnrec train --model bias --dataset ml-100k --split u1\n  \
-        gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test")]
+        gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test\n  \
+        gnnrec train --resume runs/lightgcn-gowalla-… --epochs 400")]
     Train(TrainArgs),
     /// Re-compute the test metrics of a saved run.
     Eval(EvalArgs),
@@ -43,6 +44,112 @@ pub enum Command {
         gnnrec recommend --run runs/lightgcn-ml-latest-small-… --user 1\n  \
         gnnrec recommend --run DIR --all-users --k 20 --out recs.csv")]
     Recommend(RecommendArgs),
+    /// Analyse or export a dataset's graphs: the user–item graph or an item–item graph.
+    #[command(subcommand)]
+    Graph(GraphCommand),
+    /// Draw a run's training curves (loss, monitored recall and NDCG per epoch) as SVG.
+    #[command(
+        after_help = "Example:\n  gnnrec plot --run runs/lightgcn-ml-100k-… --out curves.svg"
+    )]
+    Plot(PlotArgs),
+}
+
+/// `gnnrec graph …`
+#[derive(Debug, Subcommand)]
+pub enum GraphCommand {
+    /// Size, density, degree quantiles, connected components and weights of a graph.
+    #[command(after_help = "Examples:\n  \
+        gnnrec graph stats --dataset ml-100k\n  \
+        gnnrec graph stats --dataset gowalla --graph item-item --weight cosine --topk 50 --json\n  \
+        gnnrec graph stats --dataset lastfm-hetrec --graph item-item --weight decay --tau 30 --plot degrees.svg")]
+    Stats(GraphStatsArgs),
+    /// Write a graph's weighted edge list as CSV with raw ids.
+    #[command(after_help = "Example:\n  \
+        gnnrec graph export --dataset ml-100k --graph item-item --weight jaccard --topk 20 --out edges.csv")]
+    Export(GraphExportArgs),
+}
+
+/// Which graph of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphKind {
+    /// Users and items, an edge per training interaction.
+    UserItem,
+    /// Items, an edge between two items some training user shares.
+    ItemItem,
+}
+
+/// Weights of item–item edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WeightArg {
+    /// Users in common.
+    Count,
+    /// Users in common / √(degree product).
+    Cosine,
+    /// Users in common / users of either.
+    Jaccard,
+    /// Users in common / (1 + mean |Δt| in days).
+    Time,
+    /// Σ over common users of exp(−|Δt| / τ).
+    Decay,
+}
+
+/// Which graph to build, from the training side of a split.
+#[derive(Debug, Clone, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub data: DatasetArgs,
+    /// The graph.
+    #[arg(long, value_enum, default_value_t = GraphKind::UserItem)]
+    pub graph: GraphKind,
+    /// Item–item edge weight.
+    #[arg(long, value_enum, default_value_t = WeightArg::Cosine)]
+    pub weight: WeightArg,
+    /// Decay scale τ in days, for --weight decay.
+    #[arg(long, default_value_t = 30.0)]
+    pub tau: f64,
+    /// Keep each item's K heaviest neighbours.
+    #[arg(long, value_name = "K")]
+    pub topk: Option<usize>,
+    /// Keep item pairs shared by at least this many users.
+    #[arg(long, default_value_t = 1)]
+    pub min_support: u32,
+    /// Count only co-occurrences at most this many days apart (needs timestamps).
+    #[arg(long, value_name = "DAYS")]
+    pub window: Option<f64>,
+}
+
+/// Arguments of `gnnrec graph stats`.
+#[derive(Debug, Args)]
+pub struct GraphStatsArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also draw the degree distribution (log–log) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+/// Arguments of `gnnrec graph export`.
+#[derive(Debug, Args)]
+pub struct GraphExportArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// The CSV file to write.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `gnnrec plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The run directory.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The SVG file to write.
+    #[arg(long, value_name = "FILE.svg")]
+    pub out: PathBuf,
 }
 
 /// What a training run watches to pick its best epoch.
@@ -70,8 +177,13 @@ pub enum ScheduleArg {
 pub struct TrainArgs {
     /// The model: pop (most popular), bias (mean + user + item biases, for ratings),
     /// mf (MF-BPR), lightgcn.
-    #[arg(long, short = 'm', value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
-    pub model: String,
+    #[arg(long, short = 'm', required_unless_present = "resume", value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
+    pub model: Option<String>,
+
+    /// Continue an interrupted (or finished) run from its last checkpoint, in place: the
+    /// model, data, split, seed and monitor are the run's; --epochs may raise the limit.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["model", "out", "dataset", "split", "seed"])]
+    pub resume: Option<PathBuf>,
 
     #[command(flatten)]
     pub data: DatasetArgs,

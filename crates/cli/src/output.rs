@@ -95,3 +95,12 @@ impl Table {
         }
     }
 }
+
+/// Quotes a CSV field when it needs it (a comma, quote or line break), doubling inner quotes.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

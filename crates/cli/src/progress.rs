@@ -1,24 +1,31 @@
 //! Training progress for people: a bar inside each epoch and one line per epoch, on stderr,
-//! silent with `--quiet` (the bar also hides itself when stderr is not a terminal).
+//! silent with `--quiet` (the bar also hides itself when stderr is not a terminal). Also keeps
+//! the run's checkpoints and log on disk as training goes, so an interrupted run can resume.
 
-use gnnrec_models::{EpochRecord, Observer};
+use std::path::PathBuf;
+
+use gnnrec_models::{Checkpoint, EpochRecord, Observer};
+
+use crate::run_dir::RunDir;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Shows progress and collects the per-epoch log.
 pub struct Progress {
     quiet: bool,
     bar: Option<ProgressBar>,
-    /// Every epoch's record.
+    run: PathBuf,
+    /// Every epoch's record (with those of earlier sessions of a resumed run).
     pub log: Vec<EpochRecord>,
 }
 
 impl Progress {
-    /// A reporter; `quiet` silences everything but the log.
-    pub fn new(quiet: bool) -> Self {
+    /// A reporter for the run directory `run`, continuing `log`; `quiet` silences the terminal.
+    pub fn new(quiet: bool, run: PathBuf, log: Vec<EpochRecord>) -> Self {
         Progress {
             quiet,
             bar: None,
-            log: Vec::new(),
+            run,
+            log,
         }
     }
 }
@@ -66,6 +73,11 @@ impl Observer for Progress {
             eprintln!("{line}");
         }
         self.log.push(r.clone());
+    }
+
+    fn checkpoint(&mut self, checkpoint: &Checkpoint) -> anyhow::Result<()> {
+        checkpoint.save(&self.run)?;
+        RunDir::open(&self.run)?.write_log(&self.log)
     }
 
     fn message(&mut self, text: &str) {

@@ -182,10 +182,16 @@ impl RunDir {
         data: &Dataset,
         model: &dyn TrainedModel,
     ) -> Result<()> {
+        self.save_config(config, data)?;
+        model.weights().save(&self.path.join("model.safetensors"))
+    }
+
+    /// Writes `config.json` and the id maps (before training, so the run exists from the
+    /// start; again with the model).
+    pub fn save_config(&self, config: &RunConfig, data: &Dataset) -> Result<()> {
         self.write_json("config.json", config)?;
         self.write_json("users.json", data.users.raw_ids())?;
-        self.write_json("items.json", data.items.raw_ids())?;
-        model.weights().save(&self.path.join("model.safetensors"))
+        self.write_json("items.json", data.items.raw_ids())
     }
 
     /// The run's config.

@@ -146,6 +146,9 @@ fn exported_recommendations_match_the_run_metrics() {
         metrics["metrics"]["recall@20"]
     );
     assert_eq!(again["metrics"]["rmse"], metrics["metrics"]["rmse"]);
+    assert_eq!(again["train_seconds"], metrics["train_seconds"]);
+    assert!(again["eval_seconds"].as_f64().unwrap() >= 0.0);
+    assert!(trained["train_seconds"].as_f64().unwrap() >= 0.0);
 
     // One user, with titles; an unknown user is a clear error, or popular with the fallback.
     let one = json(&[
@@ -244,4 +247,59 @@ fn lightgcn_beats_popularity_on_ml_100k() {
     let p = pop["metrics"]["recall@20"].as_f64().unwrap();
     let l = lgcn["metrics"]["recall@20"].as_f64().unwrap();
     assert!(l > p * 1.2, "LightGCN recall@20 {l} vs most-popular {p}");
+}
+
+#[test]
+fn an_interrupted_run_resumes_and_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_s = run.to_str().unwrap();
+    let base = [
+        "--dim",
+        "8",
+        "--eval-every",
+        "2",
+        "--patience",
+        "0",
+        "--json",
+        "-q",
+    ];
+    let mut first = vec!["train", "-m", "mf", "--epochs", "2", "--out", run_s];
+    first.extend(base);
+    json(&first);
+    assert!(run.join("checkpoint.json").is_file());
+    assert!(run.join("checkpoint-2.safetensors").is_file());
+
+    let mut more = vec!["train", "--resume", run_s, "--epochs", "4"];
+    more.extend(base);
+    let resumed = json(&more);
+    assert_eq!(resumed["epochs"], 4);
+    let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
+    let epochs: Vec<u64> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(epochs, [1, 2, 3, 4]);
+    assert!(!run.join("checkpoint-2.safetensors").exists());
+
+    // Resuming needs a checkpoint, and --resume does not mix with a new model.
+    let pop = dir.path().join("pop");
+    ok(&["train", "-m", "pop", "--out", pop.to_str().unwrap(), "-q"]);
+    let out = gnnrec(&["train", "--resume", pop.to_str().unwrap(), "-q"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no checkpoint"));
+    assert!(
+        !gnnrec(&["train", "--resume", run_s, "-m", "pop"])
+            .status
+            .success()
+    );
+
+    let svg = dir.path().join("curves.svg");
+    ok(&["plot", "--run", run_s, "--out", svg.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("<svg") && text.contains("recall@20"));
 }

@@ -29,7 +29,17 @@ pub struct Quantiles {
 impl Quantiles {
     /// Quantiles by the nearest-rank method; all zero for an empty input.
     pub fn of(values: &[u32]) -> Quantiles {
-        if values.is_empty() {
+        Quantiles::of_f64(values.iter().map(|&v| v as f64).collect())
+    }
+
+    /// [`Quantiles::of`] for real values.
+    ///
+    /// ```
+    /// let q = gnnrec_data::info::Quantiles::of_f64(vec![4.0, 1.0, 3.0, 2.0]);
+    /// assert_eq!((q.min, q.p50, q.max, q.mean), (1.0, 2.0, 4.0, 2.5));
+    /// ```
+    pub fn of_f64(mut v: Vec<f64>) -> Quantiles {
+        if v.is_empty() {
             return Quantiles {
                 min: 0.0,
                 p25: 0.0,
@@ -41,21 +51,20 @@ impl Quantiles {
                 mean: 0.0,
             };
         }
-        let mut v = values.to_vec();
-        v.sort_unstable();
+        v.sort_unstable_by(f64::total_cmp);
         let q = |p: f64| {
             let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
-            v[rank - 1] as f64
+            v[rank - 1]
         };
         Quantiles {
-            min: v[0] as f64,
+            min: v[0],
             p25: q(0.25),
             p50: q(0.5),
             p75: q(0.75),
             p90: q(0.9),
             p99: q(0.99),
-            max: v[v.len() - 1] as f64,
-            mean: v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64,
+            max: v[v.len() - 1],
+            mean: v.iter().sum::<f64>() / v.len() as f64,
         }
     }
 }

@@ -5,6 +5,28 @@ use gnnrec_data::Interactions;
 
 use crate::csr::Csr;
 
+/// The binary, symmetric adjacency `A` of the bipartite graph over `n_users + n_items` nodes
+/// (users first, then items at offset `n_users`); repeated (user, item) pairs count once.
+pub fn bipartite_adjacency(train: &Interactions, n_users: usize, n_items: usize) -> Csr {
+    let n = n_users + n_items;
+    let mut rows = Vec::with_capacity(2 * train.len());
+    let mut cols = Vec::with_capacity(2 * train.len());
+    for (&u, &i) in train.users.iter().zip(&train.items) {
+        let i = n_users as u32 + i;
+        rows.push(u);
+        cols.push(i);
+        rows.push(i);
+        cols.push(u);
+    }
+    let ones = vec![1.0f32; rows.len()];
+    let mut a = Csr::from_triplets(n, n, &rows, &cols, &ones);
+    // Binary: collapse repeated pairs.
+    for v in &mut a.values {
+        *v = 1.0;
+    }
+    a
+}
+
 /// The symmetric normalised adjacency `D^-1/2 A D^-1/2` of the bipartite graph over
 /// `n_users + n_items` nodes (users first, then items at offset `n_users`), as used by
 /// LightGCN and GCN propagation.
@@ -22,21 +44,7 @@ use crate::csr::Csr;
 /// ```
 pub fn normalized_adjacency(train: &Interactions, n_users: usize, n_items: usize) -> Csr {
     let n = n_users + n_items;
-    let mut rows = Vec::with_capacity(2 * train.len());
-    let mut cols = Vec::with_capacity(2 * train.len());
-    for (&u, &i) in train.users.iter().zip(&train.items) {
-        let i = n_users as u32 + i;
-        rows.push(u);
-        cols.push(i);
-        rows.push(i);
-        cols.push(u);
-    }
-    let ones = vec![1.0f32; rows.len()];
-    let mut a = Csr::from_triplets(n, n, &rows, &cols, &ones);
-    // Binary: collapse repeated pairs.
-    for v in &mut a.values {
-        *v = 1.0;
-    }
+    let mut a = bipartite_adjacency(train, n_users, n_items);
     let inv_sqrt: Vec<f32> = (0..n)
         .map(|r| {
             let deg = a.indptr[r + 1] - a.indptr[r];

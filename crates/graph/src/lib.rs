@@ -2,7 +2,9 @@
 //!
 //! Graphs built from a dataset's **training** interactions, for the models above it and for
 //! analysis: the normalised user–item bipartite adjacency in CSR form
-//! ([`normalized_adjacency`]) and sparse products over it ([`Csr`]).
+//! ([`normalized_adjacency`]), sparse products over it ([`Csr`]), and item–item
+//! co-occurrence graphs, plain or time-weighted ([`item_graph`]), and their structure
+//! ([`graph_stats`], with petgraph's union–find for components).
 //!
 //! Layering: depends on `gnnrec-data` (interactions, indices); used by `gnnrec-models` and
 //! the CLI.
@@ -10,6 +12,10 @@
 
 mod bipartite;
 pub mod csr;
+pub mod item_item;
+pub mod stats;
 
-pub use bipartite::normalized_adjacency;
+pub use bipartite::{bipartite_adjacency, normalized_adjacency};
 pub use csr::Csr;
+pub use item_item::{EdgeWeight, ItemGraphSpec, item_graph};
+pub use stats::{GraphStats, graph_stats};

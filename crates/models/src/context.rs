@@ -2,6 +2,8 @@
 
 use gnnrec_data::{FeatureMatrix, Interactions, RatingScale};
 
+use crate::checkpoint::Checkpoint;
+
 /// The data a model trains on, in dense indices. Built from the **training** side of a split;
 /// `monitor` is the held-out set watched for early stopping (a validation carve-out of train,
 /// or the test split when the user asks for the paper protocol).
@@ -23,4 +25,6 @@ pub struct TrainContext<'a> {
     pub item_features: Option<&'a FeatureMatrix>,
     /// Seed of every random choice (initialisation, sampling).
     pub seed: u64,
+    /// A checkpoint of an interrupted run of the same model and data, to continue from.
+    pub resume: Option<&'a Checkpoint>,
 }

@@ -13,6 +13,7 @@
 
 pub mod adam;
 pub mod baselines;
+pub mod checkpoint;
 pub mod context;
 pub mod lightgcn;
 pub mod model;
@@ -22,6 +23,7 @@ pub mod registry;
 pub mod sampler;
 pub mod weights;
 
+pub use checkpoint::Checkpoint;
 pub use context::TrainContext;
 pub use model::TrainedModel;
 pub use observer::{EpochRecord, Observer, Silent};

@@ -20,6 +20,7 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::adam::Adam;
+use crate::checkpoint::Checkpoint;
 use crate::context::TrainContext;
 use crate::model::TrainedModel;
 use crate::observer::{EpochRecord, Observer};
@@ -319,9 +320,58 @@ impl Trainer {
     }
 }
 
+/// The scalar part of a LightGCN checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ResumeState {
+    adam_t: u64,
+    /// Word position of the sampling RNG (a u128, as text).
+    rng_word_pos: String,
+    best: Option<(f64, usize)>,
+    since_best: usize,
+    stopped: bool,
+}
+
+/// Epochs between checkpoints when nothing is evaluated.
+const CHECKPOINT_EVERY: usize = 10;
+
+fn checkpoint(
+    epoch: usize,
+    trainer: &Trainer,
+    rng: &ChaCha8Rng,
+    best: &Option<(f64, usize, Vec<f32>)>,
+    since_best: usize,
+    stopped: bool,
+) -> Result<Checkpoint> {
+    let shape = [trainer.ego.len()];
+    let mut arrays = Weights::new();
+    arrays.insert("ego", &shape, trainer.ego.clone());
+    arrays.insert("adam_m", &shape, trainer.adam.m.clone());
+    arrays.insert("adam_v", &shape, trainer.adam.v.clone());
+    if let Some((_, _, e)) = best {
+        arrays.insert("best_ego", &shape, e.clone());
+    }
+    let state = ResumeState {
+        adam_t: trainer.adam.t,
+        rng_word_pos: rng.get_word_pos().to_string(),
+        best: best.as_ref().map(|(v, e, _)| (*v, *e)),
+        since_best,
+        stopped,
+    };
+    Ok(Checkpoint {
+        epoch,
+        state: serde_json::to_value(state)?,
+        arrays,
+    })
+}
+
 /// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx`. With a monitoring set and
 /// `eval_every > 0`, evaluates recall@`monitor_k` there, keeps the best epoch's weights and
 /// stops after `patience` evaluations without improvement.
+///
+/// Every evaluation (or every 10 epochs without one) hands the observer a [`Checkpoint`];
+/// given one back in `ctx.resume`, training continues exactly where it stood: the same
+/// parameters, Adam moments, sampling RNG position and best-so-far, so a resumed run ends
+/// with the weights an uninterrupted one would have.
 pub fn train(
     cfg: &LightGcnConfig,
     ctx: &TrainContext<'_>,
@@ -338,8 +388,33 @@ pub fn train(
     let key = format!("recall@{}", cfg.monitor_k);
     let mut best: Option<(f64, usize, Vec<f32>)> = None;
     let mut since_best = 0usize;
+    let mut first_epoch = 1;
+    let mut stopped = false;
 
-    for epoch in 1..=cfg.epochs {
+    if let Some(ck) = ctx.resume {
+        let st: ResumeState = serde_json::from_value(ck.state.clone())
+            .context("the checkpoint's state is not LightGCN's")?;
+        let n = trainer.ego.len();
+        trainer.ego = ck.arrays.get_shaped("ego", &[n])?.to_vec();
+        trainer.adam.m = ck.arrays.get_shaped("adam_m", &[n])?.to_vec();
+        trainer.adam.v = ck.arrays.get_shaped("adam_v", &[n])?.to_vec();
+        trainer.adam.t = st.adam_t;
+        rng.set_word_pos(
+            st.rng_word_pos
+                .parse()
+                .context("bad RNG position in the checkpoint")?,
+        );
+        if let Some((v, e)) = st.best {
+            best = Some((v, e, ck.arrays.get_shaped("best_ego", &[n])?.to_vec()));
+        }
+        since_best = st.since_best;
+        stopped = st.stopped;
+        first_epoch = ck.epoch + 1;
+        obs.message(&format!("resuming after epoch {}", ck.epoch));
+    }
+
+    let mut epoch = first_epoch;
+    while !stopped && epoch <= cfg.epochs {
         let start = Instant::now();
         trainer.adam.lr = cfg.schedule.lr(cfg.lr, epoch, cfg.epochs);
         let t = sampler.epoch(&mut rng);
@@ -363,8 +438,9 @@ pub fn train(
             eval_seconds: None,
         };
         let evaluate = cfg.eval_every > 0 && (epoch % cfg.eval_every == 0 || epoch == cfg.epochs);
-        let mut stop = false;
+        let mut evaluated = false;
         if let (true, Some((truth, popularity))) = (evaluate, &monitor) {
+            evaluated = true;
             let t0 = Instant::now();
             let model = trainer.model();
             let m = evaluate_ranking(
@@ -383,17 +459,20 @@ pub fn train(
                 since_best = 0;
             } else {
                 since_best += 1;
-                if cfg.patience > 0 && since_best >= cfg.patience {
-                    stop = true;
-                }
+                stopped = cfg.patience > 0 && since_best >= cfg.patience;
             }
         }
         obs.epoch_finished(&record);
-        if stop {
+        if evaluated || stopped || epoch % CHECKPOINT_EVERY == 0 || epoch == cfg.epochs {
+            obs.checkpoint(&checkpoint(
+                epoch, &trainer, &rng, &best, since_best, stopped,
+            )?)?;
+        }
+        if stopped {
             let (v, e, _) = best.as_ref().expect("set before any stop");
             obs.message(&format!("early stop: best {key} {v:.4} at epoch {e}"));
-            break;
         }
+        epoch += 1;
     }
     if let Some((v, e, best_ego)) = best {
         obs.message(&format!(
@@ -440,6 +519,60 @@ mod tests {
                 g[k]
             );
         }
+    }
+
+    /// Keeps every checkpoint it is handed.
+    struct Keep(Vec<Checkpoint>);
+    impl Observer for Keep {
+        fn checkpoint(&mut self, c: &Checkpoint) -> Result<()> {
+            self.0.push(c.clone());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        use rand::Rng;
+        let pairs = |rng: &mut ChaCha8Rng, n: usize| {
+            let mut x = gnnrec_data::Interactions::new(
+                (0..n).map(|_| rng.random_range(0..20)).collect(),
+                (0..n).map(|_| rng.random_range(0..30)).collect(),
+            );
+            x.dedup_pairs();
+            x
+        };
+        let (train_set, valid) = (pairs(&mut rng, 200), pairs(&mut rng, 40));
+        let cfg = LightGcnConfig {
+            dim: 8,
+            layers: 2,
+            lr: 0.01,
+            batch: 32,
+            epochs: 6,
+            eval_every: 2,
+            patience: 0,
+            schedule: Schedule::Cosine,
+            ..Default::default()
+        };
+        let mut ctx = TrainContext {
+            n_users: 20,
+            n_items: 30,
+            train: &train_set,
+            monitor: Some(&valid),
+            rating_scale: None,
+            user_features: None,
+            item_features: None,
+            seed: 9,
+            resume: None,
+        };
+        let mut all = Keep(Vec::new());
+        let whole = train(&cfg, &ctx, &mut all).unwrap();
+        assert_eq!(all.0.iter().map(|c| c.epoch).collect::<Vec<_>>(), [2, 4, 6]);
+        ctx.resume = Some(&all.0[0]);
+        let mut rest = Keep(Vec::new());
+        let resumed = train(&cfg, &ctx, &mut rest).unwrap();
+        assert_eq!(rest.0, all.0[1..]);
+        assert_eq!(resumed.weights(), whole.weights());
     }
 
     #[test]

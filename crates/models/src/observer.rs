@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::Checkpoint;
+
 /// One line of the per-epoch training log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
@@ -29,6 +31,10 @@ pub trait Observer {
     fn epoch_finished(&mut self, _record: &EpochRecord) {}
     /// A free-form message (e.g. early stopping).
     fn message(&mut self, _text: &str) {}
+    /// A checkpoint to keep, so that training can resume from it; an error stops training.
+    fn checkpoint(&mut self, _checkpoint: &Checkpoint) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// An observer that ignores everything.

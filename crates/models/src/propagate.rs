@@ -175,14 +175,17 @@ mod tests {
         let w = Tensor::from_vec(random(5 * 3, 3), (5, 3), &Device::Cpu).unwrap();
         let loss = |x: &Tensor| (a.matmul(x).unwrap() * &w).unwrap().sum_all().unwrap();
         let x = Var::from_vec(x0.clone(), (4, 3), &Device::Cpu).unwrap();
-        let grads = loss(x.as_tensor()).backward().unwrap();
-        let g: Vec<f32> = grads
-            .get(x.as_tensor())
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let grad_of = |l: Tensor| -> Vec<f32> {
+            l.backward()
+                .unwrap()
+                .get(x.as_tensor())
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1()
+                .unwrap()
+        };
+        let g = grad_of(loss(x.as_tensor()));
         let h = 1e-2f32;
         for k in 0..x0.len() {
             let eval = |delta: f32| {
@@ -203,15 +206,7 @@ mod tests {
             .unwrap()
             .sum_all()
             .unwrap();
-        let g2: Vec<f32> = lo
-            .backward()
-            .unwrap()
-            .get(x.as_tensor())
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let g2 = grad_of(lo);
         for (p, q) in g.iter().zip(&g2) {
             assert!((p - q).abs() < 1e-5);
         }

@@ -11,6 +11,7 @@ use gnnrec_models::TrainedModel;
 use crate::cli::EvalArgs;
 use crate::commands::recommend::{OpenedRun, open_run};
 use crate::output::{Table, print_json};
+use crate::run_dir::RunMetrics;
 
 /// The test metrics of one model.
 pub struct TestMetrics {
@@ -127,6 +128,11 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let ks = args.k.clone().unwrap_or_else(|| config.ks.clone());
     let m = test_metrics(model.as_ref(), &data, &split, &ks);
     if args.json {
+        // The training time is the run's; a run without metrics.json reports none.
+        let train_seconds = dir
+            .read_json::<RunMetrics>("metrics.json")
+            .ok()
+            .map(|r| r.train_seconds);
         return print_json(&serde_json::json!({
             "run": dir.path(),
             "dataset": config.dataset,
@@ -134,6 +140,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
             "split": config.split,
             "evaluated_on": "test",
             "metrics": m.flat,
+            "train_seconds": train_seconds,
             "eval_seconds": m.seconds,
         }));
     }

@@ -2,12 +2,14 @@
 
 mod data;
 mod evaluate;
+mod graph;
+mod plot;
 mod recommend;
 mod train;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, DataCommand};
+use crate::cli::{Cli, Command, DataCommand, GraphCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -17,6 +19,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => evaluate::run(&args),
         Command::Recommend(args) => recommend::run(&args),
+        Command::Plot(args) => plot::run(&args),
+        Command::Graph(GraphCommand::Stats(args)) => graph::stats(&args),
+        Command::Graph(GraphCommand::Export(args)) => graph::export(&args),
     }
 }
 

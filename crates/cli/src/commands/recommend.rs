@@ -11,7 +11,7 @@ use gnnrec_eval::{UserItems, rank_users, top_k};
 use gnnrec_models::TrainedModel;
 
 use crate::cli::{Fallback, RecommendArgs};
-use crate::output::{Table, print_json};
+use crate::output::{Table, csv_field, print_json};
 use crate::run_dir::{RunConfig, RunDir};
 
 /// A saved run, opened with everything needed to evaluate or query it.
@@ -220,13 +220,4 @@ fn export_all(
         out.display()
     );
     Ok(())
-}
-
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

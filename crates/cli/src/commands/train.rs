@@ -1,14 +1,15 @@
-//! `gnnrec train`.
+//! `gnnrec train`: fit a model (or continue one with `--resume`), evaluate it on the test
+//! split, and save a run directory.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use gnnrec_models::lightgcn::Schedule;
 use gnnrec_models::registry::{self, Hyper};
-use gnnrec_models::{ModelSpec, TrainContext};
+use gnnrec_models::{Checkpoint, EpochRecord, ModelSpec, TrainContext};
 
-use crate::cli::{Monitor, ScheduleArg, TrainArgs};
+use crate::cli::{DatasetArgs, Monitor, ScheduleArg, TrainArgs};
 use crate::commands::data;
 use crate::commands::evaluate::{print_metrics, test_metrics};
 use crate::commands::recommend::print_samples;
@@ -37,35 +38,149 @@ fn hyper(a: &TrainArgs) -> Hyper {
     }
 }
 
+/// What a run is: made from the command line, or read back from a run to resume.
+struct Plan {
+    spec: ModelSpec,
+    data: DatasetArgs,
+    seed: u64,
+    ks: Vec<usize>,
+    monitor: Monitor,
+    valid_fraction: f64,
+    /// The run directory and, when resuming, the checkpoint and the log up to it.
+    out: PathBuf,
+    resume: Option<(Checkpoint, Vec<EpochRecord>)>,
+}
+
+impl Plan {
+    fn fresh(args: &TrainArgs, model: &str) -> Result<Plan> {
+        Ok(Plan {
+            spec: ModelSpec::build(model, &hyper(args))?,
+            data: args.data.clone(),
+            seed: args.seed,
+            ks: args.k.clone(),
+            monitor: args.monitor,
+            valid_fraction: args.valid_fraction,
+            out: args.out.clone().unwrap_or_default(),
+            resume: None,
+        })
+    }
+
+    fn resume(args: &TrainArgs, path: &std::path::Path) -> Result<Plan> {
+        let dir = RunDir::open(path)?;
+        let config = dir.config()?;
+        let Some(ck) = Checkpoint::load(path)? else {
+            bail!(
+                "{} has no checkpoint to resume from (only mf and lightgcn runs write one)",
+                path.display()
+            );
+        };
+        let mut spec = config.model.clone();
+        if let (Some(e), ModelSpec::Mf(c) | ModelSpec::Lightgcn(c)) = (args.epochs, &mut spec) {
+            c.epochs = e;
+        }
+        let (monitor, valid_fraction) = match config.monitor.split_once(':') {
+            Some(("validation", f)) => (
+                Monitor::Validation,
+                f.parse().context("the run's monitor fraction")?,
+            ),
+            _ if config.monitor == "test" => (Monitor::Test, 0.0),
+            _ => (Monitor::None, 0.0),
+        };
+        let mut log = dir.read_log()?;
+        log.retain(|r| r.epoch <= ck.epoch);
+        Ok(Plan {
+            spec,
+            data: DatasetArgs {
+                dataset: config.dataset.clone(),
+                data_dir: args.data.data_dir.clone().or(config.data_dir.clone()),
+                split: Some(config.split.clone()),
+            },
+            seed: config.seed,
+            ks: if args.k.is_empty() {
+                config.ks
+            } else {
+                args.k.clone()
+            },
+            monitor,
+            valid_fraction,
+            out: path.to_path_buf(),
+            resume: Some((ck, log)),
+        })
+    }
+}
+
 pub fn run(args: &TrainArgs) -> Result<()> {
     let threads = set_threads(args.threads)?;
     if args.k.is_empty() || args.k.contains(&0) {
         bail!("--k needs positive cut-offs, e.g. --k 10,20");
     }
-    let spec = ModelSpec::build(&args.model, &hyper(args))?;
-    let (data, split) = data::load(&args.data)?;
+    let mut plan = match (&args.resume, &args.model) {
+        (Some(path), _) => Plan::resume(args, path)?,
+        (None, Some(model)) => Plan::fresh(args, model)?,
+        (None, None) => bail!("give --model NAME, or --resume DIR"),
+    };
+    let spec = plan.spec.clone();
+    let (data, split) = data::load(&plan.data)?;
 
     // Iterative models may watch a held-out set; the others fit on all of train.
     let monitor = if spec.is_iterative() {
-        args.monitor
+        plan.monitor
     } else {
         Monitor::None
     };
     let carved;
     let (fit_on, monitor_set, monitor_label) = match monitor {
         Monitor::Validation => {
-            if !(args.valid_fraction > 0.0 && args.valid_fraction < 1.0) {
+            let f = plan.valid_fraction;
+            if !(f > 0.0 && f < 1.0) {
                 bail!("--valid-fraction must be in (0, 1)");
             }
-            carved = split.carve_validation(args.valid_fraction, args.seed);
-            (
-                &carved.train,
-                Some(&carved.test),
-                format!("validation:{}", args.valid_fraction),
-            )
+            carved = split.carve_validation(f, plan.seed);
+            (&carved.train, Some(&carved.test), format!("validation:{f}"))
         }
         Monitor::Test => (&split.train, Some(&split.test), "test".to_string()),
         Monitor::None => (&split.train, None, "none".to_string()),
+    };
+
+    let now = timefmt::now_unix();
+    let (dir, resume) = match plan.resume.take() {
+        Some(r) => (RunDir::open(&plan.out)?, Some(r)),
+        None => {
+            let out = if plan.out.as_os_str().is_empty() {
+                PathBuf::from("runs").join(format!(
+                    "{}-{}-{}",
+                    spec.name(),
+                    data.name,
+                    timefmt::compact(now)
+                ))
+            } else {
+                plan.out.clone()
+            };
+            (RunDir::create(&out)?, None)
+        }
+    };
+    let config = RunConfig {
+        gnnrec_version: env!("CARGO_PKG_VERSION").into(),
+        created: timefmt::rfc3339(now),
+        command: std::env::args().collect(),
+        dataset: plan.data.dataset.clone(),
+        data_dir: plan.data.data_dir.clone(),
+        split: split.name.clone(),
+        seed: plan.seed,
+        ks: plan.ks.clone(),
+        monitor: monitor_label.clone(),
+        threads,
+        n_users: data.n_users(),
+        n_items: data.n_items(),
+        n_train: fit_on.len(),
+        model: spec.clone(),
+    };
+    // The config and id maps go first, so that a checkpoint always has a run around it.
+    dir.save_config(&config, &data)?;
+
+    let (checkpoint, earlier_log) = match resume {
+        Some((ck, log)) => (Some(ck), log),
+        None => (None, Vec::new()),
     };
     let ctx = TrainContext {
         n_users: data.n_users(),
@@ -75,50 +190,28 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         rating_scale: data.rating_scale,
         user_features: data.user_features.as_ref(),
         item_features: data.item_features.as_ref(),
-        seed: args.seed,
+        seed: plan.seed,
+        resume: checkpoint.as_ref(),
     };
     if !args.quiet {
         eprintln!(
-            "training {} on {} (split {}: {} train / {} test; monitor {monitor_label}; {threads} threads)",
+            "training {} on {} (split {}: {} train / {} test; monitor {monitor_label}; {threads} threads) into {}",
             spec.name(),
             data.name,
             split.name,
             split.train.len(),
-            split.test.len()
+            split.test.len(),
+            dir.path().display()
         );
     }
-    let mut progress = Progress::new(args.quiet);
+    // Training time counts the epochs of earlier sessions of a resumed run.
+    let earlier_seconds: f64 = earlier_log.iter().map(|r| r.seconds).sum();
+    let mut progress = Progress::new(args.quiet, dir.path().to_path_buf(), earlier_log);
     let t0 = Instant::now();
     let model = registry::train(&spec, &ctx, &mut progress)?;
-    let train_seconds = t0.elapsed().as_secs_f64();
-    let m = test_metrics(model.as_ref(), &data, &split, &args.k);
+    let train_seconds = t0.elapsed().as_secs_f64() + earlier_seconds;
+    let m = test_metrics(model.as_ref(), &data, &split, &plan.ks);
 
-    let now = timefmt::now_unix();
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!(
-            "{}-{}-{}",
-            spec.name(),
-            data.name,
-            timefmt::compact(now)
-        ))
-    });
-    let dir = RunDir::create(&out)?;
-    let config = RunConfig {
-        gnnrec_version: env!("CARGO_PKG_VERSION").into(),
-        created: timefmt::rfc3339(now),
-        command: std::env::args().collect(),
-        dataset: args.data.dataset.clone(),
-        data_dir: args.data.data_dir.clone(),
-        split: split.name.clone(),
-        seed: args.seed,
-        ks: args.k.clone(),
-        monitor: monitor_label.clone(),
-        threads,
-        n_users: data.n_users(),
-        n_items: data.n_items(),
-        n_train: fit_on.len(),
-        model: spec.clone(),
-    };
     dir.save_model(&config, &data, model.as_ref())?;
     dir.write_log(&progress.log)?;
     let metrics = RunMetrics {
