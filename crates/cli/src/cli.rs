@@ -176,7 +176,7 @@ pub enum ScheduleArg {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// The model: pop (most popular), bias (mean + user + item biases, for ratings),
-    /// mf (MF-BPR), lightgcn.
+    /// itemknn (cosine item neighbours, no training), mf (MF-BPR), lightgcn.
     #[arg(long, short = 'm', required_unless_present = "resume", value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
     pub model: Option<String>,
 
@@ -254,6 +254,10 @@ pub struct TrainArgs {
     /// Bias model: shrinkage of item biases [default: 25].
     #[arg(long, help_heading = "Bias model")]
     pub reg_item: Option<f32>,
+
+    /// Item-KNN: neighbours kept per item [default: 50].
+    #[arg(long, help_heading = "Item-KNN")]
+    pub neighbours: Option<usize>,
 }
 
 /// Arguments of `gnnrec eval`.

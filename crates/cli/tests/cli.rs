@@ -303,3 +303,31 @@ fn an_interrupted_run_resumes_and_plots() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains("<svg") && text.contains("recall@20"));
 }
+
+#[test]
+fn graph_stats_and_export_describe_the_training_graph() {
+    let s = json(&[
+        "graph",
+        "stats",
+        "--graph",
+        "item-item",
+        "--topk",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(s["stats"]["nodes"], 9724);
+    let edges = s["stats"]["edges"].as_u64().unwrap();
+    assert!(edges > 0 && edges <= 9724 * 10, "{edges} edges");
+    assert!(s["build_seconds"].as_f64().unwrap() >= 0.0);
+    let ui = json(&["graph", "stats", "--json"]);
+    assert_eq!(ui["stats"]["nodes"], 610 + 9724);
+    let train = ui["stats"]["edges"].as_u64().unwrap();
+    assert_eq!(train, 80_669, "the 80% training side of random:0.2:42");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("edges.csv");
+    ok(&["graph", "export", "--out", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().next(), Some("source,target,weight"));
+    assert_eq!(text.lines().count() as u64, train + 1);
+}

@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::bias::{BiasConfig, BiasModel};
+use crate::baselines::itemknn::{ItemKnn, ItemKnnConfig};
 use crate::baselines::popularity::Popularity;
 use crate::context::TrainContext;
 use crate::lightgcn::{self, LightGcn, LightGcnConfig, Schedule};
@@ -29,6 +30,8 @@ pub enum ModelSpec {
     Pop,
     /// Global mean + user + item biases.
     Bias(BiasConfig),
+    /// Item-KNN over the cosine item–item graph.
+    Itemknn(ItemKnnConfig),
     /// Matrix factorisation with BPR (LightGCN with 0 layers).
     Mf(LightGcnConfig),
     /// LightGCN.
@@ -41,6 +44,7 @@ impl ModelSpec {
         match self {
             ModelSpec::Pop => "pop",
             ModelSpec::Bias(_) => "bias",
+            ModelSpec::Itemknn(_) => "itemknn",
             ModelSpec::Mf(_) => "mf",
             ModelSpec::Lightgcn(_) => "lightgcn",
         }
@@ -57,6 +61,14 @@ impl ModelSpec {
     /// Whether the model learns in epochs (and so logs them and may stop early).
     pub fn is_iterative(&self) -> bool {
         matches!(self, ModelSpec::Mf(_) | ModelSpec::Lightgcn(_))
+    }
+
+    /// The same model with its epoch limit set to `epochs` (iterative models only).
+    pub fn with_epochs(mut self, epochs: usize) -> ModelSpec {
+        if let ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) = &mut self {
+            c.epochs = epochs;
+        }
+        self
     }
 }
 
@@ -85,10 +97,12 @@ pub struct Hyper {
     pub reg_user: Option<f32>,
     /// Bias model: item shrinkage.
     pub reg_item: Option<f32>,
+    /// Item-KNN: neighbours per item.
+    pub neighbours: Option<usize>,
 }
 
 /// The names of every model, as accepted by [`ModelSpec::build`].
-pub const MODEL_NAMES: [&str; 4] = ["pop", "bias", "mf", "lightgcn"];
+pub const MODEL_NAMES: [&str; 5] = ["pop", "bias", "itemknn", "mf", "lightgcn"];
 
 impl ModelSpec {
     /// The model called `name` with hyperparameters `h` over its defaults.
@@ -115,6 +129,9 @@ impl ModelSpec {
                     ..d
                 })
             }
+            "itemknn" => ModelSpec::Itemknn(ItemKnnConfig {
+                neighbours: h.neighbours.unwrap_or(ItemKnnConfig::default().neighbours),
+            }),
             "mf" => {
                 if h.layers.is_some_and(|l| l > 0) {
                     bail!("mf is LightGCN with 0 layers; use --model lightgcn for layers > 0");
@@ -149,6 +166,9 @@ pub fn train(
                 cfg,
             )?)
         }
+        ModelSpec::Itemknn(cfg) => {
+            Box::new(ItemKnn::fit(ctx.train, ctx.n_users, ctx.n_items, cfg)?)
+        }
         ModelSpec::Mf(cfg) => {
             let cfg = LightGcnConfig {
                 layers: 0,
@@ -170,6 +190,7 @@ pub fn load(
     Ok(match spec {
         ModelSpec::Pop => Box::new(Popularity::from_weights(w, n_items)?),
         ModelSpec::Bias(_) => Box::new(BiasModel::from_weights(w, n_users, n_items)?),
+        ModelSpec::Itemknn(_) => Box::new(ItemKnn::from_weights(w, n_users, n_items)?),
         ModelSpec::Mf(cfg) | ModelSpec::Lightgcn(cfg) => {
             Box::new(LightGcn::from_weights(w, n_users, n_items, cfg.dim)?)
         }

@@ -35,6 +35,7 @@ fn hyper(a: &TrainArgs) -> Hyper {
         }),
         reg_user: a.reg_user,
         reg_item: a.reg_item,
+        neighbours: a.neighbours,
     }
 }
 
@@ -74,10 +75,10 @@ impl Plan {
                 path.display()
             );
         };
-        let mut spec = config.model.clone();
-        if let (Some(e), ModelSpec::Mf(c) | ModelSpec::Lightgcn(c)) = (args.epochs, &mut spec) {
-            c.epochs = e;
-        }
+        let spec = match args.epochs {
+            Some(e) => config.model.clone().with_epochs(e),
+            None => config.model.clone(),
+        };
         let (monitor, valid_fraction) = match config.monitor.split_once(':') {
             Some(("validation", f)) => (
                 Monitor::Validation,
