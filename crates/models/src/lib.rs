@@ -13,6 +13,7 @@
 
 pub mod adam;
 pub mod baselines;
+pub mod bpr;
 pub mod checkpoint;
 pub mod context;
 pub mod lightgcn;

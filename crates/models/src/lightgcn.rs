@@ -7,12 +7,9 @@
 //! `l2 · ½ (‖E⁰_u‖² + ‖E⁰_pos‖² + ‖E⁰_neg‖²) / batch` on the *ego* embeddings of the batch —
 //! the regulariser of the reference implementation — with Adam.
 
-use std::collections::BTreeMap;
-use std::time::Instant;
-
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use candle_core::{D, Device, Tensor, Var};
-use gnnrec_eval::{DotScorer, Scorer, UserItems, evaluate_ranking};
+use gnnrec_eval::{DotScorer, Scorer};
 use gnnrec_graph::normalized_adjacency;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -20,12 +17,11 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::adam::Adam;
-use crate::checkpoint::Checkpoint;
+use crate::bpr::{BprTrainer, LoopSettings, fit};
 use crate::context::TrainContext;
 use crate::model::TrainedModel;
-use crate::observer::{EpochRecord, Observer};
+use crate::observer::Observer;
 use crate::propagate::SparseMatrix;
-use crate::sampler::BprSampler;
 use crate::weights::Weights;
 
 /// Hyperparameters of LightGCN / MF-BPR. Defaults are the paper's.
@@ -320,167 +316,51 @@ impl Trainer {
     }
 }
 
-/// The scalar part of a LightGCN checkpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ResumeState {
-    adam_t: u64,
-    /// Word position of the sampling RNG (a u128, as text).
-    rng_word_pos: String,
-    best: Option<(f64, usize)>,
-    since_best: usize,
-    stopped: bool,
-}
-
-/// Epochs between checkpoints when nothing is evaluated.
-const CHECKPOINT_EVERY: usize = 10;
-
-fn checkpoint(
-    epoch: usize,
-    trainer: &Trainer,
-    rng: &ChaCha8Rng,
-    best: &Option<(f64, usize, Vec<f32>)>,
-    since_best: usize,
-    stopped: bool,
-) -> Result<Checkpoint> {
-    let shape = [trainer.ego.len()];
-    let mut arrays = Weights::new();
-    arrays.insert("ego", &shape, trainer.ego.clone());
-    arrays.insert("adam_m", &shape, trainer.adam.m.clone());
-    arrays.insert("adam_v", &shape, trainer.adam.v.clone());
-    if let Some((_, _, e)) = best {
-        arrays.insert("best_ego", &shape, e.clone());
+impl BprTrainer for Trainer {
+    type Model = LightGcn;
+    fn params(&self) -> &[f32] {
+        &self.ego
     }
-    let state = ResumeState {
-        adam_t: trainer.adam.t,
-        rng_word_pos: rng.get_word_pos().to_string(),
-        best: best.as_ref().map(|(v, e, _)| (*v, *e)),
-        since_best,
-        stopped,
-    };
-    Ok(Checkpoint {
-        epoch,
-        state: serde_json::to_value(state)?,
-        arrays,
-    })
+    fn set_params(&mut self, params: Vec<f32>) {
+        assert_eq!(params.len(), self.ego.len());
+        self.ego = params;
+    }
+    fn adam(&mut self) -> &mut Adam {
+        &mut self.adam
+    }
+    fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
+        Trainer::step(self, users, pos, neg)
+    }
+    fn model(&self) -> LightGcn {
+        Trainer::model(self)
+    }
 }
 
-/// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx`. With a monitoring set and
-/// `eval_every > 0`, evaluates recall@`monitor_k` there, keeps the best epoch's weights and
-/// stops after `patience` evaluations without improvement.
-///
-/// Every evaluation (or every 10 epochs without one) hands the observer a [`Checkpoint`];
-/// given one back in `ctx.resume`, training continues exactly where it stood: the same
-/// parameters, Adam moments, sampling RNG position and best-so-far, so a resumed run ends
-/// with the weights an uninterrupted one would have.
+impl LightGcnConfig {
+    /// The settings of the shared BPR loop.
+    pub fn loop_settings(&self) -> LoopSettings {
+        LoopSettings {
+            lr: self.lr,
+            batch: self.batch,
+            epochs: self.epochs,
+            eval_every: self.eval_every,
+            patience: self.patience,
+            monitor_k: self.monitor_k,
+            schedule: self.schedule,
+        }
+    }
+}
+
+/// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx` with the shared BPR loop
+/// ([`crate::bpr::fit`]: evaluation, early stopping, checkpoints, resume).
 pub fn train(
     cfg: &LightGcnConfig,
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
 ) -> Result<LightGcn> {
-    let (nu, ni) = (ctx.n_users, ctx.n_items);
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
-    let mut trainer = Trainer::new(cfg, ctx.train, nu, ni, &mut rng)?;
-    let sampler = BprSampler::new(ctx.train, nu, ni);
-
-    let monitor = ctx
-        .monitor
-        .map(|m| (UserItems::new(m, nu), ctx.train.item_degrees(ni)));
-    let key = format!("recall@{}", cfg.monitor_k);
-    let mut best: Option<(f64, usize, Vec<f32>)> = None;
-    let mut since_best = 0usize;
-    let mut first_epoch = 1;
-    let mut stopped = false;
-
-    if let Some(ck) = ctx.resume {
-        let st: ResumeState = serde_json::from_value(ck.state.clone())
-            .context("the checkpoint's state is not LightGCN's")?;
-        let n = trainer.ego.len();
-        trainer.ego = ck.arrays.get_shaped("ego", &[n])?.to_vec();
-        trainer.adam.m = ck.arrays.get_shaped("adam_m", &[n])?.to_vec();
-        trainer.adam.v = ck.arrays.get_shaped("adam_v", &[n])?.to_vec();
-        trainer.adam.t = st.adam_t;
-        rng.set_word_pos(
-            st.rng_word_pos
-                .parse()
-                .context("bad RNG position in the checkpoint")?,
-        );
-        if let Some((v, e)) = st.best {
-            best = Some((v, e, ck.arrays.get_shaped("best_ego", &[n])?.to_vec()));
-        }
-        since_best = st.since_best;
-        stopped = st.stopped;
-        first_epoch = ck.epoch + 1;
-        obs.message(&format!("resuming after epoch {}", ck.epoch));
-    }
-
-    let mut epoch = first_epoch;
-    while !stopped && epoch <= cfg.epochs {
-        let start = Instant::now();
-        trainer.adam.lr = cfg.schedule.lr(cfg.lr, epoch, cfg.epochs);
-        let t = sampler.epoch(&mut rng);
-        let steps = t.users.len().div_ceil(cfg.batch);
-        obs.epoch_started(epoch, steps);
-        let mut loss_sum = 0.0f64;
-        for s in 0..steps {
-            let r = s * cfg.batch..((s + 1) * cfg.batch).min(t.users.len());
-            let loss = trainer
-                .step(&t.users[r.clone()], &t.pos[r.clone()], &t.neg[r])
-                .with_context(|| format!("epoch {epoch}"))?;
-            loss_sum += loss as f64;
-            obs.step();
-        }
-        let seconds = start.elapsed().as_secs_f64();
-        let mut record = EpochRecord {
-            epoch,
-            loss: loss_sum / steps.max(1) as f64,
-            seconds,
-            metrics: None,
-            eval_seconds: None,
-        };
-        let evaluate = cfg.eval_every > 0 && (epoch % cfg.eval_every == 0 || epoch == cfg.epochs);
-        let mut evaluated = false;
-        if let (true, Some((truth, popularity))) = (evaluate, &monitor) {
-            evaluated = true;
-            let t0 = Instant::now();
-            let model = trainer.model();
-            let m = evaluate_ranking(
-                &model,
-                sampler.positives(),
-                truth,
-                popularity,
-                &[cfg.monitor_k],
-            );
-            let metrics: BTreeMap<String, f64> = m.to_map();
-            let value = metrics[&key];
-            record.eval_seconds = Some(t0.elapsed().as_secs_f64());
-            record.metrics = Some(metrics);
-            if best.as_ref().is_none_or(|b| value > b.0) {
-                best = Some((value, epoch, trainer.ego.clone()));
-                since_best = 0;
-            } else {
-                since_best += 1;
-                stopped = cfg.patience > 0 && since_best >= cfg.patience;
-            }
-        }
-        obs.epoch_finished(&record);
-        if evaluated || stopped || epoch % CHECKPOINT_EVERY == 0 || epoch == cfg.epochs {
-            obs.checkpoint(&checkpoint(
-                epoch, &trainer, &rng, &best, since_best, stopped,
-            )?)?;
-        }
-        if stopped {
-            let (v, e, _) = best.as_ref().expect("set before any stop");
-            obs.message(&format!("early stop: best {key} {v:.4} at epoch {e}"));
-        }
-        epoch += 1;
-    }
-    if let Some((v, e, best_ego)) = best {
-        obs.message(&format!(
-            "keeping the weights of epoch {e} ({key} {v:.4} on the monitoring set)"
-        ));
-        trainer.ego = best_ego;
-    }
-    Ok(trainer.model())
+    let mut trainer = Trainer::new(cfg, ctx.train, ctx.n_users, ctx.n_items, &mut rng)?;
+    fit(&mut trainer, &cfg.loop_settings(), ctx, &mut rng, obs)
 }
 
 #[cfg(test)]
@@ -520,6 +400,8 @@ mod tests {
             );
         }
     }
+
+    use crate::checkpoint::Checkpoint;
 
     /// Keeps every checkpoint it is handed.
     struct Keep(Vec<Checkpoint>);
