@@ -35,6 +35,7 @@ pub enum Command {
         gnnrec train --model pop --dataset gowalla --json\n  \
         gnnrec train --model bias --dataset ml-100k --split u1\n  \
         gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test\n  \
+        gnnrec train --model irgnn --dataset lastfm-hetrec --split temporal:frac=0.2 --item-graph decay --tau 30\n  \
         gnnrec train --resume runs/lightgcn-gowalla-… --epochs 400")]
     Train(TrainArgs),
     /// Re-compute the test metrics of a saved run.
@@ -176,7 +177,8 @@ pub enum ScheduleArg {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// The model: pop (most popular), bias (mean + user + item biases, for ratings),
-    /// itemknn (cosine item neighbours, no training), mf (MF-BPR), lightgcn.
+    /// itemknn (cosine item neighbours, no training), mf (MF-BPR), lightgcn, irgnn (GNN over
+    /// the item–item graph; users are the mean of their items).
     #[arg(long, short = 'm', required_unless_present = "resume", value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
     pub model: Option<String>,
 
@@ -258,6 +260,16 @@ pub struct TrainArgs {
     /// Item-KNN: neighbours kept per item [default: 50].
     #[arg(long, help_heading = "Item-KNN")]
     pub neighbours: Option<usize>,
+
+    /// IRGNN: edge weight of the item–item graph [default: cosine].
+    #[arg(long, value_enum, help_heading = "IRGNN")]
+    pub item_graph: Option<WeightArg>,
+    /// IRGNN: decay scale τ in days, for --item-graph decay [default: 30].
+    #[arg(long, help_heading = "IRGNN")]
+    pub tau: Option<f64>,
+    /// IRGNN: neighbours kept per item in the item graph, 0 for all [default: 50].
+    #[arg(long, help_heading = "IRGNN")]
+    pub topk: Option<usize>,
 }
 
 /// Arguments of `gnnrec eval`.

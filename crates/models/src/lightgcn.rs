@@ -164,7 +164,12 @@ impl TrainedModel for LightGcn {
 }
 
 /// Final embeddings `Σ_k Âᵏ E⁰ / (K + 1)` computed outside autograd.
-fn final_embeddings(adj: &SparseMatrix, ego: &[f32], dim: usize, layers: usize) -> Vec<f32> {
+pub(crate) fn final_embeddings(
+    adj: &SparseMatrix,
+    ego: &[f32],
+    dim: usize,
+    layers: usize,
+) -> Vec<f32> {
     let a = adj.csr();
     let mut acc = ego.to_vec();
     let mut cur = ego.to_vec();
@@ -197,6 +202,29 @@ fn model_from_ego(
     }
 }
 
+/// `Σ_k Âᵏ x / (K + 1)` for k = 0..=K, inside autograd.
+pub(crate) fn layer_mean(
+    adj: &SparseMatrix,
+    x: &Tensor,
+    layers: usize,
+) -> candle_core::Result<Tensor> {
+    let mut acc = x.clone();
+    let mut cur = x.clone();
+    for _ in 0..layers {
+        cur = adj.matmul(&cur)?;
+        acc = (acc + &cur)?;
+    }
+    acc / (layers + 1) as f64
+}
+
+/// The BPR loss `mean softplus(⟨u, q⟩ − ⟨u, p⟩)` of users `u`, positives `p`, negatives `q`.
+pub(crate) fn bpr_loss(u: &Tensor, p: &Tensor, q: &Tensor) -> candle_core::Result<Tensor> {
+    let diff = ((u * q)?.sum(D::Minus1)? - (u * p)?.sum(D::Minus1)?)?;
+    // softplus(x) = max(x, 0) + ln(1 + e^{-|x|}), stable for large |x|.
+    let softplus = (diff.relu()? + diff.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?;
+    softplus.mean_all()
+}
+
 /// One training step's loss, built on candle with autograd; returns (loss, d loss / d E⁰).
 #[allow(clippy::too_many_arguments)]
 fn step_loss(
@@ -212,13 +240,7 @@ fn step_loss(
     let dev = Device::Cpu;
     let n = ego.len() / dim;
     let e0 = Var::from_slice(ego, (n, dim), &dev)?;
-    let mut acc = e0.as_tensor().clone();
-    let mut cur = e0.as_tensor().clone();
-    for _ in 0..cfg.layers {
-        cur = adj.matmul(&cur)?;
-        acc = (acc + &cur)?;
-    }
-    let fin = (acc / (cfg.layers + 1) as f64)?;
+    let fin = layer_mean(adj, e0.as_tensor(), cfg.layers)?;
     let b = users.len();
     let off = n_users as u32;
     let ui = Tensor::from_slice(users, b, &dev)?;
@@ -229,10 +251,7 @@ fn step_loss(
         fin.index_select(&pi, 0)?,
         fin.index_select(&ni, 0)?,
     );
-    let diff = ((&u * &q)?.sum(D::Minus1)? - (&u * &p)?.sum(D::Minus1)?)?;
-    // softplus(x) = max(x, 0) + ln(1 + e^{-|x|}), stable for large |x|.
-    let softplus = (diff.relu()? + diff.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?;
-    let bpr = softplus.mean_all()?;
+    let bpr = bpr_loss(&u, &p, &q)?;
     let e = e0.as_tensor();
     let reg = ((e.index_select(&ui, 0)?.sqr()?.sum_all()?
         + e.index_select(&pi, 0)?.sqr()?.sum_all()?)?

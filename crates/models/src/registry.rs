@@ -7,6 +7,7 @@ use crate::baselines::bias::{BiasConfig, BiasModel};
 use crate::baselines::itemknn::{ItemKnn, ItemKnnConfig};
 use crate::baselines::popularity::Popularity;
 use crate::context::TrainContext;
+use crate::irgnn::{self, GraphWeight, Irgnn, IrgnnConfig};
 use crate::lightgcn::{self, LightGcn, LightGcnConfig, Schedule};
 use crate::model::TrainedModel;
 use crate::observer::Observer;
@@ -36,6 +37,8 @@ pub enum ModelSpec {
     Mf(LightGcnConfig),
     /// LightGCN.
     Lightgcn(LightGcnConfig),
+    /// IRGNN over the item–item graph.
+    Irgnn(IrgnnConfig),
 }
 
 impl ModelSpec {
@@ -47,6 +50,7 @@ impl ModelSpec {
             ModelSpec::Itemknn(_) => "itemknn",
             ModelSpec::Mf(_) => "mf",
             ModelSpec::Lightgcn(_) => "lightgcn",
+            ModelSpec::Irgnn(_) => "irgnn",
         }
     }
 
@@ -60,13 +64,18 @@ impl ModelSpec {
 
     /// Whether the model learns in epochs (and so logs them and may stop early).
     pub fn is_iterative(&self) -> bool {
-        matches!(self, ModelSpec::Mf(_) | ModelSpec::Lightgcn(_))
+        matches!(
+            self,
+            ModelSpec::Mf(_) | ModelSpec::Lightgcn(_) | ModelSpec::Irgnn(_)
+        )
     }
 
     /// The same model with its epoch limit set to `epochs` (iterative models only).
     pub fn with_epochs(mut self, epochs: usize) -> ModelSpec {
-        if let ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) = &mut self {
-            c.epochs = epochs;
+        match &mut self {
+            ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) => c.epochs = epochs,
+            ModelSpec::Irgnn(c) => c.epochs = epochs,
+            _ => {}
         }
         self
     }
@@ -99,10 +108,16 @@ pub struct Hyper {
     pub reg_item: Option<f32>,
     /// Item-KNN: neighbours per item.
     pub neighbours: Option<usize>,
+    /// IRGNN: item-graph edge weight.
+    pub item_graph: Option<GraphWeight>,
+    /// IRGNN: decay scale τ in days.
+    pub tau: Option<f64>,
+    /// IRGNN: neighbours kept per item in the item graph.
+    pub topk: Option<usize>,
 }
 
 /// The names of every model, as accepted by [`ModelSpec::build`].
-pub const MODEL_NAMES: [&str; 5] = ["pop", "bias", "itemknn", "mf", "lightgcn"];
+pub const MODEL_NAMES: [&str; 6] = ["pop", "bias", "itemknn", "mf", "lightgcn", "irgnn"];
 
 impl ModelSpec {
     /// The model called `name` with hyperparameters `h` over its defaults.
@@ -139,6 +154,24 @@ impl ModelSpec {
                 ModelSpec::Mf(gcn(0))
             }
             "lightgcn" => ModelSpec::Lightgcn(gcn(3)),
+            "irgnn" => {
+                let d = IrgnnConfig::default();
+                ModelSpec::Irgnn(IrgnnConfig {
+                    dim: h.dim.unwrap_or(d.dim),
+                    layers: h.layers.unwrap_or(d.layers),
+                    lr: h.lr.unwrap_or(d.lr),
+                    l2: h.l2.unwrap_or(d.l2),
+                    batch: h.batch.unwrap_or(d.batch),
+                    epochs: h.epochs.unwrap_or(d.epochs),
+                    eval_every: h.eval_every.unwrap_or(d.eval_every),
+                    patience: h.patience.unwrap_or(d.patience),
+                    schedule: h.schedule.unwrap_or(d.schedule),
+                    graph: h.item_graph.unwrap_or(d.graph),
+                    tau_days: h.tau.unwrap_or(d.tau_days),
+                    topk: h.topk.map_or(d.topk, |k| (k > 0).then_some(k)),
+                    ..d
+                })
+            }
             other => bail!("unknown model `{other}`; known: {}", MODEL_NAMES.join(", ")),
         })
     }
@@ -177,6 +210,7 @@ pub fn train(
             Box::new(lightgcn::train(&cfg, ctx, obs)?)
         }
         ModelSpec::Lightgcn(cfg) => Box::new(lightgcn::train(cfg, ctx, obs)?),
+        ModelSpec::Irgnn(cfg) => Box::new(irgnn::train(cfg, ctx, obs)?),
     })
 }
 
@@ -194,5 +228,6 @@ pub fn load(
         ModelSpec::Mf(cfg) | ModelSpec::Lightgcn(cfg) => {
             Box::new(LightGcn::from_weights(w, n_users, n_items, cfg.dim)?)
         }
+        ModelSpec::Irgnn(cfg) => Box::new(Irgnn::from_weights(w, n_users, n_items, cfg.dim)?),
     })
 }

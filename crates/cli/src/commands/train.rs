@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use gnnrec_models::irgnn::GraphWeight;
 use gnnrec_models::lightgcn::Schedule;
 use gnnrec_models::registry::{self, Hyper};
 use gnnrec_models::{Checkpoint, EpochRecord, ModelSpec, TrainContext};
 
-use crate::cli::{DatasetArgs, Monitor, ScheduleArg, TrainArgs};
+use crate::cli::{DatasetArgs, Monitor, ScheduleArg, TrainArgs, WeightArg};
 use crate::commands::data;
 use crate::commands::evaluate::{print_metrics, test_metrics};
 use crate::commands::recommend::print_samples;
@@ -36,6 +37,15 @@ fn hyper(a: &TrainArgs) -> Hyper {
         reg_user: a.reg_user,
         reg_item: a.reg_item,
         neighbours: a.neighbours,
+        item_graph: a.item_graph.map(|w| match w {
+            WeightArg::Count => GraphWeight::Count,
+            WeightArg::Cosine => GraphWeight::Cosine,
+            WeightArg::Jaccard => GraphWeight::Jaccard,
+            WeightArg::Time => GraphWeight::Time,
+            WeightArg::Decay => GraphWeight::Decay,
+        }),
+        tau: a.tau,
+        topk: a.topk,
     }
 }
 
