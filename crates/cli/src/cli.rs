@@ -37,7 +37,7 @@ pub enum Command {
         gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test\n  \
         gnnrec train --model irgnn --dataset lastfm-hetrec --split temporal:frac=0.2 --item-graph decay --tau 30\n  \
         gnnrec train --resume runs/lightgcn-gowalla-… --epochs 400")]
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Re-compute the test metrics of a saved run.
     Eval(EvalArgs),
     /// Recommend items for one user of a saved run, or export every test user's top K.

@@ -401,18 +401,14 @@ mod tests {
         let (_, g) = t.loss_and_grad(&users, &pos, &neg).unwrap();
         let h = 1e-2;
         let ego = t.ego.clone();
-        for k in 0..ego.len() {
+        for (k, &gk) in g.iter().enumerate() {
             let mut f = |delta: f32| {
                 t.ego = ego.clone();
                 t.ego[k] += delta;
                 t.loss_and_grad(&users, &pos, &neg).unwrap().0
             };
             let numeric = (f(h) - f(-h)) / (2.0 * h);
-            assert!(
-                (numeric - g[k]).abs() < 2e-3,
-                "entry {k}: {numeric} vs {}",
-                g[k]
-            );
+            assert!((numeric - gk).abs() < 2e-3, "entry {k}: {numeric} vs {gk}");
         }
     }
 
