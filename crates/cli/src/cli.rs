@@ -261,10 +261,10 @@ pub struct TrainArgs {
     #[arg(long, help_heading = "Item-KNN")]
     pub neighbours: Option<usize>,
 
-    /// IRGNN: edge weight of the item–item graph [default: cosine].
+    /// IRGNN and item-KNN: edge weight of the item–item graph [default: cosine].
     #[arg(long, value_enum, help_heading = "IRGNN")]
     pub item_graph: Option<WeightArg>,
-    /// IRGNN: decay scale τ in days, for --item-graph decay [default: 30].
+    /// IRGNN and item-KNN: decay scale τ in days, for --item-graph decay [default: 30].
     #[arg(long, help_heading = "IRGNN")]
     pub tau: Option<f64>,
     /// IRGNN: neighbours kept per item in the item graph, 0 for all [default: 50].

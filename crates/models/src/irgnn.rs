@@ -54,6 +54,19 @@ pub enum GraphWeight {
     Decay,
 }
 
+impl GraphWeight {
+    /// The graph crate's edge weight, with `tau_days` for [`GraphWeight::Decay`].
+    pub fn edge_weight(self, tau_days: f64) -> EdgeWeight {
+        match self {
+            GraphWeight::Count => EdgeWeight::Count,
+            GraphWeight::Cosine => EdgeWeight::Cosine,
+            GraphWeight::Jaccard => EdgeWeight::Jaccard,
+            GraphWeight::Time => EdgeWeight::Time,
+            GraphWeight::Decay => EdgeWeight::Decay { tau_days },
+        }
+    }
+}
+
 /// Hyperparameters of IRGNN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IrgnnConfig {
@@ -109,15 +122,7 @@ impl IrgnnConfig {
     /// The item-graph specification.
     pub fn graph_spec(&self) -> ItemGraphSpec {
         ItemGraphSpec {
-            weight: match self.graph {
-                GraphWeight::Count => EdgeWeight::Count,
-                GraphWeight::Cosine => EdgeWeight::Cosine,
-                GraphWeight::Jaccard => EdgeWeight::Jaccard,
-                GraphWeight::Time => EdgeWeight::Time,
-                GraphWeight::Decay => EdgeWeight::Decay {
-                    tau_days: self.tau_days,
-                },
-            },
+            weight: self.graph.edge_weight(self.tau_days),
             top_k: self.topk,
             ..Default::default()
         }

@@ -144,9 +144,14 @@ impl ModelSpec {
                     ..d
                 })
             }
-            "itemknn" => ModelSpec::Itemknn(ItemKnnConfig {
-                neighbours: h.neighbours.unwrap_or(ItemKnnConfig::default().neighbours),
-            }),
+            "itemknn" => {
+                let d = ItemKnnConfig::default();
+                ModelSpec::Itemknn(ItemKnnConfig {
+                    neighbours: h.neighbours.unwrap_or(d.neighbours),
+                    graph: h.item_graph.unwrap_or(d.graph),
+                    tau_days: h.tau.unwrap_or(d.tau_days),
+                })
+            }
             "mf" => {
                 if h.layers.is_some_and(|l| l > 0) {
                     bail!("mf is LightGCN with 0 layers; use --model lightgcn for layers > 0");

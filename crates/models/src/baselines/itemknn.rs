@@ -1,13 +1,15 @@
 //! Item-KNN: score an item by its similarity to the items in the user's training history,
-//! over the cosine item–item graph pruned to each item's `k` nearest neighbours. No training:
-//! the baseline a graph model over item–item relations must beat.
+//! over an item–item graph (cosine by default; any [`GraphWeight`]) pruned to each item's `k`
+//! nearest neighbours. No training: the baseline a graph model over item–item relations must
+//! beat, on the same graph.
 
 use anyhow::{Result, bail};
 use gnnrec_data::Interactions;
 use gnnrec_eval::{Scorer, UserItems};
-use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
+use gnnrec_graph::{Csr, ItemGraphSpec, item_graph};
 use serde::{Deserialize, Serialize};
 
+use crate::irgnn::GraphWeight;
 use crate::model::TrainedModel;
 use crate::weights::Weights;
 
@@ -16,11 +18,25 @@ use crate::weights::Weights;
 pub struct ItemKnnConfig {
     /// Neighbours kept per item.
     pub neighbours: usize,
+    /// Edge weight of the item graph.
+    #[serde(default)]
+    pub graph: GraphWeight,
+    /// τ in days for [`GraphWeight::Decay`].
+    #[serde(default = "default_tau")]
+    pub tau_days: f64,
+}
+
+fn default_tau() -> f64 {
+    30.0
 }
 
 impl Default for ItemKnnConfig {
     fn default() -> Self {
-        ItemKnnConfig { neighbours: 50 }
+        ItemKnnConfig {
+            neighbours: 50,
+            graph: GraphWeight::Cosine,
+            tau_days: default_tau(),
+        }
     }
 }
 
@@ -48,7 +64,7 @@ impl ItemKnn {
             bail!("item-KNN needs at least one neighbour per item");
         }
         let spec = ItemGraphSpec {
-            weight: EdgeWeight::Cosine,
+            weight: cfg.graph.edge_weight(cfg.tau_days),
             top_k: Some(cfg.neighbours),
             ..Default::default()
         };
@@ -142,7 +158,16 @@ mod tests {
     fn scores_sum_neighbour_similarities_and_survive_a_save() {
         // u0 {0, 1}, u1 {0, 1}, u2 {1, 2}: item 0 ~ 1 strongly, 1 ~ 2 weakly.
         let x = Interactions::new(vec![0, 0, 1, 1, 2, 2], vec![0, 1, 0, 1, 1, 2]);
-        let m = ItemKnn::fit(&x, 3, 3, &ItemKnnConfig { neighbours: 5 }).unwrap();
+        let m = ItemKnn::fit(
+            &x,
+            3,
+            3,
+            &ItemKnnConfig {
+                neighbours: 5,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let mut out = vec![0.0; 3];
         m.score_users(&[2], &mut out);
         // u2 holds 1 and 2: item 0 gets sim(1, 0) = 2/√(2·3); item 2 gets sim(1, 2) = 1/√3.
