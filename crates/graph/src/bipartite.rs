@@ -43,23 +43,8 @@ pub fn bipartite_adjacency(train: &Interactions, n_users: usize, n_items: usize)
 /// assert!((a.row(0).1[0] - 1.0 / 2f32.sqrt()).abs() < 1e-6);
 /// ```
 pub fn normalized_adjacency(train: &Interactions, n_users: usize, n_items: usize) -> Csr {
-    let n = n_users + n_items;
     let mut a = bipartite_adjacency(train, n_users, n_items);
-    let inv_sqrt: Vec<f32> = (0..n)
-        .map(|r| {
-            let deg = a.indptr[r + 1] - a.indptr[r];
-            if deg == 0 {
-                0.0
-            } else {
-                1.0 / (deg as f32).sqrt()
-            }
-        })
-        .collect();
-    for r in 0..n {
-        for k in a.indptr[r]..a.indptr[r + 1] {
-            a.values[k] = inv_sqrt[r] * inv_sqrt[a.indices[k] as usize];
-        }
-    }
+    a.normalize_symmetric();
     a
 }
 

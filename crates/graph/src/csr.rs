@@ -119,6 +119,27 @@ impl Csr {
         }
     }
 
+    /// Scales every entry `(r, c)` by `1 / √(dᵣ d_c)`, with `d` the row sums (weighted
+    /// degrees) before scaling: the symmetric normalisation `D^-1/2 A D^-1/2` of a square
+    /// matrix. Rows summing to zero are left as they are.
+    pub fn normalize_symmetric(&mut self) {
+        assert_eq!(
+            self.n_rows, self.n_cols,
+            "normalising needs a square matrix"
+        );
+        let inv_sqrt: Vec<f32> = (0..self.n_rows)
+            .map(|r| {
+                let d: f32 = self.row(r).1.iter().sum();
+                if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }
+            })
+            .collect();
+        for r in 0..self.n_rows {
+            for k in self.indptr[r]..self.indptr[r + 1] {
+                self.values[k] *= inv_sqrt[r] * inv_sqrt[self.indices[k] as usize];
+            }
+        }
+    }
+
     /// The dense form, row-major (for tests and small matrices).
     pub fn to_dense(&self) -> Vec<f32> {
         let mut m = vec![0.0; self.n_rows * self.n_cols];

@@ -156,17 +156,7 @@ fn normalized_item_graph(w: &Csr) -> Csr {
         }
     }
     let mut a = Csr::from_triplets(n, n, &rows, &cols, &vals);
-    let inv_sqrt: Vec<f32> = (0..n)
-        .map(|r| {
-            let d: f32 = a.row(r).1.iter().sum();
-            if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }
-        })
-        .collect();
-    for r in 0..n {
-        for k in a.indptr[r]..a.indptr[r + 1] {
-            a.values[k] *= inv_sqrt[r] * inv_sqrt[a.indices[k] as usize];
-        }
-    }
+    a.normalize_symmetric();
     a
 }
 
