@@ -250,6 +250,75 @@ fn lightgcn_beats_popularity_on_ml_100k() {
 }
 
 #[test]
+fn gcn_beats_the_bias_baseline_on_ml_100k_u1() {
+    let Some(dir) = gnnrec_data::testing::data_dir_with("ml-100k") else {
+        return;
+    };
+    let d = dir.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |model: &str, extra: &[&str]| {
+        let out = tmp.path().join(model);
+        let mut args = vec![
+            "train",
+            "-m",
+            model,
+            "-d",
+            "ml-100k",
+            "--data-dir",
+            d,
+            "--json",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        json(&args)["metrics"]["rmse"].as_f64().unwrap()
+    };
+    let bias = run("bias", &[]);
+    // A short run (30 of the recipe's 100 epochs) with early stopping on the validation carve-out.
+    let gcn = run("gcn", &["--epochs", "30"]);
+    assert!(gcn < bias - 0.03, "gcn RMSE {gcn} vs bias {bias}");
+}
+
+#[test]
+fn tune_scores_the_grid_on_validation_and_retrains_the_best() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tune");
+    let v = json(&[
+        "tune",
+        "--model",
+        "gcn",
+        "--layers",
+        "1",
+        "--hidden",
+        "4,8",
+        "--epochs",
+        "2",
+        "--json",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let best = v["best"]["validation"].as_f64().unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r["validation"].as_f64().unwrap() >= best)
+    );
+    assert!(v["test_metrics"]["rmse"].as_f64().unwrap() > 0.0);
+    let csv = std::fs::read_to_string(out.join("tune.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with("layers,hidden,lr,validation_rmse"));
+    assert!(
+        std::fs::read_to_string(out.join("tune.svg"))
+            .unwrap()
+            .starts_with("<svg")
+    );
+    assert!(out.join("best/metrics.json").is_file());
+}
+
+#[test]
 fn an_interrupted_run_resumes_and_plots() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");

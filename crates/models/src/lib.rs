@@ -1,7 +1,7 @@
 //! # gnnrec-models
 //!
 //! The models of gnnrec on [candle](https://github.com/huggingface/candle): the baselines
-//! (most-popular, bias, item-KNN), MF-BPR, LightGCN and IRGNN, with the sparse propagation op candle lacks
+//! (most-popular, bias, item-KNN), MF-BPR, LightGCN, IRGNN and the GCN rating model ([`gcn`]), with the sparse propagation op candle lacks
 //! ([`propagate`]), a fused Adam ([`adam`]) and a BPR sampler ([`sampler`]).
 //!
 //! Layering: depends on `gnnrec-data` (interactions), `gnnrec-graph` (the normalised
@@ -16,6 +16,7 @@ pub mod baselines;
 pub mod bpr;
 pub mod checkpoint;
 pub mod context;
+pub mod gcn;
 pub mod irgnn;
 pub mod lightgcn;
 pub mod model;

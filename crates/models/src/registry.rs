@@ -7,6 +7,7 @@ use crate::baselines::bias::{BiasConfig, BiasModel};
 use crate::baselines::itemknn::{ItemKnn, ItemKnnConfig};
 use crate::baselines::popularity::Popularity;
 use crate::context::TrainContext;
+use crate::gcn::{self, Features, GcnConfig, GcnModel};
 use crate::irgnn::{self, GraphWeight, Irgnn, IrgnnConfig};
 use crate::lightgcn::{self, LightGcn, LightGcnConfig, Schedule};
 use crate::model::TrainedModel;
@@ -39,6 +40,8 @@ pub enum ModelSpec {
     Lightgcn(LightGcnConfig),
     /// IRGNN over the item–item graph.
     Irgnn(IrgnnConfig),
+    /// GCN rating prediction (GC-MC style).
+    Gcn(GcnConfig),
 }
 
 impl ModelSpec {
@@ -51,13 +54,14 @@ impl ModelSpec {
             ModelSpec::Mf(_) => "mf",
             ModelSpec::Lightgcn(_) => "lightgcn",
             ModelSpec::Irgnn(_) => "irgnn",
+            ModelSpec::Gcn(_) => "gcn",
         }
     }
 
     /// The model's task.
     pub fn task(&self) -> Task {
         match self {
-            ModelSpec::Bias(_) => Task::Rating,
+            ModelSpec::Bias(_) | ModelSpec::Gcn(_) => Task::Rating,
             _ => Task::Ranking,
         }
     }
@@ -66,7 +70,7 @@ impl ModelSpec {
     pub fn is_iterative(&self) -> bool {
         matches!(
             self,
-            ModelSpec::Mf(_) | ModelSpec::Lightgcn(_) | ModelSpec::Irgnn(_)
+            ModelSpec::Mf(_) | ModelSpec::Lightgcn(_) | ModelSpec::Irgnn(_) | ModelSpec::Gcn(_)
         )
     }
 
@@ -75,6 +79,7 @@ impl ModelSpec {
         match &mut self {
             ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) => c.epochs = epochs,
             ModelSpec::Irgnn(c) => c.epochs = epochs,
+            ModelSpec::Gcn(c) => c.epochs = epochs,
             _ => {}
         }
         self
@@ -114,10 +119,16 @@ pub struct Hyper {
     pub tau: Option<f64>,
     /// IRGNN: neighbours kept per item in the item graph.
     pub topk: Option<usize>,
+    /// GCN: width of embeddings and hidden layers.
+    pub hidden: Option<usize>,
+    /// GCN: dropout probability.
+    pub dropout: Option<f32>,
+    /// GCN: side features used.
+    pub features: Option<Features>,
 }
 
 /// The names of every model, as accepted by [`ModelSpec::build`].
-pub const MODEL_NAMES: [&str; 6] = ["pop", "bias", "itemknn", "mf", "lightgcn", "irgnn"];
+pub const MODEL_NAMES: [&str; 7] = ["pop", "bias", "itemknn", "mf", "lightgcn", "irgnn", "gcn"];
 
 impl ModelSpec {
     /// The model called `name` with hyperparameters `h` over its defaults.
@@ -177,6 +188,23 @@ impl ModelSpec {
                     ..d
                 })
             }
+            "gcn" => {
+                let d = GcnConfig::default();
+                ModelSpec::Gcn(GcnConfig {
+                    layers: h.layers.unwrap_or(d.layers),
+                    hidden: h.hidden.or(h.dim).unwrap_or(d.hidden),
+                    lr: h.lr.unwrap_or(d.lr),
+                    l2: h.l2.unwrap_or(d.l2),
+                    dropout: h.dropout.unwrap_or(d.dropout),
+                    batch: h.batch.unwrap_or(d.batch),
+                    epochs: h.epochs.unwrap_or(d.epochs),
+                    eval_every: h.eval_every.unwrap_or(d.eval_every),
+                    patience: h.patience.unwrap_or(d.patience),
+                    features: h.features.unwrap_or(d.features),
+                    schedule: h.schedule.unwrap_or(d.schedule),
+                    ..d
+                })
+            }
             other => bail!("unknown model `{other}`; known: {}", MODEL_NAMES.join(", ")),
         })
     }
@@ -216,6 +244,7 @@ pub fn train(
         }
         ModelSpec::Lightgcn(cfg) => Box::new(lightgcn::train(cfg, ctx, obs)?),
         ModelSpec::Irgnn(cfg) => Box::new(irgnn::train(cfg, ctx, obs)?),
+        ModelSpec::Gcn(cfg) => Box::new(gcn::train(cfg, ctx, obs)?),
     })
 }
 
@@ -234,5 +263,6 @@ pub fn load(
             Box::new(LightGcn::from_weights(w, n_users, n_items, cfg.dim)?)
         }
         ModelSpec::Irgnn(cfg) => Box::new(Irgnn::from_weights(w, n_users, n_items, cfg.dim)?),
+        ModelSpec::Gcn(_) => Box::new(GcnModel::from_weights(w, n_users, n_items)?),
     })
 }

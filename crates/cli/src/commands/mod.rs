@@ -6,6 +6,7 @@ mod graph;
 mod plot;
 mod recommend;
 mod train;
+mod tune;
 
 use anyhow::Result;
 
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(DataCommand::Info(args)) => data::info(&args),
         Command::Data(DataCommand::List(args)) => data::list(&args),
         Command::Train(args) => train::run(&args),
+        Command::Tune(args) => tune::run(&args),
         Command::Eval(args) => evaluate::run(&args),
         Command::Recommend(args) => recommend::run(&args),
         Command::Plot(args) => plot::run(&args),

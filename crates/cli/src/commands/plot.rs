@@ -63,7 +63,12 @@ fn render(log: &[EpochRecord], title: &str) -> Result<String, Box<dyn std::error
             .and_then(|r| r.metrics.as_ref())
             .map(|m| {
                 m.keys()
-                    .filter(|k| k.starts_with("recall@") || k.starts_with("ndcg@"))
+                    .filter(|k| {
+                        k.starts_with("recall@")
+                            || k.starts_with("ndcg@")
+                            || *k == "rmse"
+                            || *k == "mae"
+                    })
                     .cloned()
                     .collect()
             })

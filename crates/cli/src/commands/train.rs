@@ -46,20 +46,24 @@ fn hyper(a: &TrainArgs) -> Hyper {
         }),
         tau: a.tau,
         topk: a.topk,
+        hidden: a.hidden,
+        dropout: a.dropout,
+        features: a.features,
     }
 }
 
 /// What a run is: made from the command line, or read back from a run to resume.
-struct Plan {
-    spec: ModelSpec,
-    data: DatasetArgs,
-    seed: u64,
-    ks: Vec<usize>,
-    monitor: Monitor,
-    valid_fraction: f64,
-    /// The run directory and, when resuming, the checkpoint and the log up to it.
-    out: PathBuf,
-    resume: Option<(Checkpoint, Vec<EpochRecord>)>,
+pub(crate) struct Plan {
+    pub spec: ModelSpec,
+    pub data: DatasetArgs,
+    pub seed: u64,
+    pub ks: Vec<usize>,
+    pub monitor: Monitor,
+    pub valid_fraction: f64,
+    /// The run directory (empty: a fresh name under runs/) and, when resuming, the
+    /// checkpoint and the log up to it.
+    pub out: PathBuf,
+    pub resume: Option<(Checkpoint, Vec<EpochRecord>)>,
 }
 
 impl Plan {
@@ -120,16 +124,20 @@ impl Plan {
     }
 }
 
-pub fn run(args: &TrainArgs) -> Result<()> {
-    let threads = set_threads(args.threads)?;
-    if args.k.is_empty() || args.k.contains(&0) {
-        bail!("--k needs positive cut-offs, e.g. --k 10,20");
-    }
-    let mut plan = match (&args.resume, &args.model) {
-        (Some(path), _) => Plan::resume(args, path)?,
-        (None, Some(model)) => Plan::fresh(args, model)?,
-        (None, None) => bail!("give --model NAME, or --resume DIR"),
-    };
+/// What [`execute`] leaves: the trained model, its run directory and test metrics.
+pub(crate) struct Trained {
+    pub spec: ModelSpec,
+    pub data: gnnrec_data::Dataset,
+    pub split: gnnrec_data::Split,
+    pub dir: RunDir,
+    pub metrics: RunMetrics,
+    pub test: crate::commands::evaluate::TestMetrics,
+    pub model: Box<dyn gnnrec_models::TrainedModel>,
+}
+
+/// Trains the plan's model (or continues it), evaluates it on the test split and saves the
+/// run directory.
+pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Trained> {
     let spec = plan.spec.clone();
     let (data, split) = data::load(&plan.data)?;
 
@@ -204,7 +212,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         seed: plan.seed,
         resume: checkpoint.as_ref(),
     };
-    if !args.quiet {
+    if !quiet {
         eprintln!(
             "training {} on {} (split {}: {} train / {} test; monitor {monitor_label}; {threads} threads) into {}",
             spec.name(),
@@ -217,7 +225,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     // Training time counts the epochs of earlier sessions of a resumed run.
     let earlier_seconds: f64 = earlier_log.iter().map(|r| r.seconds).sum();
-    let mut progress = Progress::new(args.quiet, dir.path().to_path_buf(), earlier_log);
+    let mut progress = Progress::new(quiet, dir.path().to_path_buf(), earlier_log);
     let t0 = Instant::now();
     let model = registry::train(&spec, &ctx, &mut progress)?;
     let train_seconds = t0.elapsed().as_secs_f64() + earlier_seconds;
@@ -241,6 +249,38 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     dir.write_json("metrics.json", &metrics)?;
 
+    Ok(Trained {
+        spec,
+        data,
+        split,
+        dir,
+        metrics,
+        test: m,
+        model,
+    })
+}
+
+pub fn run(args: &TrainArgs) -> Result<()> {
+    let threads = set_threads(args.threads)?;
+    if args.k.is_empty() || args.k.contains(&0) {
+        bail!("--k needs positive cut-offs, e.g. --k 10,20");
+    }
+    let plan = match (&args.resume, &args.model) {
+        (Some(path), _) => Plan::resume(args, path)?,
+        (None, Some(model)) => Plan::fresh(args, model)?,
+        (None, None) => bail!("give --model NAME, or --resume DIR"),
+    };
+    let done = execute(plan, args.quiet, threads)?;
+    let (spec, data, split, dir, metrics, m) = (
+        &done.spec,
+        &done.data,
+        &done.split,
+        &done.dir,
+        &done.metrics,
+        &done.test,
+    );
+    let train_seconds = metrics.train_seconds;
+    let model = &done.model;
     if args.json {
         return print_json(&serde_json::json!({
             "run": dir.path(),
@@ -263,8 +303,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         train_seconds,
         m.seconds
     );
-    print_metrics(&m);
-    print_samples(model.as_ref(), &data, &split, 3, 5);
+    print_metrics(m);
+    print_samples(model.as_ref(), data, split, 3, 5);
     println!("\nrun saved to {}", dir.path().display());
     println!(
         "next: gnnrec recommend --run {} --user {}",
