@@ -1,1 +1,124 @@
-fn main() {}
+//! Project automation for gnnrec: `cargo xtask bench`.
+//!
+//! `cargo xtask bench [--quick | --full] [--only PATTERN]` runs the criterion benches of the
+//! crates and an end-to-end suite of `gnnrec train` runs (every model × dataset we report, fixed
+//! seeds), then regenerates the generated part of `docs/results.md`, `docs/results.json` and the
+//! plots in `docs/plots/`. A time that regresses the previous result of the same benchmark or
+//! run by more than 20% is flagged in the report. Results are written after every benchmark and
+//! run, so an interrupted `--full` keeps what it finished.
+//!
+//! xtask sits on top of the workspace: it drives the `gnnrec` binary and `cargo bench` as a user
+//! would, and depends on no gnnrec crate.
+
+mod benches;
+mod machine;
+mod plots;
+mod process;
+mod report;
+mod suite;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+/// gnnrec's project tasks.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run the criterion benches and the end-to-end suite; regenerate docs/results.md,
+    /// docs/results.json and docs/plots/.
+    #[command(after_help = "Examples:\n  \
+        cargo xtask bench --quick                # before a commit that touches a hot path (< 15 min)\n  \
+        cargo xtask bench --full                 # the paper-table reproduction (hours)\n  \
+        cargo xtask bench --quick --only ml-100k # the runs and benches whose id contains ml-100k")]
+    Bench(BenchArgs),
+}
+
+/// Arguments of `cargo xtask bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Small datasets and few epochs; criterion in its quick mode (the default).
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// Every dataset with the reported recipes, gowalla included (hours).
+    #[arg(long)]
+    pub full: bool,
+    /// Only the benches and runs whose id contains PATTERN (e.g. `gcn`, `ml-100k`, `lightgcn_step`).
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Option<String>,
+    /// Skip the runs and the bench targets whose id contains PATTERN (e.g. `gowalla`).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Option<String>,
+    /// Skip the criterion benches.
+    #[arg(long)]
+    pub no_criterion: bool,
+    /// Skip the end-to-end runs.
+    #[arg(long)]
+    pub no_suite: bool,
+    /// Exit non-zero when a result regresses by more than 20% (it is flagged either way).
+    #[arg(long)]
+    pub fail_on_regression: bool,
+    /// Data directory for the runs [default: $GNNREC_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// Whether an id passes `--only`.
+    pub fn selects(&self, id: &str) -> bool {
+        self.only.as_deref().is_none_or(|p| id.contains(p))
+            && self.skip.as_deref().is_none_or(|p| !id.contains(p))
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.task {
+        Task::Bench(args) => bench(&args),
+    }
+}
+
+/// The workspace root (xtask's parent folder).
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    let root = workspace_root();
+    std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
+    let mode = if args.full { "full" } else { "quick" };
+    let mut report = report::Report::open(&root.join("docs"), mode)?;
+    eprintln!(
+        "xtask bench --{mode}: {} on {} ({})",
+        report.header.commit, report.header.machine.cpu, report.header.date
+    );
+    if !args.no_criterion {
+        benches::run(args, &mut report)?;
+    }
+    if !args.no_suite {
+        suite::run(args, &root, &mut report)?;
+    }
+    report.write()?;
+    let flagged = report.flagged().to_vec();
+    for f in &flagged {
+        eprintln!("REGRESSION: {f}");
+    }
+    eprintln!(
+        "wrote docs/results.md, docs/results.json and docs/plots/; {} regression(s) over 20%",
+        flagged.len()
+    );
+    if args.fail_on_regression && !flagged.is_empty() {
+        bail!("{} result(s) regressed by more than 20%", flagged.len());
+    }
+    Ok(())
+}

@@ -290,8 +290,9 @@ pub struct TrainArgs {
     /// GCN: dropout on every layer's input [default: 0.5].
     #[arg(long, help_heading = "GCN (ratings)")]
     pub dropout: Option<f32>,
-    /// GCN: side features fed to the node inputs: none, user, item or user,item
-    /// (ml-100k users: age, gender, occupation; MovieLens items: genres, year) [default: none].
+    /// GCN: side features fed to the node representations: none, user, item or user,item
+    /// (ml-100k users: age, gender, occupation; MovieLens items: genres, year); IRGNN: `item`
+    /// adds projected item features to the item inputs [default: none].
     #[arg(long, value_parser = parse_features, help_heading = "GCN (ratings)")]
     pub features: Option<gnnrec_models::gcn::Features>,
 }

@@ -92,6 +92,12 @@ pub struct RatingGraph {
     pub user_from_items: Csr,
     /// `n_items × (levels · n_users)`: item rows gathering user messages.
     pub item_from_users: Csr,
+    /// `(levels · n_users) × n_items`: the same edges with the level in the row, row
+    /// `r · n_users + u` holding user `u`'s level-`r` items — for aggregating before
+    /// transforming when users are fewer than items.
+    pub users_by_level: Csr,
+    /// `(levels · n_items) × n_users`: likewise for items.
+    pub items_by_level: Csr,
     /// Training degree of each user.
     pub user_degree: Vec<u32>,
     /// Training degree of each item.
@@ -136,7 +142,31 @@ impl RatingGraph {
             .map(|(&u, &l)| l * n_users as u32 + u)
             .collect();
         let n_levels = levels.len();
+        let user_rows: Vec<u32> = users
+            .iter()
+            .zip(&lv)
+            .map(|(&u, &l)| l * n_users as u32 + u)
+            .collect();
+        let item_rows: Vec<u32> = items
+            .iter()
+            .zip(&lv)
+            .map(|(&i, &l)| l * n_items as u32 + i)
+            .collect();
         Some(RatingGraph {
+            users_by_level: Csr::from_triplets(
+                n_levels * n_users,
+                n_items,
+                &user_rows,
+                &items,
+                &weights,
+            ),
+            items_by_level: Csr::from_triplets(
+                n_levels * n_items,
+                n_users,
+                &item_rows,
+                &users,
+                &weights,
+            ),
             user_from_items: Csr::from_triplets(
                 n_users,
                 n_levels * n_items,
@@ -201,6 +231,11 @@ mod tests {
         assert!((vals[1] - 1.0 / 2f32.sqrt()).abs() < 1e-6);
         // item 1: user 0 at level 0 → col 0; user 1 at level 2 → col 5.
         assert_eq!(g.item_from_users.row(1).0, &[0, 5]);
+        // By level: row 0 · 2 + 0 (user 0, level 0) holds item 1; row 2 · 2 + 1 holds item 1.
+        assert_eq!(g.users_by_level.row(0).0, &[1]);
+        assert_eq!(g.users_by_level.row(5).0, &[1]);
+        assert_eq!(g.items_by_level.row(2 * 2).0, &[0]);
+        assert_eq!(g.users_by_level.nnz(), g.user_from_items.nnz());
         assert!(RatingGraph::new(&Interactions::new(vec![0], vec![0]), 1, 1).is_none());
     }
 }

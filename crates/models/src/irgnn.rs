@@ -20,7 +20,7 @@
 
 use anyhow::{Context, Result, bail};
 use candle_core::{Device, Tensor, Var};
-use gnnrec_data::Interactions;
+use gnnrec_data::{FeatureMatrix, Interactions};
 use gnnrec_eval::{DotScorer, Scorer};
 use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
 use rand::SeedableRng;
@@ -96,6 +96,10 @@ pub struct IrgnnConfig {
     pub tau_days: f64,
     /// Neighbours kept per item (`None`: all).
     pub topk: Option<usize>,
+    /// Add a learned projection of the items' side features (MovieLens: genres, year) to their
+    /// ego embeddings.
+    #[serde(default)]
+    pub item_features: bool,
 }
 
 impl Default for IrgnnConfig {
@@ -114,6 +118,7 @@ impl Default for IrgnnConfig {
             graph: GraphWeight::Cosine,
             tau_days: 30.0,
             topk: Some(50),
+            item_features: false,
         }
     }
 }
@@ -231,6 +236,7 @@ impl TrainedModel for Irgnn {
             &[ni, d],
             self.scorer.item_embeddings().to_vec(),
         );
+        // The items' inputs (ego embeddings plus projected features, where used).
         w.insert("item_ego_embedding", &[ni, d], self.ego.clone());
         w
     }
@@ -244,7 +250,10 @@ struct Trainer {
     cfg: IrgnnConfig,
     graph: SparseMatrix,
     history: Csr,
+    /// `[E⁰ (n_items × dim) | W_f (n_features × dim)]`, flat.
     ego: Vec<f32>,
+    /// Item side features (`n_items × n_features`), when used.
+    features: Option<FeatureMatrix>,
     adam: Adam,
 }
 
@@ -254,11 +263,17 @@ impl Trainer {
         train: &Interactions,
         n_users: usize,
         n_items: usize,
+        features: Option<&FeatureMatrix>,
         rng: &mut ChaCha8Rng,
     ) -> Result<Self> {
         if cfg.dim == 0 || cfg.batch == 0 {
             bail!("dim and batch must be positive");
         }
+        let features = match (cfg.item_features, features) {
+            (false, _) => None,
+            (true, Some(f)) => Some(f.clone()),
+            (true, None) => bail!("this dataset has no item features; drop --features item"),
+        };
         let w = item_graph(train, n_users, n_items, &cfg.graph_spec())
             .context("building IRGNN's item graph")?;
         let graph = SparseMatrix::new(normalized_item_graph(&w));
@@ -273,15 +288,37 @@ impl Trainer {
             }
         }
         let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
-        let ego: Vec<f32> = (0..n_items * cfg.dim).map(|_| normal.sample(rng)).collect();
+        let n_params = (n_items + features.as_ref().map_or(0, |f| f.cols)) * cfg.dim;
+        let ego: Vec<f32> = (0..n_params).map(|_| normal.sample(rng)).collect();
         let adam = Adam::new(ego.len(), cfg.lr);
         Ok(Trainer {
             cfg: cfg.clone(),
             graph,
             history,
             ego,
+            features,
             adam,
         })
+    }
+
+    /// The items' inputs `E⁰ + F W_f` (or `E⁰`), outside autograd.
+    fn item_inputs(&self) -> Vec<f32> {
+        let d = self.cfg.dim;
+        let n_items = self.graph.csr().n_rows;
+        let (ego, wf) = self.ego.split_at(n_items * d);
+        let mut x = ego.to_vec();
+        if let Some(f) = &self.features {
+            for (i, row) in x.chunks_mut(d).enumerate() {
+                for (c, &v) in f.row(i).iter().enumerate() {
+                    if v != 0.0 {
+                        for (o, &w) in row.iter_mut().zip(&wf[c * d..(c + 1) * d]) {
+                            *o += v * w;
+                        }
+                    }
+                }
+            }
+        }
+        x
     }
 
     fn loss_and_grad(
@@ -292,19 +329,27 @@ impl Trainer {
     ) -> candle_core::Result<(f32, Vec<f32>)> {
         let dev = Device::Cpu;
         let (d, b) = (self.cfg.dim, users.len());
-        let e0 = Var::from_slice(&self.ego, (self.ego.len() / d, d), &dev)?;
-        let fin = layer_mean(&self.graph, e0.as_tensor(), self.cfg.layers)?;
+        let n_items = self.graph.csr().n_rows;
+        let params = Var::from_slice(&self.ego, (self.ego.len() / d, d), &dev)?;
+        let e = params.as_tensor().narrow(0, 0, n_items)?;
+        let input = match &self.features {
+            Some(f) => {
+                let wf = params.as_tensor().narrow(0, n_items, f.cols)?;
+                (&e + Tensor::from_slice(&f.data, (f.rows, f.cols), &dev)?.matmul(&wf)?)?
+            }
+            None => e.clone(),
+        };
+        let fin = layer_mean(&self.graph, &input, self.cfg.layers)?;
         let u = SparseMatrix::new(history_rows(&self.history, users)).matmul(&fin)?;
         let pi = Tensor::from_slice(pos, b, &dev)?;
         let ni = Tensor::from_slice(neg, b, &dev)?;
         let bpr = bpr_loss(&u, &fin.index_select(&pi, 0)?, &fin.index_select(&ni, 0)?)?;
-        let e = e0.as_tensor();
         let reg = (e.index_select(&pi, 0)?.sqr()?.sum_all()?
             + e.index_select(&ni, 0)?.sqr()?.sum_all()?)?;
         let loss = (bpr + (reg * (0.5 * self.cfg.l2 as f64 / b as f64))?)?;
         let grads = loss.backward()?;
         let g = grads
-            .get(e)
+            .get(&params)
             .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
         Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
     }
@@ -332,12 +377,13 @@ impl BprTrainer for Trainer {
     }
     fn model(&self) -> Irgnn {
         let d = self.cfg.dim;
-        let items = final_embeddings(&self.graph, &self.ego, d, self.cfg.layers);
+        let input = self.item_inputs();
+        let items = final_embeddings(&self.graph, &input, d, self.cfg.layers);
         let mut users = vec![0f32; self.history.n_rows * d];
         self.history.spmm(&items, d, &mut users);
         Irgnn {
             scorer: DotScorer::new(users, items, d),
-            ego: self.ego.clone(),
+            ego: input,
         }
     }
 }
@@ -345,7 +391,14 @@ impl BprTrainer for Trainer {
 /// Trains IRGNN on `ctx` with the shared BPR loop.
 pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<Irgnn> {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
-    let mut trainer = Trainer::new(cfg, ctx.train, ctx.n_users, ctx.n_items, &mut rng)?;
+    let mut trainer = Trainer::new(
+        cfg,
+        ctx.train,
+        ctx.n_users,
+        ctx.n_items,
+        ctx.item_features,
+        &mut rng,
+    )?;
     fit(&mut trainer, &cfg.loop_settings(), ctx, &mut rng, obs)
 }
 
@@ -386,12 +439,19 @@ mod tests {
             layers: 2,
             l2: 0.1,
             topk: None,
+            item_features: true,
             ..Default::default()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let mut t = Trainer::new(&cfg, &toy(), 3, 4, &mut rng).unwrap();
+        let features = FeatureMatrix {
+            rows: 4,
+            cols: 2,
+            data: vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0],
+            names: vec!["a".into(), "b".into()],
+        };
+        let mut t = Trainer::new(&cfg, &toy(), 3, 4, Some(&features), &mut rng).unwrap();
         let normal = Normal::new(0.0f32, 0.5).unwrap();
-        t.ego = (0..8).map(|_| normal.sample(&mut rng)).collect();
+        t.ego = (0..12).map(|_| normal.sample(&mut rng)).collect();
         let (users, pos, neg) = ([0u32, 2, 1], [1u32, 3, 2], [3u32, 1, 0]);
         let (_, g) = t.loss_and_grad(&users, &pos, &neg).unwrap();
         let h = 1e-2;
@@ -415,7 +475,7 @@ mod tests {
             ..Default::default()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let t = Trainer::new(&cfg, &toy(), 3, 4, &mut rng).unwrap();
+        let t = Trainer::new(&cfg, &toy(), 3, 4, None, &mut rng).unwrap();
         let m = t.model();
         let items = m.scorer.item_embeddings();
         let users = m.scorer.user_embeddings();

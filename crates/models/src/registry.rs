@@ -171,6 +171,11 @@ impl ModelSpec {
             }
             "lightgcn" => ModelSpec::Lightgcn(gcn(3)),
             "irgnn" => {
+                if h.features.is_some_and(|f| f.user) {
+                    bail!(
+                        "irgnn has no user inputs (users are their history); use --features item"
+                    );
+                }
                 let d = IrgnnConfig::default();
                 ModelSpec::Irgnn(IrgnnConfig {
                     dim: h.dim.unwrap_or(d.dim),
@@ -185,6 +190,7 @@ impl ModelSpec {
                     graph: h.item_graph.unwrap_or(d.graph),
                     tau_days: h.tau.unwrap_or(d.tau_days),
                     topk: h.topk.map_or(d.topk, |k| (k > 0).then_some(k)),
+                    item_features: h.features.map_or(d.item_features, |f| f.item),
                     ..d
                 })
             }

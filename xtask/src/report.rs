@@ -1,0 +1,431 @@
+//! The results: `docs/results.json` (kept between runs, one entry per benchmark and run id) and
+//! the generated part of `docs/results.md`, rewritten after every result.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::machine::{self, Machine};
+use crate::plots;
+
+/// A time that grows by more than this factor over the previous result is flagged.
+pub const REGRESSION_FACTOR: f64 = 1.2;
+
+/// Where and when the latest results were measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    /// The machine.
+    pub machine: Machine,
+    /// UTC date and time of the run's start.
+    pub date: String,
+    /// Git commit (with `-dirty` for uncommitted changes).
+    pub commit: String,
+    /// `quick` or `full`.
+    pub mode: String,
+}
+
+/// One criterion benchmark.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BenchEntry {
+    /// Criterion's id, `group/function`.
+    pub id: String,
+    /// Mean seconds per iteration.
+    pub mean_seconds: f64,
+    /// Lower end of the 95% confidence interval of the mean.
+    pub low_seconds: f64,
+    /// Upper end of the 95% confidence interval of the mean.
+    pub high_seconds: f64,
+    /// The command that produced it.
+    pub command: String,
+    /// When it was measured.
+    pub date: String,
+    /// On which commit.
+    pub commit: String,
+    /// The mean of the result it replaced.
+    pub previous_seconds: Option<f64>,
+    /// Why it is flagged, if it regressed.
+    pub regression: Option<String>,
+}
+
+/// One end-to-end training run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunEntry {
+    /// `mode/dataset/model`.
+    pub id: String,
+    /// `quick` or `full`.
+    pub mode: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Split name, as the run reported it.
+    pub split: String,
+    /// Model name.
+    pub model: String,
+    /// The `gnnrec` command line.
+    pub command: String,
+    /// Test metrics.
+    pub metrics: BTreeMap<String, f64>,
+    /// Training seconds.
+    pub train_seconds: f64,
+    /// Epochs trained (iterative models).
+    pub epochs: Option<usize>,
+    /// Training seconds per epoch.
+    pub seconds_per_epoch: Option<f64>,
+    /// Peak resident memory of the whole command, MiB.
+    pub peak_rss_mib: f64,
+    /// Wall seconds of the whole command.
+    pub wall_seconds: f64,
+    /// A published or measured number to compare with.
+    pub reference: String,
+    /// Training-curve plot, relative to `docs/`.
+    pub curve: Option<String>,
+    /// When it was measured.
+    pub date: String,
+    /// On which commit.
+    pub commit: String,
+    /// The training seconds of the result it replaced.
+    pub previous_seconds: Option<f64>,
+    /// Why it is flagged, if it regressed.
+    pub regression: Option<String>,
+}
+
+/// Everything in `docs/results.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    /// The latest run of `cargo xtask bench`.
+    pub header: Header,
+    /// Criterion benchmarks by id.
+    pub benches: Vec<BenchEntry>,
+    /// Training runs by id.
+    pub runs: Vec<RunEntry>,
+}
+
+/// The results being updated by this invocation.
+pub struct Report {
+    docs: PathBuf,
+    /// This invocation's header.
+    pub header: Header,
+    results: Results,
+    flagged: Vec<String>,
+}
+
+/// The marker lines around the generated part of `docs/results.md`.
+const BEGIN: &str = "<!-- BEGIN cargo xtask bench: generated, do not edit by hand -->";
+const END: &str = "<!-- END cargo xtask bench -->";
+
+/// A regression message when `new` exceeds `old` by more than [`REGRESSION_FACTOR`].
+///
+/// ```ignore
+/// assert!(regression(1.0, Some(1.3)).is_some());
+/// ```
+fn regression(old: Option<f64>, new: f64) -> Option<String> {
+    let old = old.filter(|&o| o > 0.0)?;
+    (new > old * REGRESSION_FACTOR).then(|| {
+        format!(
+            "{:+.0}% slower ({} → {})",
+            (new / old - 1.0) * 100.0,
+            secs(old),
+            secs(new)
+        )
+    })
+}
+
+/// Seconds for tables: `3.57 s`, `248 ms`, `61 µs`.
+pub fn secs(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+impl Report {
+    /// Opens the results in `docs` (empty when there are none yet) for a run in `mode`.
+    pub fn open(docs: &Path, mode: &str) -> Result<Report> {
+        let header = Header {
+            machine: Machine::this(),
+            date: machine::now(),
+            commit: machine::commit(),
+            mode: mode.into(),
+        };
+        let path = docs.join("results.json");
+        let results = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a results file; move it away", path.display())
+            })?,
+            Err(_) => Results {
+                header: header.clone(),
+                benches: vec![],
+                runs: vec![],
+            },
+        };
+        Ok(Report {
+            docs: docs.to_path_buf(),
+            header,
+            results,
+            flagged: vec![],
+        })
+    }
+
+    /// Records a benchmark (replacing the previous result of the same id) and saves.
+    pub fn add_bench(&mut self, mut e: BenchEntry) -> Result<()> {
+        e.date = self.header.date.clone();
+        e.commit = self.header.commit.clone();
+        let old = self.results.benches.iter().position(|b| b.id == e.id);
+        e.previous_seconds = old.map(|k| self.results.benches[k].mean_seconds);
+        e.regression = regression(e.previous_seconds, e.mean_seconds);
+        if let Some(r) = &e.regression {
+            self.flagged.push(format!("bench {}: {r}", e.id));
+        }
+        match old {
+            Some(k) => self.results.benches[k] = e,
+            None => self.results.benches.push(e),
+        }
+        self.write()
+    }
+
+    /// Records a run (replacing the previous result of the same id) and saves.
+    pub fn add_run(&mut self, mut e: RunEntry) -> Result<()> {
+        e.date = self.header.date.clone();
+        e.commit = self.header.commit.clone();
+        let old = self.results.runs.iter().position(|r| r.id == e.id);
+        e.previous_seconds = old.map(|k| self.results.runs[k].train_seconds);
+        // Runs shorter than a second are too noisy to compare.
+        e.regression = regression(e.previous_seconds.filter(|&s| s >= 1.0), e.train_seconds);
+        if let Some(r) = &e.regression {
+            self.flagged.push(format!("run {}: training {r}", e.id));
+        }
+        match old {
+            Some(k) => self.results.runs[k] = e,
+            None => self.results.runs.push(e),
+        }
+        self.write()
+    }
+
+    /// What this invocation flagged.
+    pub fn flagged(&self) -> &[String] {
+        &self.flagged
+    }
+
+    /// Writes `results.json`, the generated part of `results.md`, and the time-per-epoch plot.
+    pub fn write(&mut self) -> Result<()> {
+        self.results.header = self.header.clone();
+        self.results.benches.sort_by(|a, b| a.id.cmp(&b.id));
+        write_atomic(
+            &self.docs.join("results.json"),
+            &serde_json::to_string_pretty(&self.results)?,
+        )?;
+        plots::epoch_seconds(
+            &self.results.runs,
+            &self.docs.join("plots/epoch_seconds.svg"),
+        )?;
+        let md_path = self.docs.join("results.md");
+        let md = std::fs::read_to_string(&md_path).unwrap_or_else(|_| "# Results\n".into());
+        let generated = self.markdown();
+        let md = match (md.find(BEGIN), md.find(END)) {
+            (Some(b), Some(e)) if b < e => {
+                format!("{}{generated}{}", &md[..b], &md[e + END.len()..])
+            }
+            (None, None) => match md.split_once('\n') {
+                Some((title, rest)) => format!("{title}\n\n{generated}\n{rest}"),
+                None => format!("{md}\n\n{generated}\n"),
+            },
+            _ => bail!(
+                "{} has a broken generated section; fix its markers",
+                md_path.display()
+            ),
+        };
+        write_atomic(&md_path, &md)
+    }
+
+    fn markdown(&self) -> String {
+        let h = &self.header;
+        let mut s = String::new();
+        let _ = writeln!(s, "{BEGIN}");
+        let _ = writeln!(
+            s,
+            "## Benchmark suite (generated by `cargo xtask bench`)\n\n\
+             Regenerate with `cargo xtask bench --quick` (minutes: few epochs, criterion's quick \
+             mode) or `cargo xtask bench --full` (hours: the reported recipes, gowalla included). \
+             Last invocation: **{}**, {} on commit `{}`, machine: {}. Each row keeps the date and \
+             commit of its own last run; `gnnrec` is `target/release/gnnrec`, and every run also \
+             took `--json --quiet --out DIR`. Times that grew by more than 20% over the row's \
+             previous result are flagged ⚠. Raw data: [`results.json`](results.json).\n",
+            h.mode,
+            h.date,
+            h.commit,
+            h.machine.describe()
+        );
+        let flagged: Vec<String> = self
+            .results
+            .benches
+            .iter()
+            .filter_map(|b| {
+                b.regression
+                    .as_ref()
+                    .map(|r| format!("bench `{}`: {r}", b.id))
+            })
+            .chain(self.results.runs.iter().filter_map(|r| {
+                r.regression
+                    .as_ref()
+                    .map(|x| format!("run `{}`: training {x}", r.id))
+            }))
+            .collect();
+        if !flagged.is_empty() {
+            let _ = writeln!(s, "**⚠ Regressions over 20%:**\n");
+            for f in flagged {
+                let _ = writeln!(s, "- {f}");
+            }
+            let _ = writeln!(s);
+        }
+        for mode in ["full", "quick"] {
+            let runs: Vec<&RunEntry> = self
+                .results
+                .runs
+                .iter()
+                .filter(|r| r.mode == mode)
+                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            let rating: Vec<&&RunEntry> = runs
+                .iter()
+                .filter(|r| r.metrics.contains_key("rmse"))
+                .collect();
+            if !rating.is_empty() {
+                let _ = writeln!(s, "### Rating prediction ({mode})\n");
+                let _ = writeln!(
+                    s,
+                    "| dataset (split) | model | RMSE | MAE | scaled MSE | train | s/epoch | peak MiB | reference | date, commit | command |\n|---|---|---|---|---|---|---|---|---|---|---|"
+                );
+                for r in rating {
+                    let m = |k: &str| {
+                        r.metrics
+                            .get(k)
+                            .map_or(String::new(), |v| format!("{v:.4}"))
+                    };
+                    let _ = writeln!(
+                        s,
+                        "| {} ({}) | {} | {} | {} | {} | {}{} | {} | {:.0} | {} | {}, `{}` | `{}` |",
+                        r.dataset,
+                        r.split,
+                        r.model,
+                        m("rmse"),
+                        m("mae"),
+                        m("mse_scaled"),
+                        secs(r.train_seconds),
+                        if r.regression.is_some() { " ⚠" } else { "" },
+                        r.seconds_per_epoch.map_or(String::new(), secs),
+                        r.peak_rss_mib,
+                        r.reference,
+                        &r.date.get(..10).unwrap_or(&r.date),
+                        r.commit,
+                        r.command
+                    );
+                }
+                let _ = writeln!(s);
+            }
+            let _ = writeln!(s, "### Top-K recommendation ({mode})\n");
+            let _ = writeln!(
+                s,
+                "| dataset (split) | model | recall@20 | NDCG@20 | train | s/epoch | peak MiB | reference | date, commit | command |\n|---|---|---|---|---|---|---|---|---|---|"
+            );
+            for r in runs.iter().filter(|r| !r.metrics.contains_key("rmse")) {
+                let m = |k: &str| {
+                    r.metrics
+                        .get(k)
+                        .map_or(String::new(), |v| format!("{v:.4}"))
+                };
+                let _ = writeln!(
+                    s,
+                    "| {} ({}) | {} | {} | {} | {}{} | {} | {:.0} | {} | {}, `{}` | `{}` |",
+                    r.dataset,
+                    r.split,
+                    r.model,
+                    m("recall@20"),
+                    m("ndcg@20"),
+                    secs(r.train_seconds),
+                    if r.regression.is_some() { " ⚠" } else { "" },
+                    r.seconds_per_epoch.map_or(String::new(), secs),
+                    r.peak_rss_mib,
+                    r.reference,
+                    &r.date.get(..10).unwrap_or(&r.date),
+                    r.commit,
+                    r.command
+                );
+            }
+            let _ = writeln!(s);
+            let curves: Vec<String> = runs
+                .iter()
+                .filter_map(|r| {
+                    r.curve
+                        .as_ref()
+                        .map(|c| format!("[{} {}]({c})", r.dataset, r.model))
+                })
+                .collect();
+            if !curves.is_empty() {
+                let _ = writeln!(s, "Training curves ({mode}): {}.\n", curves.join(", "));
+            }
+        }
+        if !self.results.runs.is_empty() {
+            let _ = writeln!(s, "![seconds per epoch](plots/epoch_seconds.svg)\n");
+        }
+        if !self.results.benches.is_empty() {
+            let _ = writeln!(
+                s,
+                "### Criterion benches\n\n| benchmark | mean | 95% CI | previous | date, commit | command |\n|---|---|---|---|---|---|"
+            );
+            for b in &self.results.benches {
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {}{} | {} – {} | {} | {}, `{}` | `{}` |",
+                    b.id,
+                    secs(b.mean_seconds),
+                    if b.regression.is_some() { " ⚠" } else { "" },
+                    secs(b.low_seconds),
+                    secs(b.high_seconds),
+                    b.previous_seconds.map_or(String::new(), secs),
+                    &b.date.get(..10).unwrap_or(&b.date),
+                    b.commit,
+                    b.command
+                );
+            }
+            let _ = writeln!(s);
+        }
+        let _ = write!(s, "{END}");
+        s
+    }
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".xtask.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_only_growth_over_twenty_percent() {
+        assert!(regression(Some(1.0), 1.25).is_some());
+        assert!(regression(Some(1.0), 1.15).is_none());
+        assert!(regression(Some(1.0), 0.5).is_none());
+        assert!(regression(None, 9.0).is_none());
+    }
+
+    #[test]
+    fn seconds_read_naturally() {
+        assert_eq!(secs(3.571), "3.57 s");
+        assert_eq!(secs(0.248), "248.0 ms");
+        assert_eq!(secs(61e-6), "61.0 µs");
+    }
+}
