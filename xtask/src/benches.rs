@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::BenchArgs;
-use crate::report::{BenchEntry, Report};
+use crate::report::{BenchEntry, Report, Stamp};
 
 /// The bench targets, each in the crate it measures.
 const TARGETS: [&str; 4] = ["loaders", "graphs", "lightgcn", "full_ranking"];
@@ -108,10 +108,7 @@ fn collect(dir: &Path, since: SystemTime) -> Result<Vec<BenchEntry>> {
                 low_seconds: est.mean.confidence_interval.lower_bound * ns,
                 high_seconds: est.mean.confidence_interval.upper_bound * ns,
                 command: String::new(),
-                date: String::new(),
-                commit: String::new(),
-                previous_seconds: None,
-                regression: None,
+                stamp: Stamp::default(),
             });
         }
     }

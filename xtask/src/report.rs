@@ -40,14 +40,56 @@ pub struct BenchEntry {
     pub high_seconds: f64,
     /// The command that produced it.
     pub command: String,
+    /// When, where, and against what.
+    #[serde(flatten)]
+    pub stamp: Stamp,
+}
+
+/// When and on which commit a result was measured, and how it compares with the one it
+/// replaced.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stamp {
     /// When it was measured.
     pub date: String,
     /// On which commit.
     pub commit: String,
-    /// The mean of the result it replaced.
+    /// The time (bench mean, or training seconds) of the result it replaced.
     pub previous_seconds: Option<f64>,
     /// Why it is flagged, if it regressed.
     pub regression: Option<String>,
+}
+
+/// What the report needs of an entry to replace, compare and stamp it.
+trait Entry {
+    fn id(&self) -> &str;
+    /// The time compared between runs; `None` when too short to compare.
+    fn seconds(&self) -> Option<f64>;
+    fn stamp(&mut self) -> &mut Stamp;
+}
+
+impl Entry for BenchEntry {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn seconds(&self) -> Option<f64> {
+        Some(self.mean_seconds)
+    }
+    fn stamp(&mut self) -> &mut Stamp {
+        &mut self.stamp
+    }
+}
+
+impl Entry for RunEntry {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    /// Runs shorter than a second are too noisy to compare.
+    fn seconds(&self) -> Option<f64> {
+        Some(self.train_seconds).filter(|&s| s >= 1.0)
+    }
+    fn stamp(&mut self) -> &mut Stamp {
+        &mut self.stamp
+    }
 }
 
 /// One end-to-end training run.
@@ -81,14 +123,9 @@ pub struct RunEntry {
     pub reference: String,
     /// Training-curve plot, relative to `docs/`.
     pub curve: Option<String>,
-    /// When it was measured.
-    pub date: String,
-    /// On which commit.
-    pub commit: String,
-    /// The training seconds of the result it replaced.
-    pub previous_seconds: Option<f64>,
-    /// Why it is flagged, if it regressed.
-    pub regression: Option<String>,
+    /// When, where, and against what.
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 /// Everything in `docs/results.json`.
@@ -116,10 +153,6 @@ const BEGIN: &str = "<!-- BEGIN cargo xtask bench: generated, do not edit by han
 const END: &str = "<!-- END cargo xtask bench -->";
 
 /// A regression message when `new` exceeds `old` by more than [`REGRESSION_FACTOR`].
-///
-/// ```ignore
-/// assert!(regression(1.0, Some(1.3)).is_some());
-/// ```
 fn regression(old: Option<f64>, new: f64) -> Option<String> {
     let old = old.filter(|&o| o > 0.0)?;
     (new > old * REGRESSION_FACTOR).then(|| {
@@ -172,36 +205,19 @@ impl Report {
     }
 
     /// Records a benchmark (replacing the previous result of the same id) and saves.
-    pub fn add_bench(&mut self, mut e: BenchEntry) -> Result<()> {
-        e.date = self.header.date.clone();
-        e.commit = self.header.commit.clone();
-        let old = self.results.benches.iter().position(|b| b.id == e.id);
-        e.previous_seconds = old.map(|k| self.results.benches[k].mean_seconds);
-        e.regression = regression(e.previous_seconds, e.mean_seconds);
-        if let Some(r) = &e.regression {
-            self.flagged.push(format!("bench {}: {r}", e.id));
-        }
-        match old {
-            Some(k) => self.results.benches[k] = e,
-            None => self.results.benches.push(e),
+    pub fn add_bench(&mut self, e: BenchEntry) -> Result<()> {
+        let header = self.header.clone();
+        if let Some(r) = upsert(&mut self.results.benches, e, &header) {
+            self.flagged.push(format!("bench {r}"));
         }
         self.write()
     }
 
     /// Records a run (replacing the previous result of the same id) and saves.
-    pub fn add_run(&mut self, mut e: RunEntry) -> Result<()> {
-        e.date = self.header.date.clone();
-        e.commit = self.header.commit.clone();
-        let old = self.results.runs.iter().position(|r| r.id == e.id);
-        e.previous_seconds = old.map(|k| self.results.runs[k].train_seconds);
-        // Runs shorter than a second are too noisy to compare.
-        e.regression = regression(e.previous_seconds.filter(|&s| s >= 1.0), e.train_seconds);
-        if let Some(r) = &e.regression {
-            self.flagged.push(format!("run {}: training {r}", e.id));
-        }
-        match old {
-            Some(k) => self.results.runs[k] = e,
-            None => self.results.runs.push(e),
+    pub fn add_run(&mut self, e: RunEntry) -> Result<()> {
+        let header = self.header.clone();
+        if let Some(r) = upsert(&mut self.results.runs, e, &header) {
+            self.flagged.push(format!("run {r} (training time)"));
         }
         self.write()
     }
@@ -265,12 +281,14 @@ impl Report {
             .benches
             .iter()
             .filter_map(|b| {
-                b.regression
+                b.stamp
+                    .regression
                     .as_ref()
                     .map(|r| format!("bench `{}`: {r}", b.id))
             })
             .chain(self.results.runs.iter().filter_map(|r| {
-                r.regression
+                r.stamp
+                    .regression
                     .as_ref()
                     .map(|x| format!("run `{}`: training {x}", r.id))
             }))
@@ -292,73 +310,26 @@ impl Report {
             if runs.is_empty() {
                 continue;
             }
-            let rating: Vec<&&RunEntry> = runs
+            let (rating, ranking): (Vec<&RunEntry>, Vec<&RunEntry>) = runs
                 .iter()
-                .filter(|r| r.metrics.contains_key("rmse"))
-                .collect();
-            if !rating.is_empty() {
-                let _ = writeln!(s, "### Rating prediction ({mode})\n");
-                let _ = writeln!(
-                    s,
-                    "| dataset (split) | model | RMSE | MAE | scaled MSE | train | s/epoch | peak MiB | reference | date, commit | command |\n|---|---|---|---|---|---|---|---|---|---|---|"
-                );
-                for r in rating {
-                    let m = |k: &str| {
-                        r.metrics
-                            .get(k)
-                            .map_or(String::new(), |v| format!("{v:.4}"))
-                    };
-                    let _ = writeln!(
-                        s,
-                        "| {} ({}) | {} | {} | {} | {} | {}{} | {} | {:.0} | {} | {}, `{}` | `{}` |",
-                        r.dataset,
-                        r.split,
-                        r.model,
-                        m("rmse"),
-                        m("mae"),
-                        m("mse_scaled"),
-                        secs(r.train_seconds),
-                        if r.regression.is_some() { " ⚠" } else { "" },
-                        r.seconds_per_epoch.map_or(String::new(), secs),
-                        r.peak_rss_mib,
-                        r.reference,
-                        &r.date.get(..10).unwrap_or(&r.date),
-                        r.commit,
-                        r.command
-                    );
-                }
-                let _ = writeln!(s);
-            }
-            let _ = writeln!(s, "### Top-K recommendation ({mode})\n");
-            let _ = writeln!(
-                s,
-                "| dataset (split) | model | recall@20 | NDCG@20 | train | s/epoch | peak MiB | reference | date, commit | command |\n|---|---|---|---|---|---|---|---|---|---|"
+                .copied()
+                .partition(|r| r.metrics.contains_key("rmse"));
+            run_table(
+                &mut s,
+                &format!("Rating prediction ({mode})"),
+                &rating,
+                &[
+                    ("RMSE", "rmse"),
+                    ("MAE", "mae"),
+                    ("scaled MSE", "mse_scaled"),
+                ],
             );
-            for r in runs.iter().filter(|r| !r.metrics.contains_key("rmse")) {
-                let m = |k: &str| {
-                    r.metrics
-                        .get(k)
-                        .map_or(String::new(), |v| format!("{v:.4}"))
-                };
-                let _ = writeln!(
-                    s,
-                    "| {} ({}) | {} | {} | {} | {}{} | {} | {:.0} | {} | {}, `{}` | `{}` |",
-                    r.dataset,
-                    r.split,
-                    r.model,
-                    m("recall@20"),
-                    m("ndcg@20"),
-                    secs(r.train_seconds),
-                    if r.regression.is_some() { " ⚠" } else { "" },
-                    r.seconds_per_epoch.map_or(String::new(), secs),
-                    r.peak_rss_mib,
-                    r.reference,
-                    &r.date.get(..10).unwrap_or(&r.date),
-                    r.commit,
-                    r.command
-                );
-            }
-            let _ = writeln!(s);
+            run_table(
+                &mut s,
+                &format!("Top-K recommendation ({mode})"),
+                &ranking,
+                &[("recall@20", "recall@20"), ("NDCG@20", "ndcg@20")],
+            );
             let curves: Vec<String> = runs
                 .iter()
                 .filter_map(|r| {
@@ -385,12 +356,16 @@ impl Report {
                     "| `{}` | {}{} | {} – {} | {} | {}, `{}` | `{}` |",
                     b.id,
                     secs(b.mean_seconds),
-                    if b.regression.is_some() { " ⚠" } else { "" },
+                    if b.stamp.regression.is_some() {
+                        " ⚠"
+                    } else {
+                        ""
+                    },
                     secs(b.low_seconds),
                     secs(b.high_seconds),
-                    b.previous_seconds.map_or(String::new(), secs),
-                    &b.date.get(..10).unwrap_or(&b.date),
-                    b.commit,
+                    b.stamp.previous_seconds.map_or(String::new(), secs),
+                    &b.stamp.date.get(..10).unwrap_or(&b.stamp.date),
+                    b.stamp.commit,
                     b.command
                 );
             }
@@ -399,6 +374,71 @@ impl Report {
         let _ = write!(s, "{END}");
         s
     }
+}
+
+/// A markdown table of `runs` with the metric columns `cols` (header, metric key).
+fn run_table(s: &mut String, title: &str, runs: &[&RunEntry], cols: &[(&str, &str)]) {
+    if runs.is_empty() {
+        return;
+    }
+    let heads: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    let _ = writeln!(
+        s,
+        "### {title}\n\n| dataset (split) | model | {} | train | s/epoch | peak MiB | reference | date, commit | command |\n|---|---|{}---|---|---|---|---|---|",
+        heads.join(" | "),
+        "---|".repeat(cols.len())
+    );
+    for r in runs {
+        let metrics: Vec<String> = cols
+            .iter()
+            .map(|(_, k)| {
+                r.metrics
+                    .get(*k)
+                    .map_or(String::new(), |v| format!("{v:.4}"))
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} ({}) | {} | {} | {}{} | {} | {:.0} | {} | {}, `{}` | `{}` |",
+            r.dataset,
+            r.split,
+            r.model,
+            metrics.join(" | "),
+            secs(r.train_seconds),
+            if r.stamp.regression.is_some() {
+                " ⚠"
+            } else {
+                ""
+            },
+            r.seconds_per_epoch.map_or(String::new(), secs),
+            r.peak_rss_mib,
+            r.reference,
+            r.stamp.date.get(..10).unwrap_or(&r.stamp.date),
+            r.stamp.commit,
+            r.command
+        );
+    }
+    let _ = writeln!(s);
+}
+
+/// Stamps `e` with `header`, compares it with the entry of the same id in `list` (which it
+/// replaces, or joins), and returns the regression message if it is one.
+fn upsert<E: Entry>(list: &mut Vec<E>, mut e: E, header: &Header) -> Option<String> {
+    let old = list.iter().position(|x| x.id() == e.id());
+    let previous = old.and_then(|k| list[k].seconds());
+    let now = e.seconds();
+    let id = e.id().to_string();
+    let stamp = e.stamp();
+    stamp.date = header.date.clone();
+    stamp.commit = header.commit.clone();
+    stamp.previous_seconds = previous;
+    stamp.regression = now.and_then(|n| regression(previous, n));
+    let flagged = stamp.regression.as_ref().map(|r| format!("{id}: {r}"));
+    match old {
+        Some(k) => list[k] = e,
+        None => list.push(e),
+    }
+    flagged
 }
 
 /// Writes `text` to `path` through a temporary file and a rename.

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::BenchArgs;
 use crate::process::run_measured;
-use crate::report::{Report, RunEntry};
+use crate::report::{Report, RunEntry, Stamp};
 
 /// One `gnnrec train` of the suite.
 struct Case {
@@ -273,10 +273,7 @@ pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
             wall_seconds: done.wall_seconds,
             reference: case.reference.into(),
             curve,
-            date: String::new(),
-            commit: String::new(),
-            previous_seconds: None,
-            regression: None,
+            stamp: Stamp::default(),
         })?;
     }
     Ok(())

@@ -122,8 +122,9 @@ impl RatingGraph {
                 lv.push(levels.level(r) as u32);
             }
         }
-        let user_degree = degrees(&users, n_users);
-        let item_degree = degrees(&items, n_items);
+        let pairs = Interactions::new(users.clone(), items.clone());
+        let user_degree = pairs.user_degrees(n_users);
+        let item_degree = pairs.item_degrees(n_items);
         let weights: Vec<f32> = users
             .iter()
             .zip(&items)
@@ -186,14 +187,6 @@ impl RatingGraph {
             item_degree,
         })
     }
-}
-
-fn degrees(nodes: &[u32], n: usize) -> Vec<u32> {
-    let mut d = vec![0u32; n];
-    for &x in nodes {
-        d[x as usize] += 1;
-    }
-    d
 }
 
 #[cfg(test)]
