@@ -64,11 +64,11 @@ fn lightgcn(c: &mut Criterion) {
     let cfg = LightGcnConfig::default();
     let mut trainer = Trainer::new(&cfg, &train, USERS, ITEMS, &mut rng).expect("trainer");
     let triples = BprSampler::new(&train, USERS, ITEMS).epoch(&mut rng);
-    let steps = triples.users.len() / cfg.batch;
+    let steps = triples.users.len() / cfg.train.batch;
     let mut s = 0;
     g.bench_function("step_batch_2048", |b| {
         b.iter(|| {
-            let r = s * cfg.batch..(s + 1) * cfg.batch;
+            let r = s * cfg.train.batch..(s + 1) * cfg.train.batch;
             s = (s + 1) % steps;
             trainer
                 .step(

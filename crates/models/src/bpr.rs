@@ -37,8 +37,8 @@ pub trait BprTrainer {
     fn model(&self) -> Self::Model;
 }
 
-/// The loop's settings (each model's config provides them).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The loop's settings, shared by the configs of every BPR model (flattened into their JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LoopSettings {
     /// Base learning rate.
     pub lr: f32,
@@ -53,6 +53,7 @@ pub struct LoopSettings {
     /// The K of the monitored recall@K.
     pub monitor_k: usize,
     /// Learning-rate schedule.
+    #[serde(default)]
     pub schedule: Schedule,
 }
 

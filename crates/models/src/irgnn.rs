@@ -74,22 +74,11 @@ pub struct IrgnnConfig {
     pub dim: usize,
     /// Propagation layers over the item graph.
     pub layers: usize,
-    /// Adam learning rate.
-    pub lr: f32,
     /// L2 weight on the batch's item ego embeddings.
     pub l2: f32,
-    /// Triples per step.
-    pub batch: usize,
-    /// Maximum epochs.
-    pub epochs: usize,
-    /// Evaluate every this many epochs (0 = never).
-    pub eval_every: usize,
-    /// Evaluations without improvement before stopping (0 = never).
-    pub patience: usize,
-    /// The K of the monitored recall@K.
-    pub monitor_k: usize,
-    /// Learning-rate schedule.
-    pub schedule: Schedule,
+    /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
+    #[serde(flatten)]
+    pub train: LoopSettings,
     /// Edge weight of the item graph.
     pub graph: GraphWeight,
     /// τ in days for [`GraphWeight::Decay`].
@@ -107,14 +96,16 @@ impl Default for IrgnnConfig {
         IrgnnConfig {
             dim: 64,
             layers: 2,
-            lr: 0.01,
             l2: 1e-4,
-            batch: 2048,
-            epochs: 100,
-            eval_every: 10,
-            patience: 5,
-            monitor_k: 20,
-            schedule: Schedule::Cosine,
+            train: LoopSettings {
+                lr: 0.01,
+                batch: 2048,
+                epochs: 100,
+                eval_every: 10,
+                patience: 5,
+                monitor_k: 20,
+                schedule: Schedule::Cosine,
+            },
             graph: GraphWeight::Cosine,
             tau_days: 30.0,
             topk: Some(50),
@@ -130,18 +121,6 @@ impl IrgnnConfig {
             weight: self.graph.edge_weight(self.tau_days),
             top_k: self.topk,
             ..Default::default()
-        }
-    }
-
-    fn loop_settings(&self) -> LoopSettings {
-        LoopSettings {
-            lr: self.lr,
-            batch: self.batch,
-            epochs: self.epochs,
-            eval_every: self.eval_every,
-            patience: self.patience,
-            monitor_k: self.monitor_k,
-            schedule: self.schedule,
         }
     }
 }
@@ -266,7 +245,7 @@ impl Trainer {
         features: Option<&FeatureMatrix>,
         rng: &mut ChaCha8Rng,
     ) -> Result<Self> {
-        if cfg.dim == 0 || cfg.batch == 0 {
+        if cfg.dim == 0 || cfg.train.batch == 0 {
             bail!("dim and batch must be positive");
         }
         let features = match (cfg.item_features, features) {
@@ -290,7 +269,7 @@ impl Trainer {
         let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
         let n_params = (n_items + features.as_ref().map_or(0, |f| f.cols)) * cfg.dim;
         let ego: Vec<f32> = (0..n_params).map(|_| normal.sample(rng)).collect();
-        let adam = Adam::new(ego.len(), cfg.lr);
+        let adam = Adam::new(ego.len(), cfg.train.lr);
         Ok(Trainer {
             cfg: cfg.clone(),
             graph,
@@ -399,7 +378,7 @@ pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) 
         ctx.item_features,
         &mut rng,
     )?;
-    fit(&mut trainer, &cfg.loop_settings(), ctx, &mut rng, obs)
+    fit(&mut trainer, &cfg.train, ctx, &mut rng, obs)
 }
 
 #[cfg(test)]

@@ -31,23 +31,11 @@ pub struct LightGcnConfig {
     pub dim: usize,
     /// Propagation layers (0 = MF-BPR).
     pub layers: usize,
-    /// Adam learning rate.
-    pub lr: f32,
     /// L2 weight on the batch's ego embeddings.
     pub l2: f32,
-    /// Triples per step.
-    pub batch: usize,
-    /// Maximum epochs.
-    pub epochs: usize,
-    /// Evaluate on the monitoring set every this many epochs (0 = never).
-    pub eval_every: usize,
-    /// Stop after this many evaluations without improvement (0 = never stop early).
-    pub patience: usize,
-    /// The K of the monitored recall@K.
-    pub monitor_k: usize,
-    /// How the learning rate changes over the epochs.
-    #[serde(default)]
-    pub schedule: Schedule,
+    /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
+    #[serde(flatten)]
+    pub train: LoopSettings,
 }
 
 /// A learning-rate schedule over the epochs of a run.
@@ -86,14 +74,16 @@ impl Default for LightGcnConfig {
         LightGcnConfig {
             dim: 64,
             layers: 3,
-            lr: 0.001,
             l2: 1e-4,
-            batch: 2048,
-            epochs: 1000,
-            eval_every: 10,
-            patience: 5,
-            monitor_k: 20,
-            schedule: Schedule::Constant,
+            train: LoopSettings {
+                lr: 0.001,
+                batch: 2048,
+                epochs: 1000,
+                eval_every: 10,
+                patience: 5,
+                monitor_k: 20,
+                schedule: Schedule::Constant,
+            },
         }
     }
 }
@@ -285,7 +275,7 @@ impl Trainer {
         n_items: usize,
         rng: &mut ChaCha8Rng,
     ) -> Result<Self> {
-        if cfg.dim == 0 || cfg.batch == 0 {
+        if cfg.dim == 0 || cfg.train.batch == 0 {
             bail!("dim and batch must be positive");
         }
         let adj = SparseMatrix::new(normalized_adjacency(train, n_users, n_items));
@@ -293,7 +283,7 @@ impl Trainer {
         let ego: Vec<f32> = (0..(n_users + n_items) * cfg.dim)
             .map(|_| normal.sample(rng))
             .collect();
-        let adam = Adam::new(ego.len(), cfg.lr);
+        let adam = Adam::new(ego.len(), cfg.train.lr);
         Ok(Trainer {
             cfg: cfg.clone(),
             adj,
@@ -355,21 +345,6 @@ impl BprTrainer for Trainer {
     }
 }
 
-impl LightGcnConfig {
-    /// The settings of the shared BPR loop.
-    pub fn loop_settings(&self) -> LoopSettings {
-        LoopSettings {
-            lr: self.lr,
-            batch: self.batch,
-            epochs: self.epochs,
-            eval_every: self.eval_every,
-            patience: self.patience,
-            monitor_k: self.monitor_k,
-            schedule: self.schedule,
-        }
-    }
-}
-
 /// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx` with the shared BPR loop
 /// ([`crate::bpr::fit`]: evaluation, early stopping, checkpoints, resume).
 pub fn train(
@@ -379,7 +354,7 @@ pub fn train(
 ) -> Result<LightGcn> {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let mut trainer = Trainer::new(cfg, ctx.train, ctx.n_users, ctx.n_items, &mut rng)?;
-    fit(&mut trainer, &cfg.loop_settings(), ctx, &mut rng, obs)
+    fit(&mut trainer, &cfg.train, ctx, &mut rng, obs)
 }
 
 #[cfg(test)]
@@ -447,12 +422,15 @@ mod tests {
         let cfg = LightGcnConfig {
             dim: 8,
             layers: 2,
-            lr: 0.01,
-            batch: 32,
-            epochs: 6,
-            eval_every: 2,
-            patience: 0,
-            schedule: Schedule::Cosine,
+            train: LoopSettings {
+                lr: 0.01,
+                batch: 32,
+                epochs: 6,
+                eval_every: 2,
+                patience: 0,
+                schedule: Schedule::Cosine,
+                ..LightGcnConfig::default().train
+            },
             ..Default::default()
         };
         let mut ctx = TrainContext {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::baselines::bias::{BiasConfig, BiasModel};
 use crate::baselines::itemknn::{ItemKnn, ItemKnnConfig};
 use crate::baselines::popularity::Popularity;
+use crate::bpr::LoopSettings;
 use crate::context::TrainContext;
 use crate::gcn::{self, Features, GcnConfig, GcnModel};
 use crate::irgnn::{self, GraphWeight, Irgnn, IrgnnConfig};
@@ -77,8 +78,8 @@ impl ModelSpec {
     /// The same model with its epoch limit set to `epochs` (iterative models only).
     pub fn with_epochs(mut self, epochs: usize) -> ModelSpec {
         match &mut self {
-            ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) => c.epochs = epochs,
-            ModelSpec::Irgnn(c) => c.epochs = epochs,
+            ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) => c.train.epochs = epochs,
+            ModelSpec::Irgnn(c) => c.train.epochs = epochs,
             ModelSpec::Gcn(c) => c.epochs = epochs,
             _ => {}
         }
@@ -127,23 +128,35 @@ pub struct Hyper {
     pub features: Option<Features>,
 }
 
+impl Hyper {
+    /// The loop settings `d` with the ones given on the command line.
+    fn loop_settings(&self, d: LoopSettings) -> LoopSettings {
+        LoopSettings {
+            lr: self.lr.unwrap_or(d.lr),
+            batch: self.batch.unwrap_or(d.batch),
+            epochs: self.epochs.unwrap_or(d.epochs),
+            eval_every: self.eval_every.unwrap_or(d.eval_every),
+            patience: self.patience.unwrap_or(d.patience),
+            schedule: self.schedule.unwrap_or(d.schedule),
+            ..d
+        }
+    }
+}
+
 /// The names of every model, as accepted by [`ModelSpec::build`].
 pub const MODEL_NAMES: [&str; 7] = ["pop", "bias", "itemknn", "mf", "lightgcn", "irgnn", "gcn"];
 
 impl ModelSpec {
     /// The model called `name` with hyperparameters `h` over its defaults.
     pub fn build(name: &str, h: &Hyper) -> Result<ModelSpec> {
-        let gcn = |layers: usize| LightGcnConfig {
-            layers: h.layers.unwrap_or(layers),
-            dim: h.dim.unwrap_or(64),
-            lr: h.lr.unwrap_or(0.001),
-            l2: h.l2.unwrap_or(1e-4),
-            batch: h.batch.unwrap_or(2048),
-            epochs: h.epochs.unwrap_or(1000),
-            eval_every: h.eval_every.unwrap_or(10),
-            patience: h.patience.unwrap_or(5),
-            schedule: h.schedule.unwrap_or_default(),
-            ..LightGcnConfig::default()
+        let gcn = |layers: usize| {
+            let d = LightGcnConfig::default();
+            LightGcnConfig {
+                layers: h.layers.unwrap_or(layers),
+                dim: h.dim.unwrap_or(d.dim),
+                l2: h.l2.unwrap_or(d.l2),
+                train: h.loop_settings(d.train),
+            }
         };
         Ok(match name {
             "pop" => ModelSpec::Pop,
@@ -180,18 +193,12 @@ impl ModelSpec {
                 ModelSpec::Irgnn(IrgnnConfig {
                     dim: h.dim.unwrap_or(d.dim),
                     layers: h.layers.unwrap_or(d.layers),
-                    lr: h.lr.unwrap_or(d.lr),
                     l2: h.l2.unwrap_or(d.l2),
-                    batch: h.batch.unwrap_or(d.batch),
-                    epochs: h.epochs.unwrap_or(d.epochs),
-                    eval_every: h.eval_every.unwrap_or(d.eval_every),
-                    patience: h.patience.unwrap_or(d.patience),
-                    schedule: h.schedule.unwrap_or(d.schedule),
+                    train: h.loop_settings(d.train),
                     graph: h.item_graph.unwrap_or(d.graph),
                     tau_days: h.tau.unwrap_or(d.tau_days),
                     topk: h.topk.map_or(d.topk, |k| (k > 0).then_some(k)),
                     item_features: h.features.map_or(d.item_features, |f| f.item),
-                    ..d
                 })
             }
             "gcn" => {
