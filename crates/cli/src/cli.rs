@@ -296,11 +296,11 @@ pub struct TrainArgs {
     /// (ml-100k users: age, gender, occupation; MovieLens items: genres, year); IRGNN: `item`
     /// adds projected item features to the item inputs [default: none].
     #[arg(long, value_parser = parse_features, help_heading = "GCN (ratings)")]
-    pub features: Option<gnnrec_models::gcn::Features>,
+    pub features: Option<gnnrec_models::Features>,
 }
 
-fn parse_features(s: &str) -> Result<gnnrec_models::gcn::Features, String> {
-    gnnrec_models::gcn::Features::parse(s).map_err(|e| e.to_string())
+fn parse_features(s: &str) -> Result<gnnrec_models::Features, String> {
+    gnnrec_models::Features::parse(s).map_err(|e| e.to_string())
 }
 
 /// Arguments of `gnnrec tune`.
@@ -333,7 +333,7 @@ pub struct TuneArgs {
     pub dropout: Option<f32>,
     /// GCN: side features for every configuration: none, user, item or user,item.
     #[arg(long, value_parser = parse_features)]
-    pub features: Option<gnnrec_models::gcn::Features>,
+    pub features: Option<gnnrec_models::Features>,
 
     /// Share of train carved out to score the configurations.
     #[arg(long, default_value_t = 0.1)]

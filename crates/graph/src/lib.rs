@@ -20,5 +20,5 @@ pub mod stats;
 pub use bipartite::{bipartite_adjacency, normalized_adjacency};
 pub use csr::Csr;
 pub use item_item::{EdgeWeight, ItemGraphSpec, item_graph};
-pub use rating_graph::{RatingGraph, RatingLevels};
+pub use rating_graph::{Layout, RatingGraph, RatingLevels};
 pub use stats::{GraphStats, graph_stats};

@@ -1,11 +1,11 @@
 //! The user–item rating graph with one edge type per rating level (as in GC-MC, van den Berg
 //! et al., 2017), built from training ratings only.
 //!
-//! Each direction is one CSR over *stacked* levels: row `u` of [`RatingGraph::user_from_items`]
-//! has the entry `(r · n_items + i)` for every training rating of level `r` by user `u` on
-//! item `i`. Multiplying it by a tensor whose rows are `[level 0 messages of every item;
-//! level 1 messages; …]` sums, for each user, the level-specific messages of the items they
-//! rated — GC-MC's per-level convolution in a single sparse product.
+//! Each direction is one CSR over all levels ([`Layout`]). Stacked in the columns, row `u` of
+//! the users' matrix has the entry `(r · n_items + i)` for every training rating of level `r`
+//! by user `u` on item `i`: multiplying it by a tensor whose rows are `[level 0 messages of
+//! every item; level 1 messages; …]` sums, for each user, the level-specific messages of the
+//! items they rated — GC-MC's per-level convolution in a single sparse product.
 
 use gnnrec_data::Interactions;
 
@@ -82,26 +82,35 @@ impl RatingLevels {
     }
 }
 
-/// The rating graph in both directions, normalised by `1 / sqrt(deg(u) · deg(i))` with degrees
-/// counted over all levels (GC-MC's symmetric normalisation).
+/// The training rating graph: its typed, normalised edges, from which [`RatingGraph::to_users`]
+/// and [`RatingGraph::to_items`] build the sparse matrix a propagation direction needs.
+/// Edges are weighted `1 / sqrt(deg(u) · deg(i))` with degrees counted over all levels
+/// (GC-MC's symmetric normalisation).
 #[derive(Debug, Clone)]
 pub struct RatingGraph {
     /// The levels the edges are typed by.
     pub levels: RatingLevels,
-    /// `n_users × (levels · n_items)`: user rows gathering item messages.
-    pub user_from_items: Csr,
-    /// `n_items × (levels · n_users)`: item rows gathering user messages.
-    pub item_from_users: Csr,
-    /// `(levels · n_users) × n_items`: the same edges with the level in the row, row
-    /// `r · n_users + u` holding user `u`'s level-`r` items — for aggregating before
-    /// transforming when users are fewer than items.
-    pub users_by_level: Csr,
-    /// `(levels · n_items) × n_users`: likewise for items.
-    pub items_by_level: Csr,
     /// Training degree of each user.
     pub user_degree: Vec<u32>,
     /// Training degree of each item.
     pub item_degree: Vec<u32>,
+    users: Vec<u32>,
+    items: Vec<u32>,
+    /// The level of each edge.
+    level: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+/// How the levels of a direction's sparse matrix are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Levels stacked in the columns: `n_dst × (levels · n_src)`, row `d` holding the entry
+    /// `r · n_src + s` for each level-`r` edge to source `s`. Multiplies a tensor whose rows
+    /// are `[level-0 messages of every source; level-1 messages; …]`.
+    Stacked,
+    /// Levels in the rows: `(levels · n_dst) × n_src`, row `r · n_dst + d` holding `d`'s
+    /// level-`r` sources — for aggregating before transforming.
+    ByLevel,
 }
 
 impl RatingGraph {
@@ -114,78 +123,79 @@ impl RatingGraph {
         }
         let levels = RatingLevels::of(ratings);
         let mut seen = std::collections::HashSet::with_capacity(train.len());
-        let (mut users, mut items, mut lv) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut users, mut items, mut level) = (Vec::new(), Vec::new(), Vec::new());
         for ((&u, &i), &r) in train.users.iter().zip(&train.items).zip(ratings) {
             if seen.insert((u, i)) {
                 users.push(u);
                 items.push(i);
-                lv.push(levels.level(r) as u32);
+                level.push(levels.level(r) as u32);
             }
         }
-        let pairs = Interactions::new(users.clone(), items.clone());
+        let pairs = Interactions::new(users, items);
         let user_degree = pairs.user_degrees(n_users);
         let item_degree = pairs.item_degrees(n_items);
-        let weights: Vec<f32> = users
+        let weights: Vec<f32> = pairs
+            .users
             .iter()
-            .zip(&items)
+            .zip(&pairs.items)
             .map(|(&u, &i)| {
                 1.0 / ((user_degree[u as usize] as f32) * (item_degree[i as usize] as f32)).sqrt()
             })
             .collect();
-        let item_cols: Vec<u32> = items
-            .iter()
-            .zip(&lv)
-            .map(|(&i, &l)| l * n_items as u32 + i)
-            .collect();
-        let user_cols: Vec<u32> = users
-            .iter()
-            .zip(&lv)
-            .map(|(&u, &l)| l * n_users as u32 + u)
-            .collect();
-        let n_levels = levels.len();
-        let user_rows: Vec<u32> = users
-            .iter()
-            .zip(&lv)
-            .map(|(&u, &l)| l * n_users as u32 + u)
-            .collect();
-        let item_rows: Vec<u32> = items
-            .iter()
-            .zip(&lv)
-            .map(|(&i, &l)| l * n_items as u32 + i)
-            .collect();
         Some(RatingGraph {
-            users_by_level: Csr::from_triplets(
-                n_levels * n_users,
-                n_items,
-                &user_rows,
-                &items,
-                &weights,
-            ),
-            items_by_level: Csr::from_triplets(
-                n_levels * n_items,
-                n_users,
-                &item_rows,
-                &users,
-                &weights,
-            ),
-            user_from_items: Csr::from_triplets(
-                n_users,
-                n_levels * n_items,
-                &users,
-                &item_cols,
-                &weights,
-            ),
-            item_from_users: Csr::from_triplets(
-                n_items,
-                n_levels * n_users,
-                &items,
-                &user_cols,
-                &weights,
-            ),
             levels,
             user_degree,
             item_degree,
+            users: pairs.users,
+            items: pairs.items,
+            level,
+            weights,
         })
+    }
+
+    /// The matrix through which users gather the messages of the items they rated.
+    pub fn to_users(&self, layout: Layout) -> Csr {
+        let (n_users, n_items) = (self.user_degree.len(), self.item_degree.len());
+        self.directed((&self.users, n_users), (&self.items, n_items), layout)
+    }
+
+    /// The matrix through which items gather the messages of the users who rated them.
+    pub fn to_items(&self, layout: Layout) -> Csr {
+        let (n_users, n_items) = (self.user_degree.len(), self.item_degree.len());
+        self.directed((&self.items, n_items), (&self.users, n_users), layout)
+    }
+
+    /// Edges from `src` (of `n_src` nodes) into `dst` (of `n_dst` nodes) in `layout`.
+    fn directed(
+        &self,
+        (dst, n_dst): (&[u32], usize),
+        (src, n_src): (&[u32], usize),
+        layout: Layout,
+    ) -> Csr {
+        let n_levels = self.levels.len();
+        let level_major = |nodes: &[u32], n: usize| -> Vec<u32> {
+            nodes
+                .iter()
+                .zip(&self.level)
+                .map(|(&x, &l)| l * n as u32 + x)
+                .collect()
+        };
+        match layout {
+            Layout::Stacked => Csr::from_triplets(
+                n_dst,
+                n_levels * n_src,
+                dst,
+                &level_major(src, n_src),
+                &self.weights,
+            ),
+            Layout::ByLevel => Csr::from_triplets(
+                n_levels * n_dst,
+                n_src,
+                &level_major(dst, n_dst),
+                src,
+                &self.weights,
+            ),
+        }
     }
 }
 
@@ -218,17 +228,19 @@ mod tests {
         assert_eq!(g.user_degree, vec![2, 1]);
         assert_eq!(g.item_degree, vec![1, 2]);
         // user 0: item 1 at level 0 → col 1; item 0 at level 2 → col 4.
-        let (cols, vals) = g.user_from_items.row(0);
+        let to_users = g.to_users(Layout::Stacked);
+        let (cols, vals) = to_users.row(0);
         assert_eq!(cols, &[1, 4]);
         assert!((vals[0] - 1.0 / 4f32.sqrt()).abs() < 1e-6);
         assert!((vals[1] - 1.0 / 2f32.sqrt()).abs() < 1e-6);
         // item 1: user 0 at level 0 → col 0; user 1 at level 2 → col 5.
-        assert_eq!(g.item_from_users.row(1).0, &[0, 5]);
+        assert_eq!(g.to_items(Layout::Stacked).row(1).0, &[0, 5]);
         // By level: row 0 · 2 + 0 (user 0, level 0) holds item 1; row 2 · 2 + 1 holds item 1.
-        assert_eq!(g.users_by_level.row(0).0, &[1]);
-        assert_eq!(g.users_by_level.row(5).0, &[1]);
-        assert_eq!(g.items_by_level.row(2 * 2).0, &[0]);
-        assert_eq!(g.users_by_level.nnz(), g.user_from_items.nnz());
+        let users_by_level = g.to_users(Layout::ByLevel);
+        assert_eq!(users_by_level.row(0).0, &[1]);
+        assert_eq!(users_by_level.row(5).0, &[1]);
+        assert_eq!(g.to_items(Layout::ByLevel).row(2 * 2).0, &[0]);
+        assert_eq!(users_by_level.nnz(), to_users.nnz());
         assert!(RatingGraph::new(&Interactions::new(vec![0], vec![0]), 1, 1).is_none());
     }
 }

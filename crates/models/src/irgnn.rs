@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::adam::Adam;
 use crate::bpr::{BprTrainer, LoopSettings, fit};
-use crate::context::TrainContext;
+use crate::context::{Features, TrainContext};
 use crate::lightgcn::{Schedule, bpr_loss, final_embeddings, layer_mean};
 use crate::model::TrainedModel;
 use crate::observer::Observer;
@@ -232,7 +232,7 @@ struct Trainer {
     /// `[E⁰ (n_items × dim) | W_f (n_features × dim)]`, flat.
     ego: Vec<f32>,
     /// Item side features (`n_items × n_features`), when used.
-    features: Option<FeatureMatrix>,
+    features: Option<Tensor>,
     adam: Adam,
 }
 
@@ -248,11 +248,9 @@ impl Trainer {
         if cfg.dim == 0 || cfg.train.batch == 0 {
             bail!("dim and batch must be positive");
         }
-        let features = match (cfg.item_features, features) {
-            (false, _) => None,
-            (true, Some(f)) => Some(f.clone()),
-            (true, None) => bail!("this dataset has no item features; drop --features item"),
-        };
+        let features = features
+            .map(|f| Tensor::from_slice(&f.data, (f.rows, f.cols), &Device::Cpu))
+            .transpose()?;
         let w = item_graph(train, n_users, n_items, &cfg.graph_spec())
             .context("building IRGNN's item graph")?;
         let graph = SparseMatrix::new(normalized_item_graph(&w));
@@ -267,7 +265,8 @@ impl Trainer {
             }
         }
         let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
-        let n_params = (n_items + features.as_ref().map_or(0, |f| f.cols)) * cfg.dim;
+        let n_features = features.as_ref().map_or(Ok(0), |f| f.dim(1))?;
+        let n_params = (n_items + n_features) * cfg.dim;
         let ego: Vec<f32> = (0..n_params).map(|_| normal.sample(rng)).collect();
         let adam = Adam::new(ego.len(), cfg.train.lr);
         Ok(Trainer {
@@ -280,24 +279,14 @@ impl Trainer {
         })
     }
 
-    /// The items' inputs `E⁰ + F W_f` (or `E⁰`), outside autograd.
-    fn item_inputs(&self) -> Vec<f32> {
-        let d = self.cfg.dim;
+    /// The items' inputs `E⁰ + F W_f` (or `E⁰`) from the parameters `[E⁰ | W_f]`.
+    fn item_inputs(&self, params: &Tensor) -> candle_core::Result<Tensor> {
         let n_items = self.graph.csr().n_rows;
-        let (ego, wf) = self.ego.split_at(n_items * d);
-        let mut x = ego.to_vec();
-        if let Some(f) = &self.features {
-            for (i, row) in x.chunks_mut(d).enumerate() {
-                for (c, &v) in f.row(i).iter().enumerate() {
-                    if v != 0.0 {
-                        for (o, &w) in row.iter_mut().zip(&wf[c * d..(c + 1) * d]) {
-                            *o += v * w;
-                        }
-                    }
-                }
-            }
+        let e = params.narrow(0, 0, n_items)?;
+        match &self.features {
+            Some(f) => e + f.matmul(&params.narrow(0, n_items, f.dim(1)?)?)?,
+            None => Ok(e),
         }
-        x
     }
 
     fn loss_and_grad(
@@ -311,14 +300,7 @@ impl Trainer {
         let n_items = self.graph.csr().n_rows;
         let params = Var::from_slice(&self.ego, (self.ego.len() / d, d), &dev)?;
         let e = params.as_tensor().narrow(0, 0, n_items)?;
-        let input = match &self.features {
-            Some(f) => {
-                let wf = params.as_tensor().narrow(0, n_items, f.cols)?;
-                (&e + Tensor::from_slice(&f.data, (f.rows, f.cols), &dev)?.matmul(&wf)?)?
-            }
-            None => e.clone(),
-        };
-        let fin = layer_mean(&self.graph, &input, self.cfg.layers)?;
+        let fin = layer_mean(&self.graph, &self.item_inputs(&params)?, self.cfg.layers)?;
         let u = SparseMatrix::new(history_rows(&self.history, users)).matmul(&fin)?;
         let pi = Tensor::from_slice(pos, b, &dev)?;
         let ni = Tensor::from_slice(neg, b, &dev)?;
@@ -356,7 +338,9 @@ impl BprTrainer for Trainer {
     }
     fn model(&self) -> Irgnn {
         let d = self.cfg.dim;
-        let input = self.item_inputs();
+        let input = Tensor::from_slice(&self.ego, (self.ego.len() / d, d), &Device::Cpu)
+            .and_then(|p| self.item_inputs(&p)?.flatten_all()?.to_vec1())
+            .expect("the parameters have the shape the trainer made");
         let items = final_embeddings(&self.graph, &input, d, self.cfg.layers);
         let mut users = vec![0f32; self.history.n_rows * d];
         self.history.spmm(&items, d, &mut users);
@@ -369,13 +353,17 @@ impl BprTrainer for Trainer {
 
 /// Trains IRGNN on `ctx` with the shared BPR loop.
 pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<Irgnn> {
+    let (_, item_features) = ctx.side_features(Features {
+        user: false,
+        item: cfg.item_features,
+    })?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let mut trainer = Trainer::new(
         cfg,
         ctx.train,
         ctx.n_users,
         ctx.n_items,
-        ctx.item_features,
+        item_features,
         &mut rng,
     )?;
     fit(&mut trainer, &cfg.train, ctx, &mut rng, obs)

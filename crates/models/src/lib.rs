@@ -27,7 +27,7 @@ pub mod sampler;
 pub mod weights;
 
 pub use checkpoint::Checkpoint;
-pub use context::TrainContext;
+pub use context::{Features, TrainContext};
 pub use model::TrainedModel;
 pub use observer::{EpochRecord, Observer, Silent};
 pub use registry::{ModelSpec, Task};

@@ -3,7 +3,7 @@
 
 use candle_core::{D, DType, Device, Result, Tensor, Var};
 use gnnrec_data::FeatureMatrix;
-use gnnrec_graph::{Csr, RatingGraph};
+use gnnrec_graph::{Csr, Layout, RatingGraph};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -71,12 +71,13 @@ pub(crate) struct Encoded {
     pub items: Tensor,
 }
 
-/// The cheaper gathering order for `n_dst` nodes receiving from `n_src`.
-fn gather(n_dst: usize, n_src: usize, stacked: &Csr, by_level: &Csr) -> Gather {
+/// The cheaper gathering order for `n_dst` nodes receiving from `n_src`, with the matrix
+/// `build` makes in the layout that order needs.
+fn gather(n_dst: usize, n_src: usize, build: impl Fn(Layout) -> Csr) -> Gather {
     if n_dst < n_src {
-        Gather::AggregateFirst(SparseMatrix::new(by_level.clone()))
+        Gather::AggregateFirst(SparseMatrix::new(build(Layout::ByLevel)))
     } else {
-        Gather::TransformFirst(SparseMatrix::new(stacked.clone()))
+        Gather::TransformFirst(SparseMatrix::new(build(Layout::Stacked)))
     }
 }
 
@@ -135,18 +136,8 @@ impl Encoder {
             item_out: xavier(rng, h, h)?,
             user_bias: Var::zeros((n_users, 1), DType::F32, &Device::Cpu)?,
             item_bias: Var::zeros((n_items, 1), DType::F32, &Device::Cpu)?,
-            to_users: gather(
-                n_users,
-                n_items,
-                &graph.user_from_items,
-                &graph.users_by_level,
-            ),
-            to_items: gather(
-                n_items,
-                n_users,
-                &graph.item_from_users,
-                &graph.items_by_level,
-            ),
+            to_users: gather(n_users, n_items, |l| graph.to_users(l)),
+            to_items: gather(n_items, n_users, |l| graph.to_items(l)),
             n_levels: r,
             hidden: h,
             ordinal: cfg.ordinal,

@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 use candle_core::{D, Device, Tensor};
 use candle_nn::Optimizer;
 use candle_nn::optim::{AdamW, ParamsAdamW};
-use gnnrec_data::{FeatureMatrix, Interactions};
+use gnnrec_data::Interactions;
 use gnnrec_eval::{RatingPredictor, rating_metrics};
 use gnnrec_graph::RatingGraph;
 use rand::SeedableRng;
@@ -35,54 +35,11 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::context::TrainContext;
+use crate::context::{Features, TrainContext};
 use crate::lightgcn::Schedule;
 use crate::observer::{EpochRecord, Observer};
 use encoder::Encoder;
 pub use model::GcnModel;
-
-/// Which side features feed the node inputs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Features {
-    /// User features (ml-100k: age bucket, gender, occupation).
-    pub user: bool,
-    /// Item features (MovieLens: genres, release-year bucket).
-    pub item: bool,
-}
-
-impl Features {
-    /// Parses `none`, `user`, `item`, `user,item` (or `both`).
-    ///
-    /// ```
-    /// use gnnrec_models::gcn::Features;
-    /// assert_eq!(Features::parse("item,user").unwrap(), Features { user: true, item: true });
-    /// assert_eq!(Features::parse("none").unwrap(), Features::default());
-    /// assert!(Features::parse("genre").is_err());
-    /// ```
-    pub fn parse(s: &str) -> Result<Features> {
-        let mut f = Features::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part {
-                "none" => {}
-                "user" => f.user = true,
-                "item" => f.item = true,
-                "both" => (f.user, f.item) = (true, true),
-                other => bail!("unknown feature set `{other}`; use none, user, item or user,item"),
-            }
-        }
-        Ok(f)
-    }
-
-    /// The name used in tables: `none`, `user`, `item` or `user,item`.
-    pub fn label(self) -> &'static str {
-        match (self.user, self.item) {
-            (false, false) => "none",
-            (true, false) => "user",
-            (false, true) => "item",
-            (true, true) => "user,item",
-        }
-    }
-}
 
 /// Hyperparameters of the GCN rating model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,8 +107,7 @@ pub fn train(cfg: &GcnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) ->
         .context("the gcn model needs explicit ratings in the training data")?;
     let ratings = ctx.train.ratings.as_deref().unwrap_or_default();
     let mean = (ratings.iter().map(|&r| r as f64).sum::<f64>() / ratings.len() as f64) as f32;
-    let user_features = wanted_features(cfg.features.user, ctx.user_features, "user")?;
-    let item_features = wanted_features(cfg.features.item, ctx.item_features, "item")?;
+    let (user_features, item_features) = ctx.side_features(cfg.features)?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let enc = Encoder::new(cfg, &graph, user_features, item_features, &mut rng)?;
@@ -249,19 +205,6 @@ pub fn train(cfg: &GcnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) ->
     }
 }
 
-/// The features to use: `f` when `wanted`, an error when wanted and absent.
-fn wanted_features<'a>(
-    wanted: bool,
-    f: Option<&'a FeatureMatrix>,
-    what: &str,
-) -> Result<Option<&'a FeatureMatrix>> {
-    match (wanted, f) {
-        (false, _) => Ok(None),
-        (true, Some(f)) => Ok(Some(f)),
-        (true, None) => bail!("this dataset has no {what} features; drop `{what}` from --features"),
-    }
-}
-
 /// The MSE of the ratings `rows` of `train` under a training-mode forward pass.
 fn step_loss(
     enc: &Encoder,
@@ -288,7 +231,7 @@ fn step_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gnnrec_data::RatingScale;
+    use gnnrec_data::{FeatureMatrix, RatingScale};
 
     fn toy() -> Interactions {
         let mut x = Interactions::new(vec![0, 0, 1, 1, 2, 2, 0], vec![0, 1, 1, 2, 0, 3, 3]);
