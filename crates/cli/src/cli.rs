@@ -219,6 +219,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub threads: Option<usize>,
 
+    /// Device of LightGCN and MF-BPR training: cpu, cuda or cuda:N (cuda needs a build with
+    /// `--features cuda`; sampling, Adam and evaluation stay on the CPU).
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: gnnrec_models::DeviceSpec,
+
     /// Print the metrics as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -256,6 +261,10 @@ pub struct TrainArgs {
     /// Learning-rate schedule: constant, or cosine annealing towards 0 over --epochs.
     #[arg(long, value_enum, help_heading = "LightGCN / MF-BPR")]
     pub schedule: Option<ScheduleArg>,
+    /// Negative candidates drawn per BPR triple; the model trains on the one it scores
+    /// highest (dynamic negative sampling). 1 = uniform negatives, the paper's [default: 1].
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024), help_heading = "LightGCN / MF-BPR")]
+    pub neg_pool: Option<usize>,
     /// Evaluate the monitored set every N epochs [default: 10].
     #[arg(long, help_heading = "LightGCN / MF-BPR")]
     pub eval_every: Option<usize>,
@@ -297,6 +306,10 @@ pub struct TrainArgs {
     /// adds projected item features to the item inputs [default: none].
     #[arg(long, value_parser = parse_features, help_heading = "GCN (ratings)")]
     pub features: Option<gnnrec_models::Features>,
+}
+
+fn parse_device(s: &str) -> Result<gnnrec_models::DeviceSpec, String> {
+    gnnrec_models::DeviceSpec::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_features(s: &str) -> Result<gnnrec_models::Features, String> {

@@ -78,16 +78,64 @@ impl Csr {
         (&self.indices[a..b], &self.values[a..b])
     }
 
-    /// The transpose, in CSR.
+    /// The transpose, in CSR (a counting sort: columns come out ascending within each row).
     pub fn transpose(&self) -> Csr {
-        let mut rows = Vec::with_capacity(self.nnz());
-        for r in 0..self.n_rows {
-            rows.extend(std::iter::repeat_n(
-                r as u32,
-                self.indptr[r + 1] - self.indptr[r],
-            ));
+        let mut indptr = vec![0usize; self.n_cols + 1];
+        for &c in &self.indices {
+            indptr[c as usize + 1] += 1;
         }
-        Csr::from_triplets(self.n_cols, self.n_rows, &self.indices, &rows, &self.values)
+        for c in 0..self.n_cols {
+            indptr[c + 1] += indptr[c];
+        }
+        let mut fill = indptr.clone();
+        let mut indices = vec![0u32; self.nnz()];
+        let mut values = vec![0f32; self.nnz()];
+        for r in 0..self.n_rows {
+            let (cols, vals) = self.row(r);
+            for (&c, &v) in cols.iter().zip(vals) {
+                let k = &mut fill[c as usize];
+                indices[*k] = r as u32;
+                values[*k] = v;
+                *k += 1;
+            }
+        }
+        Csr {
+            n_rows: self.n_cols,
+            n_cols: self.n_rows,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// The rows `rows` of the matrix, in that order (repeats allowed): a `rows.len() × n_cols`
+    /// matrix. Propagating only the rows a loss reads costs their non-zeros, not the matrix's.
+    ///
+    /// ```
+    /// use gnnrec_graph::Csr;
+    /// let m = Csr::from_triplets(3, 2, &[0, 1, 2], &[1, 0, 1], &[1.0, 2.0, 3.0]);
+    /// let s = m.select_rows(&[2, 0]);
+    /// assert_eq!(s.to_dense(), [0.0, 3.0, 0.0, 1.0]);
+    /// ```
+    pub fn select_rows(&self, rows: &[u32]) -> Csr {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        indptr.push(0);
+        let nnz: usize = rows.iter().map(|&r| self.row(r as usize).0.len()).sum();
+        let mut indices = Vec::with_capacity(nnz);
+        let mut values = Vec::with_capacity(nnz);
+        for &r in rows {
+            let (c, v) = self.row(r as usize);
+            indices.extend_from_slice(c);
+            values.extend_from_slice(v);
+            indptr.push(indices.len());
+        }
+        Csr {
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+            indptr,
+            indices,
+            values,
+        }
     }
 
     /// Whether the matrix equals its transpose (same pattern and values).
@@ -164,6 +212,40 @@ mod tests {
         assert_eq!(m.indices, vec![1, 0, 2]);
         assert_eq!(m.values, vec![2.0, 3.0, 5.0]);
         assert_eq!(m.transpose().transpose(), m);
+    }
+
+    #[test]
+    fn transpose_matches_the_dense_transpose() {
+        let m = Csr::from_triplets(
+            3,
+            4,
+            &[0, 0, 1, 2, 2, 2],
+            &[3, 1, 0, 0, 2, 3],
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        );
+        let (d, t) = (m.to_dense(), m.transpose());
+        assert_eq!((t.n_rows, t.n_cols), (4, 3));
+        let td = t.to_dense();
+        for r in 0..3 {
+            for c in 0..4 {
+                assert_eq!(td[c * 3 + r], d[r * 4 + c]);
+            }
+        }
+        assert!(t.indptr.windows(2).all(|w| {
+            let cols = &t.indices[w[0]..w[1]];
+            cols.windows(2).all(|p| p[0] < p[1])
+        }));
+    }
+
+    #[test]
+    fn selected_rows_are_the_rows_in_order() {
+        let m = Csr::from_triplets(3, 3, &[0, 0, 2, 2], &[0, 2, 1, 2], &[1.0, 2.0, 3.0, 4.0]);
+        let s = m.select_rows(&[2, 1, 0, 2]);
+        let (d, sd) = (m.to_dense(), s.to_dense());
+        for (k, r) in [2usize, 1, 0, 2].into_iter().enumerate() {
+            assert_eq!(sd[k * 3..k * 3 + 3], d[r * 3..r * 3 + 3]);
+        }
+        assert_eq!(s.nnz(), 6);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! - `propagate_3_layers_fwd_bwd`: three CSR custom-op products and their backward pass;
 //! - `step_batch_2048`: one whole training step at the paper's settings (forward, BPR loss,
 //!   autograd, fused Adam). Seconds per epoch = this × ⌈810,128 / 2048⌉ = × 396.
+//! - `step_batch_16384_pool_16`: one step of the gowalla recipe in docs/results.md (the hardest
+//!   of 16 negative candidates, which needs every layer in full). Seconds per epoch = × 50.
 
 use candle_core::{Device, Tensor, Var};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -62,23 +64,26 @@ fn lightgcn(c: &mut Criterion) {
     });
 
     let cfg = LightGcnConfig::default();
-    let mut trainer = Trainer::new(&cfg, &train, USERS, ITEMS, &mut rng).expect("trainer");
-    let triples = BprSampler::new(&train, USERS, ITEMS).epoch(&mut rng);
-    let steps = triples.users.len() / cfg.train.batch;
-    let mut s = 0;
-    g.bench_function("step_batch_2048", |b| {
-        b.iter(|| {
-            let r = s * cfg.train.batch..(s + 1) * cfg.train.batch;
-            s = (s + 1) % steps;
-            trainer
-                .step(
-                    &triples.users[r.clone()],
-                    &triples.pos[r.clone()],
-                    &triples.neg[r],
-                )
-                .unwrap()
-        })
-    });
+    let sampler = BprSampler::new(&train, USERS, ITEMS);
+    for (name, batch, pool) in [
+        ("step_batch_2048", 2048, 1),
+        ("step_batch_16384_pool_16", 16_384, 16),
+    ] {
+        let mut trainer = Trainer::new(&cfg, &train, USERS, ITEMS, &mut rng).expect("trainer");
+        let triples = sampler.epoch(&mut rng, pool);
+        let steps = triples.users.len() / batch;
+        let mut s = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let r = s * batch..(s + 1) * batch;
+                s = (s + 1) % steps;
+                let negs = &triples.neg[r.start * pool..r.end * pool];
+                trainer
+                    .step(&triples.users[r.clone()], &triples.pos[r], negs)
+                    .unwrap()
+            })
+        });
+    }
     g.finish();
 }
 

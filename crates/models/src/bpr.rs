@@ -31,7 +31,9 @@ pub trait BprTrainer {
     fn set_params(&mut self, params: Vec<f32>);
     /// The optimiser.
     fn adam(&mut self) -> &mut Adam;
-    /// One optimisation step on the triples; the loss before the step.
+    /// One optimisation step on the triples; the loss before the step. `neg` holds
+    /// [`LoopSettings::neg_pool`] candidates per triple (see [`crate::sampler::Triples`]); a
+    /// model that supports pools larger than 1 uses the one it scores highest.
     fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32>;
     /// The model the current parameters make.
     fn model(&self) -> Self::Model;
@@ -55,6 +57,14 @@ pub struct LoopSettings {
     /// Learning-rate schedule.
     #[serde(default)]
     pub schedule: Schedule,
+    /// Negative candidates drawn per triple; the model trains on the one it currently scores
+    /// highest (dynamic negative sampling). 1 = uniform negatives, the paper's recipe.
+    #[serde(default = "one")]
+    pub neg_pool: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// The scalar part of a checkpoint.
@@ -160,14 +170,16 @@ pub fn fit<T: BprTrainer>(
     while !stopped && epoch <= s.epochs {
         let start = Instant::now();
         trainer.adam().lr = s.schedule.lr(s.lr, epoch, s.epochs);
-        let t = sampler.epoch(rng);
+        let t = sampler.epoch(rng, s.neg_pool);
+        let pool = s.neg_pool.max(1);
         let steps = t.users.len().div_ceil(s.batch);
         obs.epoch_started(epoch, steps);
         let mut loss_sum = 0.0f64;
         for k in 0..steps {
             let r = k * s.batch..((k + 1) * s.batch).min(t.users.len());
+            let negs = &t.neg[r.start * pool..r.end * pool];
             let loss = trainer
-                .step(&t.users[r.clone()], &t.pos[r.clone()], &t.neg[r])
+                .step(&t.users[r.clone()], &t.pos[r], negs)
                 .with_context(|| format!("epoch {epoch}"))?;
             loss_sum += loss as f64;
             obs.step();

@@ -5,6 +5,7 @@ use gnnrec_data::{FeatureMatrix, Interactions, RatingScale};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::Checkpoint;
+use crate::device::DeviceSpec;
 
 /// The data a model trains on, in dense indices. Built from the **training** side of a split;
 /// `monitor` is the held-out set watched for early stopping (a validation carve-out of train,
@@ -29,6 +30,9 @@ pub struct TrainContext<'a> {
     pub seed: u64,
     /// A checkpoint of an interrupted run of the same model and data, to continue from.
     pub resume: Option<&'a Checkpoint>,
+    /// Where the model's tensors live while training (LightGCN and MF-BPR; the other models
+    /// train on the CPU and refuse any other device).
+    pub device: DeviceSpec,
 }
 
 /// Which side features a model asks for.

@@ -105,6 +105,7 @@ impl Default for IrgnnConfig {
                 patience: 5,
                 monitor_k: 20,
                 schedule: Schedule::Cosine,
+                neg_pool: 1,
             },
             graph: GraphWeight::Cosine,
             tau_days: 30.0,
@@ -142,27 +143,6 @@ fn normalized_item_graph(w: &Csr) -> Csr {
     let mut a = Csr::from_triplets(n, n, &rows, &cols, &vals);
     a.normalize_symmetric();
     a
-}
-
-/// The row-normalised history matrix of `users` (one row per listed user, duplicates kept).
-fn history_rows(history: &Csr, users: &[u32]) -> Csr {
-    let mut indptr = Vec::with_capacity(users.len() + 1);
-    indptr.push(0);
-    let mut indices = Vec::new();
-    let mut values = Vec::new();
-    for &u in users {
-        let (c, v) = history.row(u as usize);
-        indices.extend_from_slice(c);
-        values.extend_from_slice(v);
-        indptr.push(indices.len());
-    }
-    Csr {
-        n_rows: users.len(),
-        n_cols: history.n_cols,
-        indptr,
-        indices,
-        values,
-    }
 }
 
 /// A trained IRGNN: user vectors (history means) and item vectors, scored by dot product.
@@ -301,7 +281,7 @@ impl Trainer {
         let params = Var::from_slice(&self.ego, (self.ego.len() / d, d), &dev)?;
         let e = params.as_tensor().narrow(0, 0, n_items)?;
         let fin = layer_mean(&self.graph, &self.item_inputs(&params)?, self.cfg.layers)?;
-        let u = SparseMatrix::new(history_rows(&self.history, users)).matmul(&fin)?;
+        let u = SparseMatrix::new(self.history.select_rows(users)).matmul(&fin)?;
         let pi = Tensor::from_slice(pos, b, &dev)?;
         let ni = Tensor::from_slice(neg, b, &dev)?;
         let bpr = bpr_loss(&u, &fin.index_select(&pi, 0)?, &fin.index_select(&ni, 0)?)?;
@@ -329,6 +309,11 @@ impl BprTrainer for Trainer {
         &mut self.adam
     }
     fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
+        if neg.len() != users.len() {
+            bail!(
+                "IRGNN trains on uniform negatives only: a negative pool (--neg-pool) applies to lightgcn and mf"
+            );
+        }
         let (loss, grad) = self.loss_and_grad(users, pos, neg)?;
         if !loss.is_finite() {
             bail!("the loss became {loss}; lower the learning rate");
@@ -353,6 +338,9 @@ impl BprTrainer for Trainer {
 
 /// Trains IRGNN on `ctx` with the shared BPR loop.
 pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<Irgnn> {
+    if cfg.train.neg_pool > 1 {
+        bail!("IRGNN trains on uniform negatives; --neg-pool applies to lightgcn and mf");
+    }
     let (_, item_features) = ctx.side_features(Features {
         user: false,
         item: cfg.item_features,

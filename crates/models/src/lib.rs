@@ -7,7 +7,8 @@
 //! Layering: depends on `gnnrec-data` (interactions), `gnnrec-graph` (the normalised
 //! adjacency) and `gnnrec-eval` (the [`gnnrec_eval::Scorer`] and
 //! [`gnnrec_eval::RatingPredictor`] traits every model implements, and the metrics used for
-//! early stopping). Every trained model is a [`TrainedModel`]; [`registry`] is the only place
+//! early stopping). LightGCN and MF-BPR train on the CPU or, built with the `cuda` feature, on a
+//! CUDA GPU ([`DeviceSpec`]). Every trained model is a [`TrainedModel`]; [`registry`] is the only place
 //! that names the concrete types.
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod baselines;
 pub mod bpr;
 pub mod checkpoint;
 pub mod context;
+pub mod device;
 pub mod gcn;
 pub mod irgnn;
 pub mod lightgcn;
@@ -28,6 +30,7 @@ pub mod weights;
 
 pub use checkpoint::Checkpoint;
 pub use context::{Features, TrainContext};
+pub use device::DeviceSpec;
 pub use model::TrainedModel;
 pub use observer::{EpochRecord, Observer, Silent};
 pub use registry::{ModelSpec, Task};

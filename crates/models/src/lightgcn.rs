@@ -22,6 +22,7 @@ use crate::context::TrainContext;
 use crate::model::TrainedModel;
 use crate::observer::Observer;
 use crate::propagate::SparseMatrix;
+use crate::sampler::hardest_negatives;
 use crate::weights::Weights;
 
 /// Hyperparameters of LightGCN / MF-BPR. Defaults are the paper's.
@@ -83,6 +84,7 @@ impl Default for LightGcnConfig {
                 patience: 5,
                 monitor_k: 20,
                 schedule: Schedule::Constant,
+                neg_pool: 1,
             },
         }
     }
@@ -207,6 +209,40 @@ pub(crate) fn layer_mean(
     acc / (layers + 1) as f64
 }
 
+/// The rows `rows` of [`layer_mean`], inside autograd, skipping the work the result never
+/// reads: layers `1..K` are propagated in full, but the last one only for `rows`
+/// (`Â[rows, :] · Eᴷ⁻¹`), so its forward product and the first product of the backward pass
+/// cost the non-zeros of those rows instead of the whole graph's.
+pub(crate) fn layer_mean_rows(
+    adj: &SparseMatrix,
+    x: &Tensor,
+    layers: usize,
+    rows: &[u32],
+) -> candle_core::Result<Tensor> {
+    let idx = Tensor::from_slice(rows, rows.len(), x.device())?;
+    let mut acc = x.index_select(&idx, 0)?;
+    if layers == 0 {
+        return Ok(acc);
+    }
+    let mut cur = x.clone();
+    for _ in 1..layers {
+        cur = adj.matmul(&cur)?;
+        acc = (acc + cur.index_select(&idx, 0)?)?;
+    }
+    let last = adj.select_rows(rows).matmul(&cur)?;
+    (acc + last)? / (layers + 1) as f64
+}
+
+/// The sorted distinct values of `parts`, and the position of each value of each part in it.
+fn distinct_rows(parts: &[&[u32]]) -> (Vec<u32>, Vec<Vec<u32>>) {
+    let mut rows: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let at = |r: &u32| rows.binary_search(r).expect("listed") as u32;
+    let positions = parts.iter().map(|p| p.iter().map(at).collect()).collect();
+    (rows, positions)
+}
+
 /// The BPR loss `mean softplus(⟨u, q⟩ − ⟨u, p⟩)` of users `u`, positives `p`, negatives `q`.
 pub(crate) fn bpr_loss(u: &Tensor, p: &Tensor, q: &Tensor) -> candle_core::Result<Tensor> {
     let diff = ((u * q)?.sum(D::Minus1)? - (u * p)?.sum(D::Minus1)?)?;
@@ -218,6 +254,7 @@ pub(crate) fn bpr_loss(u: &Tensor, p: &Tensor, q: &Tensor) -> candle_core::Resul
 /// One training step's loss, built on candle with autograd; returns (loss, d loss / d E⁰).
 #[allow(clippy::too_many_arguments)]
 fn step_loss(
+    dev: &Device,
     adj: &SparseMatrix,
     ego: &[f32],
     n_users: usize,
@@ -227,20 +264,34 @@ fn step_loss(
     pos: &[u32],
     neg: &[u32],
 ) -> candle_core::Result<(f32, Vec<f32>)> {
-    let dev = Device::Cpu;
     let n = ego.len() / dim;
-    let e0 = Var::from_slice(ego, (n, dim), &dev)?;
-    let fin = layer_mean(adj, e0.as_tensor(), cfg.layers)?;
+    let e0 = Var::from_slice(ego, (n, dim), dev)?;
     let b = users.len();
     let off = n_users as u32;
-    let ui = Tensor::from_slice(users, b, &dev)?;
-    let pi = Tensor::from_vec(pos.iter().map(|&i| i + off).collect::<Vec<_>>(), b, &dev)?;
-    let ni = Tensor::from_vec(neg.iter().map(|&i| i + off).collect::<Vec<_>>(), b, &dev)?;
-    let (u, p, q) = (
-        fin.index_select(&ui, 0)?,
-        fin.index_select(&pi, 0)?,
-        fin.index_select(&ni, 0)?,
-    );
+    let pos: Vec<u32> = pos.iter().map(|&i| i + off).collect();
+    let (u, p, q, neg) = if neg.len() > b {
+        // A pool of candidates per triple: train on the one the current model ranks highest.
+        // Scoring the pool needs every item's final embedding, so all layers run in full.
+        let fin = layer_mean(adj, e0.as_tensor(), cfg.layers)?;
+        let f = fin.flatten_all()?.to_vec1::<f32>()?;
+        let row = |r: u32| &f[r as usize * dim..(r as usize + 1) * dim];
+        let score = |u: u32, i: u32| row(u).iter().zip(row(i + off)).map(|(a, b)| a * b).sum();
+        let neg: Vec<u32> = hardest_negatives(users, neg, neg.len() / b, score)
+            .into_iter()
+            .map(|i| i + off)
+            .collect();
+        let pick = |ix: &[u32]| fin.index_select(&Tensor::from_slice(ix, b, dev)?, 0);
+        (pick(users)?, pick(&pos)?, pick(&neg)?, neg)
+    } else {
+        let neg: Vec<u32> = neg.iter().map(|&i| i + off).collect();
+        let (rows, at) = distinct_rows(&[users, &pos, &neg]);
+        let fin = layer_mean_rows(adj, e0.as_tensor(), cfg.layers, &rows)?;
+        let pick = |ix: &Vec<u32>| fin.index_select(&Tensor::from_slice(ix, b, dev)?, 0);
+        (pick(&at[0])?, pick(&at[1])?, pick(&at[2])?, neg)
+    };
+    let ui = Tensor::from_slice(users, b, dev)?;
+    let pi = Tensor::from_slice(&pos, b, dev)?;
+    let ni = Tensor::from_slice(&neg, b, dev)?;
     let bpr = bpr_loss(&u, &p, &q)?;
     let e = e0.as_tensor();
     let reg = ((e.index_select(&ui, 0)?.sqr()?.sum_all()?
@@ -259,6 +310,7 @@ fn step_loss(
 /// drives it epoch by epoch; benches drive single steps.
 #[derive(Debug, Clone)]
 pub struct Trainer {
+    device: Device,
     cfg: LightGcnConfig,
     adj: SparseMatrix,
     ego: Vec<f32>,
@@ -285,6 +337,7 @@ impl Trainer {
             .collect();
         let adam = Adam::new(ego.len(), cfg.train.lr);
         Ok(Trainer {
+            device: Device::Cpu,
             cfg: cfg.clone(),
             adj,
             ego,
@@ -293,10 +346,17 @@ impl Trainer {
         })
     }
 
+    /// The same trainer computing its steps on `device` (on a CUDA device the propagation is
+    /// built from candle ops; Adam and the parameters stay on the CPU).
+    pub fn on(self, device: Device) -> Self {
+        Trainer { device, ..self }
+    }
+
     /// One Adam step on the BPR loss of the triples (`users[k]`, `pos[k]`, `neg[k]`);
     /// returns the loss before the step.
     pub fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
         let (loss, grad) = step_loss(
+            &self.device,
             &self.adj,
             &self.ego,
             self.n_users,
@@ -353,7 +413,8 @@ pub fn train(
     obs: &mut dyn Observer,
 ) -> Result<LightGcn> {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
-    let mut trainer = Trainer::new(cfg, ctx.train, ctx.n_users, ctx.n_items, &mut rng)?;
+    let device = ctx.device.open()?;
+    let mut trainer = Trainer::new(cfg, ctx.train, ctx.n_users, ctx.n_items, &mut rng)?.on(device);
     fit(&mut trainer, &cfg.train, ctx, &mut rng, obs)
 }
 
@@ -376,13 +437,13 @@ mod tests {
         let normal = Normal::new(0.0f32, 0.5).unwrap();
         let ego: Vec<f32> = (0..7 * 2).map(|_| normal.sample(&mut rng)).collect();
         let (users, pos, neg) = ([0u32, 2], [1u32, 3], [2u32, 0]);
-        let (_, g) = step_loss(&adj, &ego, 3, 2, &cfg, &users, &pos, &neg).unwrap();
+        let (_, g) = step_loss(&Device::Cpu, &adj, &ego, 3, 2, &cfg, &users, &pos, &neg).unwrap();
         let h = 1e-2;
         for k in 0..ego.len() {
             let f = |delta: f32| {
                 let mut e = ego.clone();
                 e[k] += delta;
-                step_loss(&adj, &e, 3, 2, &cfg, &users, &pos, &neg)
+                step_loss(&Device::Cpu, &adj, &e, 3, 2, &cfg, &users, &pos, &neg)
                     .unwrap()
                     .0
             };
@@ -392,6 +453,122 @@ mod tests {
                 "entry {k}: {numeric} vs {}",
                 g[k]
             );
+        }
+    }
+
+    fn random_graph(seed: u64) -> (gnnrec_data::Interactions, Vec<f32>) {
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut x = gnnrec_data::Interactions::new(
+            (0..60).map(|_| rng.random_range(0..8)).collect(),
+            (0..60).map(|_| rng.random_range(0..10)).collect(),
+        );
+        x.dedup_pairs();
+        let normal = Normal::new(0.0f32, 0.5).unwrap();
+        let ego = (0..18 * 3).map(|_| normal.sample(&mut rng)).collect();
+        (x, ego)
+    }
+
+    #[test]
+    fn the_rows_of_the_layer_mean_match_the_full_one_in_value_and_gradient() {
+        let (x, ego) = random_graph(11);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
+        let rows = [0u32, 3, 9, 12, 17];
+        let w = Tensor::from_vec(
+            (0..rows.len() * 3).map(|k| k as f32 - 7.0).collect(),
+            (rows.len(), 3),
+            &Device::Cpu,
+        )
+        .unwrap();
+        for layers in 0..4 {
+            let e = Var::from_slice(&ego, (18, 3), &Device::Cpu).unwrap();
+            let idx = Tensor::from_slice(&rows, rows.len(), &Device::Cpu).unwrap();
+            let full = layer_mean(&adj, e.as_tensor(), layers)
+                .unwrap()
+                .index_select(&idx, 0)
+                .unwrap();
+            let part = layer_mean_rows(&adj, e.as_tensor(), layers, &rows).unwrap();
+            let grad = |t: &Tensor| -> Vec<f32> {
+                let l = (t * &w).unwrap().sum_all().unwrap();
+                let g = l.backward().unwrap();
+                g.get(e.as_tensor())
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1()
+                    .unwrap()
+            };
+            let flat = |t: &Tensor| -> Vec<f32> { t.flatten_all().unwrap().to_vec1().unwrap() };
+            for (a, b) in flat(&full).iter().zip(flat(&part)) {
+                assert!((a - b).abs() < 1e-5, "{layers} layers: {a} vs {b}");
+            }
+            for (a, b) in grad(&full).iter().zip(grad(&part)) {
+                assert!(
+                    (a - b).abs() < 1e-5,
+                    "{layers} layers, gradient: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_negative_pool_trains_on_the_candidate_the_model_scores_highest() {
+        let (x, ego) = random_graph(12);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
+        let cfg = LightGcnConfig {
+            dim: 3,
+            layers: 2,
+            l2: 0.1,
+            ..Default::default()
+        };
+        let fin = final_embeddings(&adj, &ego, 3, 2);
+        let score = |u: u32, i: u32| -> f32 {
+            let (a, b) = (u as usize * 3, (i as usize + 8) * 3);
+            (0..3).map(|k| fin[a + k] * fin[b + k]).sum()
+        };
+        let (users, pos) = ([0u32, 5, 7], [1u32, 2, 3]);
+        let pools = [4u32, 0, 9, 6, 6, 1, 2, 8, 5];
+        let hardest: Vec<u32> = users
+            .iter()
+            .zip(pools.chunks(3))
+            .map(|(&u, c)| {
+                *c.iter()
+                    .max_by(|&&a, &&b| score(u, a).total_cmp(&score(u, b)))
+                    .unwrap()
+            })
+            .collect();
+        let (l1, g1) =
+            step_loss(&Device::Cpu, &adj, &ego, 8, 3, &cfg, &users, &pos, &pools).unwrap();
+        let (l2, g2) =
+            step_loss(&Device::Cpu, &adj, &ego, 8, 3, &cfg, &users, &pos, &hardest).unwrap();
+        assert!((l1 - l2).abs() < 1e-6, "{l1} vs {l2}");
+        for (a, b) in g1.iter().zip(&g2) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+        // and it is not the uniform first candidate everywhere
+        assert_ne!(hardest, [4, 6, 2]);
+    }
+
+    #[test]
+    fn the_candle_ops_path_of_cuda_devices_computes_the_same_step() {
+        let (x, ego) = random_graph(13);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
+        let ops = adj.clone().with_candle_ops();
+        let cfg = LightGcnConfig {
+            dim: 3,
+            layers: 3,
+            l2: 0.1,
+            ..Default::default()
+        };
+        let (users, pos) = ([0u32, 5, 7, 5], [1u32, 2, 3, 2]);
+        for neg in [&[4u32, 0, 9, 6][..], &[4, 0, 9, 6, 6, 1, 2, 8][..]] {
+            let cpu = Device::Cpu;
+            let (l1, g1) = step_loss(&cpu, &adj, &ego, 8, 3, &cfg, &users, &pos, neg).unwrap();
+            let (l2, g2) = step_loss(&cpu, &ops, &ego, 8, 3, &cfg, &users, &pos, neg).unwrap();
+            assert!((l1 - l2).abs() < 1e-6, "{l1} vs {l2}");
+            for (a, b) in g1.iter().zip(&g2) {
+                assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+            }
         }
     }
 
@@ -443,6 +620,7 @@ mod tests {
             item_features: None,
             seed: 9,
             resume: None,
+            device: Default::default(),
         };
         let mut all = Keep(Vec::new());
         let whole = train(&cfg, &ctx, &mut all).unwrap();

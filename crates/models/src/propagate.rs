@@ -17,6 +17,8 @@ use gnnrec_graph::Csr;
 pub struct SparseMatrix {
     a: Arc<Csr>,
     a_t: Arc<Csr>,
+    /// Multiply with candle ops even on the CPU (as on CUDA).
+    ops_only: bool,
 }
 
 impl SparseMatrix {
@@ -29,7 +31,33 @@ impl SparseMatrix {
         } else {
             Arc::new(a.transpose())
         };
-        SparseMatrix { a, a_t }
+        SparseMatrix {
+            a,
+            a_t,
+            ops_only: false,
+        }
+    }
+
+    /// The same matrix, always multiplied with candle ops ([`SparseMatrix::matmul_ops`]),
+    /// the path CUDA devices take: lets the CPU test that path end to end.
+    pub fn with_candle_ops(self) -> Self {
+        SparseMatrix {
+            ops_only: true,
+            ..self
+        }
+    }
+
+    /// The rows `rows` of the matrix (see [`Csr::select_rows`]), ready to multiply: the
+    /// product then costs those rows' non-zeros, and its backward pass pushes gradients from
+    /// those rows only.
+    pub fn select_rows(&self, rows: &[u32]) -> Self {
+        let a = self.a.select_rows(rows);
+        let a_t = Arc::new(a.transpose());
+        SparseMatrix {
+            a: Arc::new(a),
+            a_t,
+            ops_only: self.ops_only,
+        }
     }
 
     /// The matrix.
@@ -40,7 +68,7 @@ impl SparseMatrix {
     /// `Â · x` for `x` of shape `[n_cols, d]`, differentiable in `x`. On the CPU this is the
     /// custom op; on other devices, the candle-ops equivalent ([`SparseMatrix::matmul_ops`]).
     pub fn matmul(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        if x.device().is_cpu() {
+        if x.device().is_cpu() && !self.ops_only {
             x.apply_op1(CsrTimesDense {
                 a: self.a.clone(),
                 a_t: self.a_t.clone(),

@@ -8,6 +8,7 @@ use crate::baselines::itemknn::{ItemKnn, ItemKnnConfig};
 use crate::baselines::popularity::Popularity;
 use crate::bpr::LoopSettings;
 use crate::context::{Features, TrainContext};
+use crate::device::DeviceSpec;
 use crate::gcn::{self, GcnConfig, GcnModel};
 use crate::irgnn::{self, GraphWeight, Irgnn, IrgnnConfig};
 use crate::lightgcn::{self, LightGcn, LightGcnConfig, Schedule};
@@ -108,6 +109,8 @@ pub struct Hyper {
     pub patience: Option<usize>,
     /// Learning-rate schedule.
     pub schedule: Option<Schedule>,
+    /// Negative candidates per BPR triple (hardest one used).
+    pub neg_pool: Option<usize>,
     /// Bias model: user shrinkage.
     pub reg_user: Option<f32>,
     /// Bias model: item shrinkage.
@@ -138,6 +141,7 @@ impl Hyper {
             eval_every: self.eval_every.unwrap_or(d.eval_every),
             patience: self.patience.unwrap_or(d.patience),
             schedule: self.schedule.unwrap_or(d.schedule),
+            neg_pool: self.neg_pool.unwrap_or(d.neg_pool),
             ..d
         }
     }
@@ -229,6 +233,14 @@ pub fn train(
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
 ) -> Result<Box<dyn TrainedModel>> {
+    let on_the_cpu_only = !matches!(spec, ModelSpec::Mf(_) | ModelSpec::Lightgcn(_));
+    if on_the_cpu_only && ctx.device != DeviceSpec::Cpu {
+        bail!(
+            "{} trains on the CPU only; drop --device {}",
+            spec.name(),
+            ctx.device
+        );
+    }
     Ok(match spec {
         ModelSpec::Pop => Box::new(Popularity::fit(ctx.train, ctx.n_items)),
         ModelSpec::Bias(cfg) => {

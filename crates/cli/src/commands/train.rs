@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use gnnrec_models::irgnn::GraphWeight;
 use gnnrec_models::lightgcn::Schedule;
 use gnnrec_models::registry::{self, Hyper};
-use gnnrec_models::{Checkpoint, EpochRecord, ModelSpec, TrainContext};
+use gnnrec_models::{Checkpoint, DeviceSpec, EpochRecord, ModelSpec, TrainContext};
 
 use crate::cli::{DatasetArgs, Monitor, ScheduleArg, TrainArgs, WeightArg};
 use crate::commands::data;
@@ -29,6 +29,7 @@ fn hyper(a: &TrainArgs) -> Hyper {
         batch: a.batch,
         epochs: a.epochs,
         eval_every: a.eval_every,
+        neg_pool: a.neg_pool,
         patience: a.patience,
         schedule: a.schedule.map(|s| match s {
             ScheduleArg::Constant => Schedule::Constant,
@@ -64,6 +65,8 @@ pub(crate) struct Plan {
     /// checkpoint and the log up to it.
     pub out: PathBuf,
     pub resume: Option<(Checkpoint, Vec<EpochRecord>)>,
+    /// Where LightGCN and MF-BPR train.
+    pub device: DeviceSpec,
 }
 
 impl Plan {
@@ -77,6 +80,7 @@ impl Plan {
             valid_fraction: args.valid_fraction,
             out: args.out.clone().unwrap_or_default(),
             resume: None,
+            device: args.device,
         })
     }
 
@@ -120,6 +124,7 @@ impl Plan {
             valid_fraction,
             out: path.to_path_buf(),
             resume: Some((ck, log)),
+            device: args.device,
         })
     }
 }
@@ -211,6 +216,7 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         item_features: data.item_features.as_ref(),
         seed: plan.seed,
         resume: checkpoint.as_ref(),
+        device: plan.device,
     };
     if !quiet {
         eprintln!(

@@ -76,6 +76,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         item_features: data.item_features.as_ref(),
         seed: args.seed,
         resume: None,
+        device: Default::default(),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!(
@@ -187,6 +188,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         valid_fraction: args.valid_fraction,
         out: out.join("best"),
         resume: None,
+        device: Default::default(),
     };
     let done = execute(plan, true, threads)?;
     if args.json {

@@ -328,6 +328,7 @@ mod tests {
             item_features: None,
             seed: 3,
             resume: None,
+            device: Default::default(),
         };
         let fit = || train(&cfg, &ctx, &mut crate::Silent).unwrap();
         let m = fit();
