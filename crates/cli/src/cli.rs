@@ -34,7 +34,7 @@ pub enum Command {
         gnnrec train --model lightgcn --dataset ml-latest-small\n  \
         gnnrec train --model pop --dataset gowalla --json\n  \
         gnnrec train --model lightgcn --dataset gowalla --batch 16384 --lr 0.01 --l2 2e-3 --epochs 120 \\\n      \
-          --schedule cosine --neg-pool 16 --monitor test --patience 0   # the paper's accuracy, ~1 h on 2 cores\n  \
+          --schedule cosine --neg-pool 16 --monitor test --patience 0   # ~1 h on 2 cores\n  \
         gnnrec train --model bias --dataset ml-100k --split u1\n  \
         gnnrec train --model gcn --dataset ml-100k --features user,item\n  \
         gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test\n  \
