@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use gnnrec_eval::{Scorer, UserItems, evaluate_ranking};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ use crate::weights::Weights;
 pub trait BprTrainer {
     /// The trained model's scorer.
     type Model: Scorer;
+    /// Whether [`BprTrainer::step`] picks the hardest of several negative candidates per
+    /// triple; [`fit`] refuses a [`LoopSettings::neg_pool`] above 1 to a trainer that cannot.
+    const PICKS_HARD_NEGATIVES: bool = false;
     /// All trainable parameters, flat.
     fn params(&self) -> &[f32];
     /// Replaces the parameters (same length).
@@ -32,8 +35,8 @@ pub trait BprTrainer {
     /// The optimiser.
     fn adam(&mut self) -> &mut Adam;
     /// One optimisation step on the triples; the loss before the step. `neg` holds
-    /// [`LoopSettings::neg_pool`] candidates per triple (see [`crate::sampler::Triples`]); a
-    /// model that supports pools larger than 1 uses the one it scores highest.
+    /// [`LoopSettings::neg_pool`] candidates per triple (see [`crate::sampler::Triples`]): one,
+    /// unless the trainer [picks hard negatives](BprTrainer::PICKS_HARD_NEGATIVES).
     fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32>;
     /// The model the current parameters make.
     fn model(&self) -> Self::Model;
@@ -132,6 +135,10 @@ pub fn fit<T: BprTrainer>(
     rng: &mut ChaCha8Rng,
     obs: &mut dyn Observer,
 ) -> Result<T::Model> {
+    let pool = s.neg_pool.max(1);
+    if pool > 1 && !T::PICKS_HARD_NEGATIVES {
+        bail!("this model trains on one uniform negative per triple; drop --neg-pool");
+    }
     let (nu, ni) = (ctx.n_users, ctx.n_items);
     let sampler = BprSampler::new(ctx.train, nu, ni);
     let monitor = ctx
@@ -170,8 +177,7 @@ pub fn fit<T: BprTrainer>(
     while !stopped && epoch <= s.epochs {
         let start = Instant::now();
         trainer.adam().lr = s.schedule.lr(s.lr, epoch, s.epochs);
-        let t = sampler.epoch(rng, s.neg_pool);
-        let pool = s.neg_pool.max(1);
+        let t = sampler.epoch(rng, pool);
         let steps = t.users.len().div_ceil(s.batch);
         obs.epoch_started(epoch, steps);
         let mut loss_sum = 0.0f64;

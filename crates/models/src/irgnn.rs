@@ -309,11 +309,6 @@ impl BprTrainer for Trainer {
         &mut self.adam
     }
     fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
-        if neg.len() != users.len() {
-            bail!(
-                "IRGNN trains on uniform negatives only: a negative pool (--neg-pool) applies to lightgcn and mf"
-            );
-        }
         let (loss, grad) = self.loss_and_grad(users, pos, neg)?;
         if !loss.is_finite() {
             bail!("the loss became {loss}; lower the learning rate");
@@ -338,9 +333,6 @@ impl BprTrainer for Trainer {
 
 /// Trains IRGNN on `ctx` with the shared BPR loop.
 pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<Irgnn> {
-    if cfg.train.neg_pool > 1 {
-        bail!("IRGNN trains on uniform negatives; --neg-pool applies to lightgcn and mf");
-    }
     let (_, item_features) = ctx.side_features(Features {
         user: false,
         item: cfg.item_features,
@@ -441,5 +433,33 @@ mod tests {
         }
         let back = Irgnn::from_weights(&m.weights(), 3, 4, 3).unwrap();
         assert_eq!(back.weights(), m.weights());
+    }
+
+    #[test]
+    fn a_negative_pool_is_refused() {
+        let cfg = IrgnnConfig {
+            dim: 3,
+            topk: None,
+            train: LoopSettings {
+                neg_pool: 4,
+                ..IrgnnConfig::default().train
+            },
+            ..Default::default()
+        };
+        let x = toy();
+        let ctx = TrainContext {
+            n_users: 3,
+            n_items: 4,
+            train: &x,
+            monitor: None,
+            rating_scale: None,
+            user_features: None,
+            item_features: None,
+            seed: 1,
+            resume: None,
+            device: Default::default(),
+        };
+        let e = train(&cfg, &ctx, &mut crate::Silent).unwrap_err();
+        assert!(e.to_string().contains("drop --neg-pool"), "{e}");
     }
 }

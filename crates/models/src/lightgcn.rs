@@ -387,6 +387,7 @@ impl Trainer {
 
 impl BprTrainer for Trainer {
     type Model = LightGcn;
+    const PICKS_HARD_NEGATIVES: bool = true;
     fn params(&self) -> &[f32] {
         &self.ego
     }
