@@ -1,7 +1,11 @@
-//! The end-to-end suite: every model × dataset pair we report, trained by the `gnnrec` binary
-//! with fixed seeds, its metrics, time and peak memory recorded.
+//! The end-to-end suite: every recipe (`recipes/*.toml`) marked for the selected mode,
+//! trained by the `gnnrec` binary, its metrics, time and peak memory recorded.
+//!
+//! The recipes are the one source of every setting: the suite lists them with
+//! `gnnrec recipes --json` and runs `gnnrec train --recipe FILE` (plus the recipe's `[quick]`
+//! changes in quick mode), so no hyper-parameter is repeated here.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -11,188 +15,48 @@ use crate::BenchArgs;
 use crate::process::run_measured;
 use crate::report::{Report, RunEntry, Stamp};
 
-/// One `gnnrec train` of the suite.
+/// One recipe as `gnnrec recipes --json` lists it.
 struct Case {
-    dataset: &'static str,
-    split: Option<&'static str>,
-    model: &'static str,
-    /// Arguments of the quick run (few epochs); `None`: not in the quick suite.
-    quick: Option<&'static str>,
-    /// Arguments of the full run (the reported recipe); `None`: not in the full suite.
-    full: Option<&'static str>,
-    /// A published or measured number to compare with, and its source.
-    reference: &'static str,
+    path: PathBuf,
+    recipe: Value,
 }
 
-/// The suite. Quick runs use the same recipes with fewer epochs.
-fn cases() -> Vec<Case> {
-    let c = |dataset, split, model, quick, full, reference| Case {
-        dataset,
-        split,
-        model,
-        quick,
-        full,
-        reference,
-    };
-    vec![
-        // ml-latest-small, random 80/20 (seed 42).
-        c("ml-latest-small", None, "pop", Some(""), Some(""), ""),
-        c(
-            "ml-latest-small",
-            None,
-            "bias",
-            Some(""),
-            Some(""),
-            "notebook GCN: scaled MSE 0.0892",
-        ),
-        c(
-            "ml-latest-small",
-            None,
-            "gcn",
-            Some("--monitor none --features item --epochs 20"),
-            Some("--monitor none --features item --epochs 60"),
-            "notebook GCN: scaled MSE 0.0892 (RMSE ≈ 1.34)",
-        ),
-        c(
-            "ml-latest-small",
-            None,
-            "lightgcn",
-            Some("--lr 0.01 --l2 1e-3 --schedule cosine --monitor none --epochs 10"),
-            Some("--lr 0.01 --l2 1e-3 --schedule cosine --monitor none --epochs 30"),
-            "",
-        ),
-        // ml-100k, canonical u1.
-        c("ml-100k", None, "pop", Some(""), Some(""), ""),
-        c(
-            "ml-100k",
-            None,
-            "bias",
-            Some(""),
-            Some(""),
-            "biased MF ~0.95 (issue 5)",
-        ),
-        c(
-            "ml-100k",
-            None,
-            "itemknn",
-            Some(""),
-            Some(""),
-            "closed-form item–item 0.307 (issue 4)",
-        ),
-        c(
-            "ml-100k",
-            None,
-            "mf",
-            Some("--dim 128 --lr 0.01 --l2 1e-2 --schedule cosine --monitor none --epochs 20"),
-            Some(MF_100),
-            "",
-        ),
-        c(
-            "ml-100k",
-            None,
-            "lightgcn",
-            Some("--dim 128 --lr 0.01 --l2 1e-3 --schedule cosine --monitor none --epochs 20"),
-            Some(LGCN_100),
-            "PyG LightGCN 0.285 after 10 min (issue 4)",
-        ),
-        c(
-            "ml-100k",
-            None,
-            "irgnn",
-            Some("--monitor none --epochs 10"),
-            Some("--monitor none --epochs 50"),
-            "",
-        ),
-        c(
-            "ml-100k",
-            None,
-            "gcn",
-            Some("--monitor none --features user,item --epochs 30"),
-            Some("--monitor none --features user,item"),
-            "GC-MC 0.910 (0.905 with features), IGMC 0.905",
-        ),
-        // lastfm, the LightGCN split.
-        c("lastfm", None, "pop", Some(""), Some(""), ""),
-        c("lastfm", None, "itemknn", Some(""), Some(""), ""),
-        c(
-            "lastfm",
-            None,
-            "mf",
-            Some("--dim 128 --lr 0.01 --l2 1e-2 --schedule cosine --monitor none --epochs 20"),
-            Some(MF_100),
-            "implicit ALS 0.2649 (issue 4)",
-        ),
-        c(
-            "lastfm",
-            None,
-            "lightgcn",
-            Some("--dim 128 --lr 0.01 --l2 1e-3 --schedule cosine --monitor none --epochs 20"),
-            Some(LGCN_100),
-            "LightGCN-PyTorch 0.2493 after 210 epochs (issue 4)",
-        ),
-        c(
-            "lastfm",
-            None,
-            "irgnn",
-            Some("--monitor none --epochs 10"),
-            Some("--monitor none --epochs 50"),
-            "",
-        ),
-        // lastfm-hetrec, per-user temporal split.
-        c(
-            "lastfm-hetrec",
-            Some("temporal:frac=0.2"),
-            "pop",
-            Some(""),
-            Some(""),
-            "",
-        ),
-        c(
-            "lastfm-hetrec",
-            Some("temporal:frac=0.2"),
-            "itemknn",
-            Some("--item-graph time"),
-            Some("--item-graph time"),
-            "",
-        ),
-        c(
-            "lastfm-hetrec",
-            Some("temporal:frac=0.2"),
-            "irgnn",
-            Some("--item-graph decay --tau 90 --monitor none --epochs 10"),
-            Some("--item-graph decay --tau 90 --monitor none --epochs 50"),
-            "",
-        ),
-        // gowalla: the paper's table (full only).
-        c("gowalla", None, "pop", None, Some(""), ""),
-        c(
-            "gowalla",
-            None,
-            "lightgcn",
-            None,
-            Some(GOWALLA_LGCN),
-            "LightGCN paper: recall@20 0.1830, NDCG@20 0.1554 (He et al., SIGIR 2020, Table 3)",
-        ),
-    ]
+impl Case {
+    fn get(&self, key: &str) -> &str {
+        self.recipe[key].as_str().unwrap_or("")
+    }
+    fn in_mode(&self, mode: &str) -> bool {
+        self.recipe["bench"]
+            .as_array()
+            .is_some_and(|b| b.iter().any(|m| m == mode))
+    }
 }
 
-/// The gowalla recipe of docs/results.md: the paper's dim 64 and 3 layers, batch 16,384,
-/// lr 0.01 with cosine decay over 80 epochs, L2 1e-3, the hardest of 16 negative candidates,
-/// the test split evaluated every 10 epochs (the paper's protocol).
-const GOWALLA_LGCN: &str = concat!(
-    "--batch 16384 --lr 0.01 --l2 1e-3 --schedule cosine --epochs 80 --neg-pool 16",
-    " --monitor test --eval-every 10 --patience 0"
-);
-const LGCN_100: &str = concat!(
-    "--dim 128 --lr 0.01 --l2 1e-3 --schedule cosine --monitor none",
-    " --epochs 100"
-);
-const MF_100: &str = concat!(
-    "--dim 128 --lr 0.01 --l2 1e-2 --schedule cosine --monitor none",
-    " --epochs 100"
-);
+/// The recipes, listed by the binary itself.
+fn cases(bin: &Path, root: &Path) -> Result<Vec<Case>> {
+    let out = Command::new(bin)
+        .args(["recipes", "--json", "--dir"])
+        .arg(root.join("recipes"))
+        .output()
+        .context("running gnnrec recipes")?;
+    if !out.status.success() {
+        bail!(
+            "gnnrec recipes failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).context("parsing gnnrec recipes --json")?;
+    Ok(v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| Case {
+            path: PathBuf::from(c["path"].as_str().unwrap_or_default()),
+            recipe: c["recipe"].clone(),
+        })
+        .collect())
+}
 
-/// Runs the cases of the mode selected by `args`, recording each as it finishes.
+/// Runs the recipes of the mode selected by `args`, recording each as it finishes.
 pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
     let mode = if args.full { "full" } else { "quick" };
     eprintln!("== building the gnnrec binary");
@@ -207,32 +71,44 @@ pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
     let runs = root.join("target/xtask-runs").join(mode);
     let plots = root.join("docs/plots");
     std::fs::create_dir_all(&plots)?;
-    for case in cases() {
-        let Some(extra) = (if args.full { case.full } else { case.quick }) else {
+    for case in cases(&bin, root)? {
+        if !case.in_mode(mode) {
             continue;
+        }
+        let (dataset, model) = (case.get("dataset"), case.get("model"));
+        let name = case
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // `mode/dataset/model` for a model's main recipe on a dataset (`model-dataset.toml`),
+        // `mode/dataset/recipe` for its variants.
+        let id = if name == format!("{model}-{dataset}") {
+            format!("{mode}/{dataset}/{model}")
+        } else {
+            format!("{mode}/{dataset}/{name}")
         };
-        let id = format!("{mode}/{}/{}", case.dataset, case.model);
-        if !args.selects(&id) {
+        if !args.selects(&id) && !args.selects(&name) {
             continue;
         }
-        let mut shown = format!(
-            "gnnrec train --model {} --dataset {}",
-            case.model, case.dataset
-        );
-        if let Some(s) = case.split {
-            shown += &format!(" --split {s}");
+        let relative = case.path.strip_prefix(root).unwrap_or(&case.path);
+        let mut shown = format!("gnnrec train --recipe {}", relative.display());
+        if mode == "quick"
+            && let Some(q) = case.recipe["quick"].as_object()
+        {
+            for (k, v) in q {
+                let text = v.as_str().map_or(v.to_string(), str::to_string);
+                shown += &format!(" --set {k}={text}");
+            }
         }
-        if !extra.is_empty() {
-            shown += &format!(" {extra}");
-        }
-        shown += " --seed 42";
-        let out = runs.join(format!("{}-{}", case.dataset, case.model));
+        let out = runs.join(&name);
         if out.exists() {
             std::fs::remove_dir_all(&out)?;
         }
         eprintln!("== {id}: {shown}");
         let mut cmd = Command::new(&bin);
-        cmd.args(shown.split_whitespace().skip(1))
+        cmd.current_dir(root)
+            .args(shown.split_whitespace().skip(1))
             .args(["--json", "--quiet", "--out"])
             .arg(&out);
         if let Some(d) = &args.data_dir {
@@ -253,7 +129,8 @@ pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
         let epochs = v["epochs"].as_u64().map(|e| e as usize);
         let curve = match epochs {
             Some(e) if e > 0 => {
-                let file = format!("{}-{}-{mode}.svg", case.dataset, case.model);
+                let stem = id.split('/').next_back().unwrap_or(model);
+                let file = format!("{dataset}-{stem}-{mode}.svg");
                 let status = Command::new(&bin)
                     .args(["plot", "--run"])
                     .arg(&out)
@@ -268,9 +145,9 @@ pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
         report.add_run(RunEntry {
             id,
             mode: mode.into(),
-            dataset: case.dataset.into(),
+            dataset: dataset.into(),
             split: v["split"].as_str().unwrap_or("").into(),
-            model: case.model.into(),
+            model: model.into(),
             command: shown,
             metrics,
             train_seconds,
@@ -278,7 +155,10 @@ pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
             seconds_per_epoch: epochs.filter(|&e| e > 0).map(|e| train_seconds / e as f64),
             peak_rss_mib: done.peak_rss_mib,
             wall_seconds: done.wall_seconds,
-            reference: case.reference.into(),
+            reference: case.recipe["published"]["reference"]
+                .as_str()
+                .unwrap_or("")
+                .into(),
             curve,
             stamp: Stamp::default(),
         })?;

@@ -31,27 +31,41 @@ pub enum Command {
     Data(DataCommand),
     /// Train a model, evaluate it on the test split, and save a run directory.
     #[command(after_help = "Examples:\n  \
-        gnnrec train --model lightgcn --dataset ml-latest-small\n  \
+        gnnrec train --model lightgcn --dataset ml-100k          # the defaults: our published numbers\n  \
+        gnnrec train --recipe recipes/lightgcn-gowalla.toml       # a published result (gnnrec recipes)\n  \
+        gnnrec train --recipe recipes/lightgcn-gowalla.toml --epochs 60   # a recipe, one key changed\n  \
         gnnrec train --model pop --dataset gowalla --json\n  \
-        gnnrec train --model lightgcn --dataset gowalla --batch 16384 --lr 0.01 --l2 2e-3 --epochs 120 \\\n      \
-          --schedule cosine --neg-pool 16 --monitor test --patience 0   # ~1 h on 2 cores\n  \
-        gnnrec train --model bias --dataset ml-100k --split u1\n  \
-        gnnrec train --model gcn --dataset ml-100k --features user,item\n  \
-        gnnrec train --model mf --dataset lastfm --epochs 200 --monitor test\n  \
+        gnnrec train --model lightgcn --dataset gowalla --batch 16384 --l2 2e-3 --epochs 120 \\\n      \
+          --neg-pool 16 --monitor test   # ~1 h on 2 cores\n  \
+        gnnrec train --model gcn --dataset ml-100k --features user,item --set dropout=0.5\n  \
+        gnnrec train --model mf --dataset lastfm --epochs 200 --monitor validation --patience 5\n  \
         gnnrec train --model irgnn --dataset lastfm-hetrec --split temporal:frac=0.2 --item-graph decay --tau 30\n  \
         gnnrec train --resume runs/lightgcn-gowalla-… --epochs 400")]
     Train(Box<TrainArgs>),
-    /// Grid-search layers × hidden width (× learning rate) on a validation carve-out of train,
-    /// then retrain the best configuration and report its test metrics.
+    /// Grid-search any of a model's settings on a validation carve-out of train, then retrain
+    /// the best configuration on all of train and report its test metrics.
     #[command(after_help = "Examples:\n  \
         gnnrec tune --model gcn --dataset ml-100k --layers 1,2,3 --hidden 8,16,32,64\n  \
         gnnrec tune --model gcn --dataset ml-latest-small --hidden 16,64 --lr 0.003,0.01 --json\n  \
-        gnnrec tune --model lightgcn --dataset lastfm --layers 1,2,3 --hidden 32,64 --epochs 50\n\n\
-        The test split is never used to choose: each configuration trains on train minus the\n\
-        carve-out (--valid-fraction) and is scored on it (RMSE for rating models, recall@20 for\n\
-        ranking models). Writes tune.csv, tune.json and tune.svg to --out, and the retrained\n\
-        best run to --out/best.")]
+        gnnrec tune --model lightgcn --dataset lastfm --layers 1,2,3 --dim 32,64 --epochs 50\n  \
+        gnnrec tune --model mf --dataset ml-100k --l2 1e-3,1e-2 --epochs 20,50\n\n\
+        Every setting flag takes a comma-separated list (features: user+item for both); the grid\n\
+        is their product. The test split is never used to choose: each configuration trains on\n\
+        train minus the carve-out (--valid-fraction) and is scored on it (RMSE for rating models,\n\
+        recall@20 for ranking models). Writes tune.csv, tune.json and tune.svg to --out after\n\
+        every configuration (a rerun with the same --out resumes), and the best configuration\n\
+        retrained on all of train to --out/best.")]
     Tune(TuneArgs),
+    /// List the models with their settings: keys, defaults and valid ranges.
+    #[command(
+        after_help = "Examples:\n  gnnrec models\n  gnnrec models lightgcn\n  gnnrec models --json"
+    )]
+    Models(ModelsArgs),
+    /// List the recipes (recipes/*.toml) with the metrics we publish for them.
+    #[command(
+        after_help = "Example:\n  gnnrec recipes\n  gnnrec train --recipe recipes/lightgcn-ml-100k.toml"
+    )]
+    Recipes(RecipesArgs),
     /// Re-compute the test metrics of a saved run.
     Eval(EvalArgs),
     /// Recommend items for one user of a saved run, or export every test user's top K.
@@ -93,21 +107,6 @@ pub enum GraphKind {
     ItemItem,
 }
 
-/// Weights of item–item edges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WeightArg {
-    /// Users in common.
-    Count,
-    /// Users in common / √(degree product).
-    Cosine,
-    /// Users in common / users of either.
-    Jaccard,
-    /// Users in common / (1 + mean |Δt| in days).
-    Time,
-    /// Σ over common users of exp(−|Δt| / τ).
-    Decay,
-}
-
 /// Which graph to build, from the training side of a split.
 #[derive(Debug, Clone, Args)]
 pub struct GraphArgs {
@@ -116,9 +115,9 @@ pub struct GraphArgs {
     /// The graph.
     #[arg(long, value_enum, default_value_t = GraphKind::UserItem)]
     pub graph: GraphKind,
-    /// Item–item edge weight.
-    #[arg(long, value_enum, default_value_t = WeightArg::Cosine)]
-    pub weight: WeightArg,
+    /// Item–item edge weight: count, cosine, jaccard, time or decay.
+    #[arg(long, default_value = "cosine", long_help = gnnrec_graph::EdgeWeight::HELP)]
+    pub weight: gnnrec_graph::EdgeWeight,
     /// Decay scale τ in days, for --weight decay.
     #[arg(long, default_value_t = 30.0)]
     pub tau: f64,
@@ -168,34 +167,31 @@ pub struct PlotArgs {
 }
 
 /// What a training run watches to pick its best epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Monitor {
     /// A random carve-out of train (--valid-fraction); the model trains on the rest.
     Validation,
     /// The test split itself (the protocol of the LightGCN paper and code).
     Test,
-    /// Nothing: train for --epochs and keep the last weights.
+    /// Nothing: train for the configured epochs and keep the last weights.
     None,
 }
 
-/// The learning-rate schedules of `--schedule`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ScheduleArg {
-    /// The same rate throughout (the paper's recipe).
-    Constant,
-    /// Cosine annealing from --lr towards 0 over --epochs.
-    Cosine,
-}
-
-/// Arguments of `gnnrec train`.
+/// Arguments of `gnnrec train`. The model's own settings are flags derived from its
+/// configuration (`--lr`, `--dim`, …; `gnnrec models` lists them) or `--set KEY=VALUE`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The model: pop (most popular), bias (mean + user + item biases, for ratings),
-    /// itemknn (cosine item neighbours, no training), mf (MF-BPR), lightgcn, irgnn (GNN over
-    /// the item–item graph; users are the mean of their items), gcn (rating prediction over
-    /// the rating-typed user–item graph, GC-MC style).
-    #[arg(long, short = 'm', required_unless_present = "resume", value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
+    /// The model (`gnnrec models` lists each with its settings).
+    #[arg(long, short = 'm', value_parser = model_name)]
     pub model: Option<String>,
+
+    /// Run a recipe file (recipes/*.toml: model, dataset, split, seed and settings); flags
+    /// given beside it override its keys.
+    #[arg(long, value_name = "FILE.toml", conflicts_with = "resume")]
+    pub recipe: Option<PathBuf>,
 
     /// Continue an interrupted (or finished) run from its last checkpoint, in place: the
     /// model, data, split, seed and monitor are the run's; --epochs may raise the limit.
@@ -205,20 +201,22 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub data: DatasetArgs,
 
-    /// Seed of every random choice; runs with the same seed and --threads are identical.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Seed of every random choice; runs with the same seed and --threads are identical
+    /// [default: 42].
+    #[arg(long)]
+    pub seed: Option<u64>,
 
-    /// Cut-offs K of the ranking metrics, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "10,20")]
-    pub k: Vec<usize>,
+    /// Cut-offs K of the ranking metrics, comma-separated [default: 10,20; a resumed run's
+    /// own].
+    #[arg(long, value_delimiter = ',', value_parser = cutoff)]
+    pub k: Option<Vec<usize>>,
 
     /// Run directory to write [default: runs/<model>-<dataset>-<time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
     /// Worker threads [default: all cores].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
 
     /// Device of LightGCN and MF-BPR training: cpu, cuda or cuda:N (cuda needs a build with
@@ -234,133 +232,88 @@ pub struct TrainArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
-    /// What to evaluate during training for early stopping (iterative models).
-    #[arg(long, value_enum, default_value_t = Monitor::Validation)]
-    pub monitor: Monitor,
+    /// What iterative models watch to keep their best epoch and stop early [default: none:
+    /// train the configured epochs; a recipe's own].
+    #[arg(long, value_enum)]
+    pub monitor: Option<Monitor>,
 
-    /// Share of train carved out for --monitor validation.
-    #[arg(long, default_value_t = 0.1)]
-    pub valid_fraction: f64,
+    /// Share of train carved out for --monitor validation, in (0, 1) [default: 0.1].
+    #[arg(long, value_parser = fraction)]
+    pub valid_fraction: Option<f64>,
 
-    /// LightGCN: propagation layers [default: 3; mf: 0].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub layers: Option<usize>,
-    /// Embedding dimension [default: 64].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub dim: Option<usize>,
-    /// Adam learning rate [default: 0.001].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub lr: Option<f32>,
-    /// L2 weight on the batch's ego embeddings [default: 1e-4].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub l2: Option<f32>,
-    /// BPR triples per step [default: 2048].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub batch: Option<usize>,
-    /// Maximum epochs [default: 1000].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub epochs: Option<usize>,
-    /// Learning-rate schedule: constant, or cosine annealing towards 0 over --epochs.
-    #[arg(long, value_enum, help_heading = "LightGCN / MF-BPR")]
-    pub schedule: Option<ScheduleArg>,
-    /// Negative candidates drawn per BPR triple; the model trains on the one it scores
-    /// highest (dynamic negative sampling). 1 = uniform negatives, the paper's [default: 1].
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024), help_heading = "LightGCN / MF-BPR")]
-    pub neg_pool: Option<usize>,
-    /// Evaluate the monitored set every N epochs [default: 10].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub eval_every: Option<usize>,
-    /// Stop after N evaluations without improvement [default: 5].
-    #[arg(long, help_heading = "LightGCN / MF-BPR")]
-    pub patience: Option<usize>,
+    /// Set a model setting by its key (repeatable), e.g. --set neg_pool=16. Every key also
+    /// has its own flag (--neg-pool 16).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub set: Vec<(String, String)>,
 
-    /// Bias model: shrinkage of user biases [default: 10].
-    #[arg(long, help_heading = "Bias model")]
-    pub reg_user: Option<f32>,
-    /// Bias model: shrinkage of item biases [default: 25].
-    #[arg(long, help_heading = "Bias model")]
-    pub reg_item: Option<f32>,
+    /// The model settings given as their own flags (filled from the derived flags, see
+    /// [`crate::model_flags`]).
+    #[arg(skip)]
+    pub flags: std::collections::BTreeMap<String, String>,
 
-    /// Item-KNN: neighbours kept per item [default: 50].
-    #[arg(long, help_heading = "Item-KNN")]
-    pub neighbours: Option<usize>,
+    /// Whether --dataset was given (it overrides a recipe's dataset only then).
+    #[arg(skip)]
+    pub dataset_given: bool,
+}
 
-    /// IRGNN and item-KNN: edge weight of the item–item graph [default: cosine].
-    #[arg(long, value_enum, help_heading = "IRGNN")]
-    pub item_graph: Option<WeightArg>,
-    /// IRGNN and item-KNN: decay scale τ in days, for --item-graph decay [default: 30].
-    #[arg(long, help_heading = "IRGNN")]
-    pub tau: Option<f64>,
-    /// IRGNN: neighbours kept per item in the item graph, 0 for all [default: 50].
-    #[arg(long, help_heading = "IRGNN")]
-    pub topk: Option<usize>,
+/// The name of a registered model.
+fn model_name(s: &str) -> Result<String, String> {
+    gnnrec_models::registry::find(s)
+        .map(|m| m.name().to_string())
+        .map_err(|e| e.to_string())
+}
 
-    /// GCN: width of the embeddings, hidden layers and output [default: 64]. The GCN's other
-    /// defaults: 1 layer, lr 0.01, --l2 0.2 (AdamW weight decay), batch 16384, 100 epochs,
-    /// cosine schedule, early stopping on validation RMSE with patience 10.
-    #[arg(long, help_heading = "GCN (ratings)")]
-    pub hidden: Option<usize>,
-    /// GCN: node dropout on every layer's input [default: 0.7].
-    #[arg(long, help_heading = "GCN (ratings)")]
-    pub dropout: Option<f32>,
-    /// GCN: side features fed to the node representations: none, user, item or user,item
-    /// (ml-100k users: age, gender, occupation; MovieLens items: genres, year); IRGNN: `item`
-    /// adds projected item features to the item inputs [default: none].
-    #[arg(long, value_parser = parse_features, help_heading = "GCN (ratings)")]
-    pub features: Option<gnnrec_models::Features>,
+/// A ranking cut-off K ≥ 1.
+pub fn cutoff(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(k) if k >= 1 => Ok(k),
+        _ => Err(format!("`{s}` is not a cut-off K ≥ 1")),
+    }
+}
+
+/// A fraction in (0, 1).
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f > 0.0 && f < 1.0 => Ok(f),
+        _ => Err(format!("`{s}` is not a fraction in (0, 1)")),
+    }
+}
+
+/// `KEY=VALUE`.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
 }
 
 fn parse_device(s: &str) -> Result<gnnrec_models::DeviceSpec, String> {
     gnnrec_models::DeviceSpec::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_features(s: &str) -> Result<gnnrec_models::Features, String> {
-    gnnrec_models::Features::parse(s).map_err(|e| e.to_string())
-}
-
-/// Arguments of `gnnrec tune`.
+/// Arguments of `gnnrec tune`. Every model setting is a flag taking one value or a
+/// comma-separated list; the grid is the product of the lists.
 #[derive(Debug, Args)]
 pub struct TuneArgs {
-    /// The model to tune (an iterative one: gcn, lightgcn, mf, irgnn).
-    #[arg(long, short = 'm', default_value = "gcn", value_parser = clap::builder::PossibleValuesParser::new(gnnrec_models::registry::MODEL_NAMES))]
+    /// The model to tune.
+    #[arg(long, short = 'm', value_parser = model_name)]
     pub model: String,
 
     #[command(flatten)]
     pub data: DatasetArgs,
 
-    /// Propagation layers to try, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
-    pub layers: Vec<usize>,
-    /// Hidden widths (embedding dimension for ranking models) to try, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "8,16,32,64")]
-    pub hidden: Vec<usize>,
-    /// Learning rates to try, comma-separated [default: the model's].
-    #[arg(long, value_delimiter = ',')]
-    pub lr: Vec<f32>,
-    /// L2 / weight decay for every configuration [default: the model's].
-    #[arg(long)]
-    pub l2: Option<f32>,
-    /// Maximum epochs per configuration [default: the model's].
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// GCN: node dropout for every configuration [default: 0.7].
-    #[arg(long)]
-    pub dropout: Option<f32>,
-    /// GCN: side features for every configuration: none, user, item or user,item.
-    #[arg(long, value_parser = parse_features)]
-    pub features: Option<gnnrec_models::Features>,
-
-    /// Share of train carved out to score the configurations.
-    #[arg(long, default_value_t = 0.1)]
+    /// Share of train carved out to score the configurations, in (0, 1).
+    #[arg(long, default_value_t = 0.1, value_parser = fraction)]
     pub valid_fraction: f64,
     /// Seed of the carve-out and of every training run.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output folder [default: runs/tune-<model>-<dataset>-<time>].
+    /// Output folder [default: runs/tune-<model>-<dataset>]. An interrupted tune given the
+    /// same folder resumes: configurations already scored there are not trained again.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Worker threads [default: all cores].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
     /// Print the table and the best run's test metrics as JSON on stdout.
     #[arg(long)]
@@ -368,6 +321,32 @@ pub struct TuneArgs {
     /// No per-configuration lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// The searched settings: key → comma-separated values (from the derived flags).
+    #[arg(skip)]
+    pub flags: std::collections::BTreeMap<String, String>,
+}
+
+/// Arguments of `gnnrec models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Only this model.
+    #[arg(value_parser = model_name)]
+    pub model: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `gnnrec recipes`.
+#[derive(Debug, Args)]
+pub struct RecipesArgs {
+    /// The folder of recipe files.
+    #[arg(long, value_name = "DIR", default_value = "recipes")]
+    pub dir: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `gnnrec eval`.
@@ -377,7 +356,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
     /// Cut-offs K, comma-separated [default: the run's].
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = cutoff)]
     pub k: Option<Vec<usize>>,
     /// Data directory [default: the run's, else $GNNREC_DATA, else ./data].
     #[arg(long, value_name = "DIR")]
@@ -415,8 +394,8 @@ pub struct RecommendArgs {
     /// Output CSV for --all-users.
     #[arg(long, value_name = "FILE.csv")]
     pub out: Option<PathBuf>,
-    /// How many items.
-    #[arg(long, default_value_t = 10)]
+    /// How many items (≥ 1).
+    #[arg(long, default_value_t = 10, value_parser = cutoff)]
     pub k: usize,
     /// For an unknown user.
     #[arg(long, value_enum, default_value_t = Fallback::None)]

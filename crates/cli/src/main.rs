@@ -5,14 +5,17 @@
 
 mod cli;
 mod commands;
+mod model_flags;
 mod output;
 mod progress;
+mod recipe;
 mod run_dir;
 mod timefmt;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 /// mimalloc keeps freed tensor buffers for reuse; glibc's allocator returns every large one
 /// to the kernel, and training then spends half its time in page faults (measured: 8.3 s →
@@ -20,8 +23,27 @@ use clap::Parser;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Parses the command line: the derived grammar plus a flag per model setting on `train`
+/// and `tune` ([`model_flags`]).
+fn parse() -> cli::Cli {
+    let cmd = cli::Cli::command()
+        .mut_subcommand("train", |c| model_flags::augment(c, false))
+        .mut_subcommand("tune", |c| model_flags::augment(c, true));
+    let matches = cmd.get_matches();
+    let mut cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match (&mut cli.command, matches.subcommand()) {
+        (cli::Command::Train(args), Some(("train", m))) => {
+            args.flags = model_flags::given(m);
+            args.dataset_given = m.value_source("dataset") == Some(ValueSource::CommandLine);
+        }
+        (cli::Command::Tune(args), Some(("tune", m))) => args.flags = model_flags::given(m),
+        _ => {}
+    }
+    cli
+}
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

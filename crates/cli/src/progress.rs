@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use gnnrec_models::ModelError;
 use gnnrec_models::{Checkpoint, EpochRecord, Observer};
 
 use crate::run_dir::RunDir;
@@ -75,9 +76,11 @@ impl Observer for Progress {
         self.log.push(r.clone());
     }
 
-    fn checkpoint(&mut self, checkpoint: &Checkpoint) -> anyhow::Result<()> {
+    fn checkpoint(&mut self, checkpoint: &Checkpoint) -> gnnrec_models::error::Result<()> {
         checkpoint.save(&self.run)?;
-        RunDir::open(&self.run)?.write_log(&self.log)
+        RunDir::open(&self.run)
+            .and_then(|d| d.write_log(&self.log))
+            .map_err(|e| ModelError::Invalid(format!("writing the training log: {e:#}")))
     }
 
     fn message(&mut self, text: &str) {

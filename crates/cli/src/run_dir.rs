@@ -54,6 +54,9 @@ pub struct RunConfig {
     pub n_train: usize,
     /// The model and its hyperparameters.
     pub model: ModelSpec,
+    /// The recipe file the run came from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<PathBuf>,
 }
 
 /// `metrics.json`: the test metrics of the run.
@@ -183,7 +186,7 @@ impl RunDir {
         model: &dyn TrainedModel,
     ) -> Result<()> {
         self.save_config(config, data)?;
-        model.weights().save(&self.path.join("model.safetensors"))
+        Ok(model.weights().save(&self.path.join("model.safetensors"))?)
     }
 
     /// Writes `config.json` and the id maps (before training, so the run exists from the
@@ -216,5 +219,12 @@ impl RunDir {
         }
         let w = Weights::load(&self.path.join("model.safetensors"))?;
         gnnrec_models::registry::load(&config.model, &w, data.n_users(), data.n_items())
+            .with_context(|| {
+                format!(
+                    "{}: the run's model cannot be loaded; retrain it with `gnnrec train` (its \
+                     command is in config.json)",
+                    self.path.display()
+                )
+            })
     }
 }

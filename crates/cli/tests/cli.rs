@@ -275,8 +275,9 @@ fn gcn_beats_the_bias_baseline_on_ml_100k_u1() {
         json(&args)["metrics"]["rmse"].as_f64().unwrap()
     };
     let bias = run("bias", &[]);
-    // A short run (30 of the recipe's 100 epochs) with early stopping on the validation carve-out.
-    let gcn = run("gcn", &["--epochs", "30"]);
+    // A short run: 30 of the default 100 epochs, with early stopping on the validation
+    // carve-out.
+    let gcn = run("gcn", &["--epochs", "30", "--monitor", "validation"]);
     assert!(gcn < bias - 0.03, "gcn RMSE {gcn} vs bias {bias}");
 }
 
@@ -309,7 +310,10 @@ fn tune_scores_the_grid_on_validation_and_retrains_the_best() {
     assert!(v["test_metrics"]["rmse"].as_f64().unwrap() > 0.0);
     let csv = std::fs::read_to_string(out.join("tune.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    assert!(csv.starts_with("layers,hidden,lr,validation_rmse"));
+    assert!(
+        csv.starts_with("epochs,hidden,layers,validation_rmse"),
+        "{csv}"
+    );
     assert!(
         std::fs::read_to_string(out.join("tune.svg"))
             .unwrap()
@@ -330,6 +334,8 @@ fn an_interrupted_run_resumes_and_plots() {
         "2",
         "--patience",
         "0",
+        "--monitor",
+        "validation",
         "--json",
         "-q",
     ];
@@ -366,6 +372,10 @@ fn an_interrupted_run_resumes_and_plots() {
             .status
             .success()
     );
+    // A setting other than --epochs that differs from the run's is refused, not ignored.
+    let out = gnnrec(&["train", "--resume", run_s, "--dim", "16", "-q"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only --epochs may change"));
 
     let svg = dir.path().join("curves.svg");
     ok(&["plot", "--run", run_s, "--out", svg.to_str().unwrap()]);
@@ -399,4 +409,243 @@ fn graph_stats_and_export_describe_the_training_graph() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().next(), Some("source,target,weight"));
     assert_eq!(text.lines().count() as u64, train + 1);
+}
+
+#[test]
+fn resume_keeps_the_runs_cutoffs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_s = run.to_str().unwrap();
+    let first = json(&[
+        "train", "-m", "mf", "--dim", "8", "--epochs", "1", "--k", "5", "--json", "-q", "--out",
+        run_s,
+    ]);
+    assert!(first["metrics"].get("recall@5").is_some());
+    let resumed = json(&["train", "--resume", run_s, "--epochs", "2", "--json", "-q"]);
+    let m = resumed["metrics"].as_object().unwrap();
+    assert!(m.contains_key("recall@5"), "{m:?}");
+    assert!(
+        !m.contains_key("recall@20"),
+        "the --k default won over the run's: {m:?}"
+    );
+}
+
+#[test]
+fn cutoffs_fractions_and_settings_are_checked_when_parsed() {
+    for (args, says) in [
+        (vec!["eval", "--run", "x", "--k", "0"], "cut-off K ≥ 1"),
+        (vec!["train", "-m", "mf", "--k", "10,0"], "cut-off K ≥ 1"),
+        (
+            vec!["recommend", "--run", "x", "--user", "1", "--k", "0"],
+            "cut-off K ≥ 1",
+        ),
+        (
+            vec!["train", "-m", "mf", "--valid-fraction", "1.5"],
+            "fraction in (0, 1)",
+        ),
+        (vec!["train", "-m", "mf", "--lr", "nan"], "lr"),
+        (vec!["train", "-m", "mf", "--lr", "0"], "> 0"),
+        (vec!["train", "-m", "gcn", "--dropout", "1"], "[0, 1)"),
+        (
+            vec!["train", "-m", "mf", "--dropout", "0.5"],
+            "mf has no setting `dropout`",
+        ),
+        (
+            vec!["train", "-m", "mf", "--set", "layerz=2"],
+            "mf has no setting `layerz`",
+        ),
+        (vec!["train", "-m", "lightgnn"], "unknown model `lightgnn`"),
+    ] {
+        let out = gnnrec(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn tune_searches_any_models_keys() {
+    // `gnnrec tune --model mf` used to fail on the default --layers of its grid.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tune");
+    let v = json(&[
+        "tune",
+        "-m",
+        "mf",
+        "--dim",
+        "8",
+        "--l2",
+        "1e-3,1e-2",
+        "--epochs",
+        "1",
+        "--json",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 2);
+    assert!(v["test_metrics"]["recall@20"].as_f64().unwrap() > 0.0);
+    // A second run with the same --out trains nothing again: it resumes.
+    let before = std::fs::read_to_string(out.join("tune.json")).unwrap();
+    let again = json(&[
+        "tune",
+        "-m",
+        "mf",
+        "--dim",
+        "8",
+        "--l2",
+        "1e-3,1e-2",
+        "--epochs",
+        "1",
+        "--json",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(again["rows"], v["rows"]);
+    let after = std::fs::read_to_string(out.join("tune.json")).unwrap();
+    assert_eq!(before, after);
+    let e = gnnrec(&["tune", "-m", "mf"]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("give the settings to search"));
+}
+
+#[test]
+fn models_lists_every_model_with_its_settings() {
+    let v = json(&["models", "--json"]);
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    for m in ["pop", "bias", "itemknn", "mf", "lightgcn", "irgnn", "gcn"] {
+        assert!(names.contains(&m), "{names:?}");
+    }
+    let lgcn = &v.as_array().unwrap()[names.iter().position(|&n| n == "lightgcn").unwrap()];
+    let keys: Vec<&str> = lgcn["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    for k in [
+        "dim", "layers", "l2", "lr", "epochs", "neg_pool", "schedule",
+    ] {
+        assert!(keys.contains(&k), "{keys:?}");
+    }
+    let text = ok(&["models", "gcn"]);
+    assert!(
+        text.contains("--dropout") && text.contains("[0, 1)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_recipe_runs_and_flags_override_its_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let recipes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../recipes");
+    let listed = json(&["recipes", "--json", "--dir", recipes.to_str().unwrap()]);
+    assert!(listed.as_array().unwrap().len() >= 10);
+    let recipe = recipes.join("lightgcn-ml-latest-small.toml");
+    let run = dir.path().join("run");
+    let v = json(&[
+        "train",
+        "--recipe",
+        recipe.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--set",
+        "dim=8",
+        "--json",
+        "-q",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(v["epochs"], 1);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model"]["dim"], 8);
+    assert_eq!(config["model"]["lr"], 0.01, "the recipe's own lr");
+    assert_eq!(config["model"]["schedule"], "cosine");
+    assert!(
+        config["recipe"]
+            .as_str()
+            .unwrap()
+            .ends_with("lightgcn-ml-latest-small.toml")
+    );
+}
+
+/// The hard way: SIGKILL a training process at a random moment after its first checkpoint,
+/// `--resume` it, and compare the final metrics with an uninterrupted run's.
+#[test]
+fn a_run_killed_after_a_checkpoint_resumes_to_the_uninterrupted_result() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let args = |out: &str| {
+        vec![
+            "train".to_string(),
+            "-m".into(),
+            "lightgcn".into(),
+            "--dim".into(),
+            "16".into(),
+            "--epochs".into(),
+            "12".into(),
+            "--eval-every".into(),
+            "2".into(),
+            "--monitor".into(),
+            "validation".into(),
+            "--json".into(),
+            "-q".into(),
+            "--out".into(),
+            out.into(),
+        ]
+    };
+    let whole = dir.path().join("whole");
+    let want = json(
+        &args(whole.to_str().unwrap())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+
+    let cut = dir.path().join("cut");
+    let cut_s = cut.to_str().unwrap().to_string();
+    // A pseudo-random delay after the first checkpoint: the clock's nanoseconds.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let delay = Duration::from_millis(nanos % 1500);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gnnrec"))
+        .args(args(&cut_s))
+        .env("GNNREC_DATA", gnnrec_data::testing::test_data_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !cut.join("checkpoint.json").exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(delay);
+    // SIGKILL: no chance to clean up.
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    let killed = !status.success();
+    let got = json(&["train", "--resume", &cut_s, "--json", "-q"]);
+    assert_eq!(
+        got["metrics"], want["metrics"],
+        "resumed after a kill {delay:?} past the first checkpoint (killed: {killed})"
+    );
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cut.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model"]["epochs"], 12);
 }

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Timestamp of an interaction whose time is unknown; temporal splits treat it as the
+/// oldest (so it always stays in train) and time-weighted graphs skip it.
+pub const MISSING_TIME: i64 = i64::MIN;
+
 /// A list of (user, item) interactions with optional rating, weight and timestamp columns.
 ///
 /// Columns are parallel: entry `i` of each present column belongs to interaction `i`.

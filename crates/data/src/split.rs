@@ -15,10 +15,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DataError, Result};
 use crate::interactions::Interactions;
 
-/// Timestamp used for interactions whose time is unknown; temporal splits treat them as
-/// the oldest, so they always stay in train.
-pub const MISSING_TIME: i64 = i64::MIN;
-
 /// A train/test partition of a dataset's interactions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Split {
@@ -154,7 +150,7 @@ pub fn random_split(all: &Interactions, test_fraction: f64, seed: u64) -> Split 
 /// Splits each user's interactions by time: the most recent ones (per `holdout`) to test.
 ///
 /// Ties in time are broken by input order. A user keeps at least one training interaction,
-/// so a user with a single interaction is all train. Interactions at [`MISSING_TIME`] count
+/// so a user with a single interaction is all train. Interactions at [`crate::MISSING_TIME`] count
 /// as the oldest.
 pub fn temporal_split(all: &Interactions, n_users: usize, holdout: Holdout) -> Result<Split> {
     let spec = SplitSpec::Temporal(holdout);

@@ -1,7 +1,10 @@
 //! Helpers for tests that need the real (non-redistributable) datasets.
 //!
 //! A test that needs a dataset calls [`data_dir_with`]. When the dataset is absent it
-//! **fails under CI** (`CI=true`), and elsewhere skips with a loud message on stderr.
+//! **fails under CI** (`CI=true`), and elsewhere skips visibly: a `SKIPPED` line on the
+//! terminal (written past the test harness's output capture, so it shows even when the test
+//! passes) and a line in `target/skipped-dataset-tests.txt`, which lists (and counts) the
+//! skips of the current `cargo test` run.
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +45,35 @@ pub fn data_dir_with(folder: &str) -> Option<PathBuf> {
     if registry::required_in_ci() {
         panic!("{msg}; CI=true requires every dataset");
     }
-    eprintln!("\n*** SKIPPED: {msg} ***\n");
+    report_skip(&msg);
     None
+}
+
+/// Says that the current test did not run, where the harness does not hide it, and records it.
+fn report_skip(reason: &str) {
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a dataset test")
+        .to_string();
+    let log = workspace_root().join("target/skipped-dataset-tests.txt");
+    let line = format!("{test}: {reason}");
+    // Every test binary of one `cargo test` has cargo as its parent: the file starts over
+    // when that changes.
+    let run = format!("cargo test process {}", std::os::unix::process::parent_id());
+    let mut text = std::fs::read_to_string(&log).unwrap_or_default();
+    if text.lines().next() != Some(run.as_str()) {
+        text = format!("{run}\n");
+    }
+    text.push_str(&line);
+    text.push('\n');
+    let count = text.lines().count() - 1;
+    let _ = std::fs::write(&log, &text);
+    // `eprintln!` is captured by the test harness and shown only on failure; a direct write
+    // to the stderr handle is not.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED dataset test {line} ({count} skipped so far, listed in {})",
+        log.display()
+    );
 }

@@ -121,7 +121,7 @@ fn lastfm_hetrec_raw() {
         (1_892, 17_632, 92_834)
     );
     let t = d.interactions.timestamps.as_ref().unwrap();
-    assert!(t.iter().any(|&x| x != gnnrec_data::split::MISSING_TIME));
+    assert!(t.iter().any(|&x| x != gnnrec_data::MISSING_TIME));
     let s = d.split(&"temporal:frac=0.2".parse().unwrap()).unwrap();
     assert_eq!(s.train.len() + s.test.len(), 92_834);
 }

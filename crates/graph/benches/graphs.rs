@@ -32,7 +32,7 @@ fn graphs(c: &mut Criterion) {
         for (name, weight) in [
             ("ml100k_item_count", EdgeWeight::Count),
             ("ml100k_item_time", EdgeWeight::Time),
-            ("ml100k_item_decay", EdgeWeight::Decay { tau_days: 30.0 }),
+            ("ml100k_item_decay", EdgeWeight::Decay),
         ] {
             let spec = ItemGraphSpec {
                 weight,

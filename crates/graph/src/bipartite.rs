@@ -21,9 +21,7 @@ pub fn bipartite_adjacency(train: &Interactions, n_users: usize, n_items: usize)
     let ones = vec![1.0f32; rows.len()];
     let mut a = Csr::from_triplets(n, n, &rows, &cols, &ones);
     // Binary: collapse repeated pairs.
-    for v in &mut a.values {
-        *v = 1.0;
-    }
+    a.map_values(|_| 1.0);
     a
 }
 
@@ -37,7 +35,7 @@ pub fn bipartite_adjacency(train: &Interactions, n_users: usize, n_items: usize)
 /// ```
 /// use gnnrec_data::Interactions;
 /// let a = gnnrec_graph::normalized_adjacency(&Interactions::new(vec![0, 0, 1], vec![0, 1, 1]), 2, 2);
-/// assert_eq!(a.n_rows, 4);
+/// assert_eq!(a.n_rows(), 4);
 /// assert_eq!(a.nnz(), 6);
 /// // user 0 has degree 2, item 0 degree 1: weight 1/sqrt(2 · 1).
 /// assert!((a.row(0).1[0] - 1.0 / 2f32.sqrt()).abs() < 1e-6);

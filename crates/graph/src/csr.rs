@@ -4,20 +4,110 @@ use rayon::prelude::*;
 
 /// A sparse `n_rows × n_cols` matrix in CSR form with `f32` values.
 #[derive(Debug, Clone, PartialEq)]
+///
+/// The fields are private so that every `Csr` keeps its invariants: `indptr` has
+/// `n_rows + 1` non-decreasing offsets from 0 to `nnz`, columns are below `n_cols` and
+/// ascending (without repeats) within a row.
 pub struct Csr {
-    /// Number of rows.
-    pub n_rows: usize,
-    /// Number of columns.
-    pub n_cols: usize,
+    n_rows: usize,
+    n_cols: usize,
     /// Row `r`'s entries are `indptr[r]..indptr[r + 1]`.
-    pub indptr: Vec<usize>,
+    indptr: Vec<usize>,
     /// Column of each entry, ascending within a row.
-    pub indices: Vec<u32>,
+    indices: Vec<u32>,
     /// Value of each entry.
-    pub values: Vec<f32>,
+    values: Vec<f32>,
 }
 
 impl Csr {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Row offsets: row `r`'s entries are `indptr()[r]..indptr()[r + 1]`.
+    pub fn indptr(&self) -> &[usize] {
+        &self.indptr
+    }
+
+    /// Column of each entry, ascending within a row.
+    pub fn indices(&self) -> &[u32] {
+        &self.indices
+    }
+
+    /// Value of each entry.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// Builds from whole rows, each its (columns, values) with columns ascending and below
+    /// `n_cols`.
+    ///
+    /// # Panics
+    /// When a row's columns are not strictly ascending or reach `n_cols`, or its two lists
+    /// differ in length.
+    pub fn from_rows(n_cols: usize, rows: Vec<(Vec<u32>, Vec<f32>)>) -> Csr {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        indptr.push(0);
+        let total: usize = rows.iter().map(|r| r.0.len()).sum();
+        let mut indices = Vec::with_capacity(total);
+        let mut values = Vec::with_capacity(total);
+        let n_rows = rows.len();
+        for (c, v) in rows {
+            assert_eq!(
+                c.len(),
+                v.len(),
+                "a row's columns and values differ in length"
+            );
+            assert!(
+                c.windows(2).all(|w| w[0] < w[1])
+                    && c.last().is_none_or(|&l| (l as usize) < n_cols),
+                "a row's columns must ascend and stay below {n_cols}"
+            );
+            indices.extend(c);
+            values.extend(v);
+            indptr.push(indices.len());
+        }
+        Csr {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// Replaces every stored value `v` by `f(v)` (the pattern stays).
+    pub fn map_values(&mut self, f: impl Fn(f32) -> f32) {
+        self.values.iter_mut().for_each(|v| *v = f(*v));
+    }
+
+    /// The binary matrix of the (row, col) pairs, each row scaled to sum to 1 (a row-mean
+    /// operator: `M · X` averages the rows of `X` each row of `M` lists). Repeated pairs
+    /// count once.
+    ///
+    /// ```
+    /// use gnnrec_graph::Csr;
+    /// let m = Csr::row_normalized(2, 3, &[0, 0, 1, 0], &[0, 2, 1, 2]);
+    /// assert_eq!(m.to_dense(), [0.5, 0.0, 0.5, 0.0, 1.0, 0.0]);
+    /// ```
+    pub fn row_normalized(n_rows: usize, n_cols: usize, rows: &[u32], cols: &[u32]) -> Csr {
+        let ones = vec![1.0f32; rows.len()];
+        let mut m = Csr::from_triplets(n_rows, n_cols, rows, cols, &ones);
+        for r in 0..n_rows {
+            let (a, b) = (m.indptr[r], m.indptr[r + 1]);
+            for v in &mut m.values[a..b] {
+                *v = 1.0 / (b - a) as f32;
+            }
+        }
+        m
+    }
+
     /// Builds from (row, col, value) triplets; repeated (row, col) entries are summed.
     pub fn from_triplets(
         n_rows: usize,

@@ -11,42 +11,92 @@
 //! | `Cosine` | c / √(dᵢ dⱼ), d = item degree |
 //! | `Jaccard` | c / (dᵢ + dⱼ − c) |
 //! | `Time` | c / (1 + mean over those users of \|tᵤᵢ − tᵤⱼ\| in days) — the reference notebook's weight |
-//! | `Decay { tau_days }` | Σᵤ exp(−\|tᵤᵢ − tᵤⱼ\| / τ) |
+//! | `Decay` | Σᵤ exp(−\|tᵤᵢ − tᵤⱼ\| / τ), τ = [`ItemGraphSpec::tau_days`] |
 //!
 //! With timestamps, `window_days` keeps only co-occurrences at most that far apart, and
-//! interactions without a time ([`gnnrec_data::split::MISSING_TIME`]) are skipped by the
+//! interactions without a time ([`gnnrec_data::MISSING_TIME`]) are skipped by the
 //! time weights. `min_support` drops pairs seen fewer times; `top_k` keeps each item's
 //! heaviest neighbours (ties to the lower index), so large catalogues stay sparse.
 
 use gnnrec_data::Interactions;
-use gnnrec_data::split::MISSING_TIME;
+use gnnrec_data::MISSING_TIME;
 use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::csr::Csr;
 
-/// How an item–item edge is weighted.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How an item–item edge is weighted: the one type the graph builder, the models' configs
+/// (serde, lower-case names) and the command line (`FromStr`, [`EdgeWeight::HELP`]) share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EdgeWeight {
     /// Co-occurrence count.
     Count,
     /// Count over the geometric mean of the item degrees.
+    #[default]
     Cosine,
     /// Count over the size of the union of the two items' users.
     Jaccard,
     /// Count / (1 + mean |Δt| in days).
     Time,
-    /// Σ exp(−|Δt| / τ), τ in days.
-    Decay {
-        /// The decay scale τ, in days.
-        tau_days: f64,
-    },
+    /// Σ exp(−|Δt| / τ), τ in days ([`ItemGraphSpec::tau_days`]).
+    Decay,
 }
 
 impl EdgeWeight {
+    /// Every weight, in the order of [`EdgeWeight::NAMES`].
+    pub const ALL: [EdgeWeight; 5] = [
+        EdgeWeight::Count,
+        EdgeWeight::Cosine,
+        EdgeWeight::Jaccard,
+        EdgeWeight::Time,
+        EdgeWeight::Decay,
+    ];
+    /// The names of the weights, as parsed and serialised.
+    pub const NAMES: [&'static str; 5] = ["count", "cosine", "jaccard", "time", "decay"];
+    /// One line per weight, for help texts.
+    pub const HELP: &'static str = "count: users in common; cosine: count / √(degree product); \
+        jaccard: count / users of either; time: count / (1 + mean |Δt| in days); \
+        decay: Σ exp(−|Δt| / τ)";
+
     /// Whether the weight needs interaction times.
     pub fn needs_time(self) -> bool {
-        matches!(self, EdgeWeight::Time | EdgeWeight::Decay { .. })
+        matches!(self, EdgeWeight::Time | EdgeWeight::Decay)
+    }
+
+    /// The weight's name.
+    pub fn name(self) -> &'static str {
+        EdgeWeight::NAMES[self as usize]
+    }
+}
+
+impl std::fmt::Display for EdgeWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for EdgeWeight {
+    type Err = String;
+
+    /// Parses a weight's name.
+    ///
+    /// ```
+    /// use gnnrec_graph::EdgeWeight;
+    /// assert_eq!("decay".parse::<EdgeWeight>(), Ok(EdgeWeight::Decay));
+    /// assert!("pearson".parse::<EdgeWeight>().unwrap_err().contains("count, cosine"));
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EdgeWeight::NAMES
+            .iter()
+            .position(|n| *n == s.trim())
+            .map(|k| EdgeWeight::ALL[k])
+            .ok_or_else(|| {
+                format!(
+                    "unknown item-graph weight `{s}`; use {}",
+                    EdgeWeight::NAMES.join(", ")
+                )
+            })
     }
 }
 
@@ -61,6 +111,8 @@ pub struct ItemGraphSpec {
     pub top_k: Option<usize>,
     /// Count only co-occurrences at most this many days apart (needs times).
     pub window_days: Option<f64>,
+    /// The decay scale τ in days of [`EdgeWeight::Decay`].
+    pub tau_days: f64,
 }
 
 impl Default for ItemGraphSpec {
@@ -70,6 +122,7 @@ impl Default for ItemGraphSpec {
             min_support: 1,
             top_k: None,
             window_days: None,
+            tau_days: 30.0,
         }
     }
 }
@@ -96,9 +149,8 @@ pub fn item_graph(
     spec: &ItemGraphSpec,
 ) -> Result<Csr, ItemGraphError> {
     let timed = spec.weight.needs_time() || spec.window_days.is_some();
-    if let EdgeWeight::Decay { tau_days } = spec.weight
-        && (tau_days.is_nan() || tau_days <= 0.0)
-    {
+    let tau_days = spec.tau_days;
+    if spec.weight == EdgeWeight::Decay && (tau_days.is_nan() || tau_days <= 0.0) {
         return Err(ItemGraphError::BadTau(tau_days));
     }
     let times = match (timed, &train.timestamps) {
@@ -137,7 +189,7 @@ pub fn item_graph(
                         {
                             continue;
                         }
-                        acc.add(j, dt_days, spec.weight);
+                        acc.add(j, dt_days, spec);
                     }
                 }
                 acc.drain_row(i, &degree, spec)
@@ -145,23 +197,7 @@ pub fn item_graph(
         )
         .collect();
 
-    let mut indptr = Vec::with_capacity(n_items + 1);
-    indptr.push(0);
-    let total: usize = rows.iter().map(|r| r.0.len()).sum();
-    let mut indices = Vec::with_capacity(total);
-    let mut values = Vec::with_capacity(total);
-    for (c, v) in rows {
-        indices.extend(c);
-        values.extend(v);
-        indptr.push(indices.len());
-    }
-    Ok(Csr {
-        n_rows: n_items,
-        n_cols: n_items,
-        indptr,
-        indices,
-        values,
-    })
+    Ok(Csr::from_rows(n_items, rows))
 }
 
 /// Rows of (neighbour, time) lists: users → items or items → users.
@@ -228,7 +264,7 @@ impl Accumulator {
         }
     }
 
-    fn add(&mut self, j: u32, dt_days: Option<f64>, weight: EdgeWeight) {
+    fn add(&mut self, j: u32, dt_days: Option<f64>, spec: &ItemGraphSpec) {
         let j = j as usize;
         if self.count[j] == 0 {
             self.touched.push(j as u32);
@@ -236,9 +272,9 @@ impl Accumulator {
         self.count[j] += 1;
         if let Some(d) = dt_days {
             self.timed[j] += 1;
-            match weight {
+            match spec.weight {
                 EdgeWeight::Time => self.time_sum[j] += d,
-                EdgeWeight::Decay { tau_days } => self.time_sum[j] += (-d / tau_days).exp(),
+                EdgeWeight::Decay => self.time_sum[j] += (-d / spec.tau_days).exp(),
                 _ => {}
             }
         }
@@ -265,7 +301,7 @@ impl Accumulator {
                         0 => 0.0,
                         n => cf / (1.0 + self.time_sum[ju] / n as f64),
                     },
-                    EdgeWeight::Decay { .. } => self.time_sum[ju],
+                    EdgeWeight::Decay => self.time_sum[ju],
                 };
                 if w > 0.0 {
                     edges.push((j, w as f32));
@@ -300,7 +336,10 @@ mod tests {
     }
 
     fn dense(m: &Csr) -> Vec<Vec<f32>> {
-        m.to_dense().chunks(m.n_cols).map(|r| r.to_vec()).collect()
+        m.to_dense()
+            .chunks(m.n_cols())
+            .map(|r| r.to_vec())
+            .collect()
     }
 
     fn build(weight: EdgeWeight) -> Vec<Vec<f32>> {
@@ -332,7 +371,12 @@ mod tests {
         let time = build(EdgeWeight::Time);
         assert!((time[0][1] - 2.0 / 6.5).abs() < 1e-6);
         assert!((time[1][3] - 1.0).abs() < 1e-6); // same day
-        let decay = build(EdgeWeight::Decay { tau_days: 2.0 });
+        let spec = ItemGraphSpec {
+            weight: EdgeWeight::Decay,
+            tau_days: 2.0,
+            ..Default::default()
+        };
+        let decay = dense(&item_graph(&toy(), 3, 4, &spec).unwrap());
         let want = (-0.5f64).exp() + (-5.0f64).exp();
         assert!((decay[0][1] as f64 - want).abs() < 1e-6);
     }
@@ -377,7 +421,8 @@ mod tests {
             Err(ItemGraphError::NeedsTime("time-weighted edge"))
         );
         let bad = ItemGraphSpec {
-            weight: EdgeWeight::Decay { tau_days: 0.0 },
+            weight: EdgeWeight::Decay,
+            tau_days: 0.0,
             ..Default::default()
         };
         assert_eq!(

@@ -4,7 +4,7 @@
 //! either (a, b) or (b, a) is stored (so a top-k pruned item graph counts each kept pair once).
 //! Components come from petgraph's union–find.
 
-use gnnrec_data::info::Quantiles;
+use gnnrec_data::Quantiles;
 use petgraph::unionfind::UnionFind;
 use serde::Serialize;
 
@@ -37,10 +37,10 @@ pub struct GraphStats {
 
 /// The statistics of `adj` (square), read as an undirected graph.
 pub fn graph_stats(adj: &Csr) -> GraphStats {
-    assert_eq!(adj.n_rows, adj.n_cols, "an adjacency matrix is square");
-    let n = adj.n_rows;
+    assert_eq!(adj.n_rows(), adj.n_cols(), "an adjacency matrix is square");
+    let n = adj.n_rows();
     // Undirected edges as (min, max) with the larger stored weight.
-    let mut pairs: Vec<(u32, u32, f32)> = Vec::with_capacity(adj.indices.len());
+    let mut pairs: Vec<(u32, u32, f32)> = Vec::with_capacity(adj.nnz());
     for r in 0..n {
         let (cols, vals) = adj.row(r);
         for (&c, &v) in cols.iter().zip(vals) {

@@ -5,7 +5,8 @@
 
 use rayon::prelude::*;
 
-/// Adam (Kingma & Ba) with bias correction, no weight decay (L2 is part of the loss).
+/// Adam (Kingma & Ba) with bias correction and optional decoupled weight decay (AdamW,
+/// Loshchilov & Hutter; 0 by default, where the L2 term is part of the loss).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Adam {
     /// Learning rate.
@@ -16,6 +17,8 @@ pub struct Adam {
     pub beta2: f32,
     /// Denominator guard.
     pub eps: f32,
+    /// Decoupled weight decay: each step first scales the parameters by `1 − lr · decay`.
+    pub weight_decay: f32,
     /// Steps taken.
     pub t: u64,
     /// First moments.
@@ -32,6 +35,7 @@ impl Adam {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
+            weight_decay: 0.0,
             t: 0,
             m: vec![0.0; n],
             v: vec![0.0; n],
@@ -46,6 +50,7 @@ impl Adam {
         let step = self.lr * (1.0 - b2.powi(self.t as i32)).sqrt() / (1.0 - b1.powi(self.t as i32));
         // PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
         let eps_hat = eps * (1.0 - b2.powi(self.t as i32)).sqrt();
+        let keep = 1.0 - self.lr * self.weight_decay;
         const CHUNK: usize = 1 << 14;
         params
             .par_chunks_mut(CHUNK)
@@ -60,6 +65,9 @@ impl Adam {
                     let gk = g[k];
                     m[k] = b1 * m[k] + (1.0 - b1) * gk;
                     v[k] = b2 * v[k] + (1.0 - b2) * gk * gk;
+                    if keep != 1.0 {
+                        p[k] *= keep;
+                    }
                     p[k] -= step * m[k] / (v[k].sqrt() + eps_hat);
                 }
             });
@@ -77,6 +85,17 @@ mod tests {
         a.step(&mut p, &[2.0, -3.0, 0.0]);
         // With bias correction, the first step is lr · sign(g).
         assert!((p[0] - 0.9).abs() < 1e-5 && (p[1] - 1.1).abs() < 1e-5 && p[2] == 1.0);
+    }
+
+    #[test]
+    fn weight_decay_shrinks_before_the_step() {
+        // AdamW: p ← p (1 − lr λ) − lr · m̂ / (√v̂ + ε); the first step's m̂ / √v̂ is sign(g).
+        let mut a = Adam::new(2, 0.1);
+        a.weight_decay = 0.5;
+        let mut p = vec![2.0, -1.0];
+        a.step(&mut p, &[1.0, 0.0]);
+        assert!((p[0] - (2.0 * 0.95 - 0.1)).abs() < 1e-5, "{p:?}");
+        assert!((p[1] + 0.95).abs() < 1e-6, "{p:?}");
     }
 
     #[test]

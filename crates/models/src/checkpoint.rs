@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{ModelError, Result};
 use gnnrec_data::fsutil::write_atomic;
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +50,7 @@ impl Checkpoint {
             serde_json::to_writer_pretty(&mut *w, &manifest)?;
             w.write_all(b"\n")
         })
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(|e| ModelError::io(&path, e))?;
         if let Some(old) = previous.filter(|old| *old != arrays) {
             // Best effort: a leftover file wastes space but is never read.
             let _ = std::fs::remove_file(dir.join(old));
@@ -64,11 +64,10 @@ impl Checkpoint {
             return Ok(None);
         };
         if m.arrays.contains('/') || m.arrays.contains('\\') {
-            bail!(
-                "{}: bad arrays file name `{}`",
-                dir.join(MANIFEST).display(),
-                m.arrays
-            );
+            return Err(ModelError::bad_file(
+                &dir.join(MANIFEST),
+                format!("bad arrays file name `{}`", m.arrays),
+            ));
         }
         Ok(Some(Checkpoint {
             epoch: m.epoch,
@@ -83,9 +82,8 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
     if !path.exists() {
         return Ok(None);
     }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let m = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
+    let m = serde_json::from_str(&text).map_err(|e| ModelError::bad_file(&path, e))?;
     Ok(Some(m))
 }
 

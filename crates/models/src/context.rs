@@ -1,8 +1,9 @@
 //! What a training run is given.
 
-use anyhow::{Result, bail};
 use gnnrec_data::{FeatureMatrix, Interactions, RatingScale};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Result, bail};
 
 use crate::checkpoint::Checkpoint;
 use crate::device::DeviceSpec;
@@ -35,36 +36,103 @@ pub struct TrainContext<'a> {
     pub device: DeviceSpec,
 }
 
-/// Which side features a model asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which side features a model asks for. Written as `none`, `user`, `item` or `user,item`
+/// (in configurations too); read also from the object form of earlier run directories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Features {
     /// User features (ml-100k: age bucket, gender, occupation).
     pub user: bool,
     /// Item features (MovieLens: genres, release-year bucket).
     pub item: bool,
+    /// `auto`: whichever of the two the dataset has (`user` and `item` are then both set,
+    /// and a missing set is skipped instead of refused).
+    pub auto: bool,
 }
 
 impl Features {
-    /// Parses `none`, `user`, `item`, `user,item` (or `both`).
+    /// Whichever side features the dataset has.
+    pub const AUTO: Features = Features {
+        user: true,
+        item: true,
+        auto: true,
+    };
+}
+
+impl Features {
+    /// Parses `auto`, `none`, `user`, `item`, `user,item` (or `user+item`, `both`).
     ///
     /// ```
     /// use gnnrec_models::Features;
-    /// assert_eq!(Features::parse("item,user").unwrap(), Features { user: true, item: true });
+    /// let both = Features { user: true, item: true, auto: false };
+    /// assert_eq!(Features::parse("item,user").unwrap(), both);
     /// assert_eq!(Features::parse("none").unwrap(), Features::default());
+    /// assert_eq!(Features::parse("auto").unwrap(), Features::AUTO);
     /// assert!(Features::parse("genre").is_err());
     /// ```
     pub fn parse(s: &str) -> Result<Features> {
         let mut f = Features::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for part in s.split([',', '+']).map(str::trim).filter(|p| !p.is_empty()) {
             match part {
                 "none" => {}
+                "auto" => f = Features::AUTO,
                 "user" => f.user = true,
                 "item" => f.item = true,
                 "both" => (f.user, f.item) = (true, true),
-                other => bail!("unknown feature set `{other}`; use none, user, item or user,item"),
+                other => {
+                    bail!("unknown feature set `{other}`; use auto, none, user, item or user,item")
+                }
             }
         }
         Ok(f)
+    }
+}
+
+impl std::fmt::Display for Features {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.auto {
+            return f.write_str("auto");
+        }
+        f.write_str(match (self.user, self.item) {
+            (false, false) => "none",
+            (true, false) => "user",
+            (false, true) => "item",
+            (true, true) => "user,item",
+        })
+    }
+}
+
+impl Serialize for Features {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Features {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Text(String),
+            Object {
+                user: bool,
+                item: bool,
+            },
+            /// IRGNN's `item_features` flag of earlier run directories.
+            ItemFlag(bool),
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Text(t) => Features::parse(&t).map_err(serde::de::Error::custom)?,
+            Stored::Object { user, item } => Features {
+                user,
+                item,
+                auto: false,
+            },
+            Stored::ItemFlag(item) => Features {
+                user: false,
+                item,
+                auto: false,
+            },
+        })
     }
 }
 
@@ -75,9 +143,11 @@ impl<'a> TrainContext<'a> {
         &self,
         wanted: Features,
     ) -> Result<(Option<&'a FeatureMatrix>, Option<&'a FeatureMatrix>)> {
+        let wanted_auto = wanted.auto;
         let pick = |wanted: bool, f: Option<&'a FeatureMatrix>, what: &str| match (wanted, f) {
             (false, _) => Ok(None),
             (true, Some(f)) => Ok(Some(f)),
+            (true, None) if wanted_auto => Ok(None),
             (true, None) => {
                 bail!("this dataset has no {what} features; drop `{what}` from --features")
             }

@@ -1,7 +1,7 @@
 //! Where a model's tensors live during training: the CPU, or a CUDA GPU when gnnrec is built
 //! with the `cuda` feature.
 
-use anyhow::{Result, bail};
+use crate::error::{ModelError, Result, bail};
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,8 @@ impl DeviceSpec {
                          `cargo build --release --features cuda` (needs a CUDA toolkit)"
                     );
                 }
-                Device::new_cuda(n).map_err(|e| anyhow::anyhow!("cannot open CUDA device {n}: {e}"))
+                Device::new_cuda(n)
+                    .map_err(|e| ModelError::Invalid(format!("cannot open CUDA device {n}: {e}")))
             }
         }
     }

@@ -18,7 +18,6 @@
 //! recommendation instead of relation prediction. Users have no free embedding, so a user's
 //! recommendations are a pure function of their history: new histories need no retraining.
 
-use anyhow::{Context, Result, bail};
 use candle_core::{Device, Tensor, Var};
 use gnnrec_data::{FeatureMatrix, Interactions};
 use gnnrec_eval::{DotScorer, Scorer};
@@ -26,49 +25,20 @@ use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::adam::Adam;
-use crate::bpr::{BprTrainer, LoopSettings, fit};
+use crate::config::{Key, ModelConfig, Range};
 use crate::context::{Features, TrainContext};
-use crate::lightgcn::{Schedule, bpr_loss, final_embeddings, layer_mean};
-use crate::model::TrainedModel;
+use crate::error::{Context, Result, bail};
+use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
-use crate::propagate::SparseMatrix;
+use crate::propagate::{SparseMatrix, final_embeddings, layer_mean};
+use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit};
 use crate::weights::Weights;
-
-/// The weight of an item–item edge, as stored in a run's config.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GraphWeight {
-    /// Users in common.
-    Count,
-    /// Users in common / √(degree product).
-    #[default]
-    Cosine,
-    /// Users in common / users of either.
-    Jaccard,
-    /// Users in common / (1 + mean |Δt| in days), the reference notebook's weight.
-    Time,
-    /// Σ over common users of exp(−|Δt| / τ).
-    Decay,
-}
-
-impl GraphWeight {
-    /// The graph crate's edge weight, with `tau_days` for [`GraphWeight::Decay`].
-    pub fn edge_weight(self, tau_days: f64) -> EdgeWeight {
-        match self {
-            GraphWeight::Count => EdgeWeight::Count,
-            GraphWeight::Cosine => EdgeWeight::Cosine,
-            GraphWeight::Jaccard => EdgeWeight::Jaccard,
-            GraphWeight::Time => EdgeWeight::Time,
-            GraphWeight::Decay => EdgeWeight::Decay { tau_days },
-        }
-    }
-}
 
 /// Hyperparameters of IRGNN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IrgnnConfig {
     /// Embedding dimension.
     pub dim: usize,
@@ -76,19 +46,28 @@ pub struct IrgnnConfig {
     pub layers: usize,
     /// L2 weight on the batch's item ego embeddings.
     pub l2: f32,
+    /// The K of the recall@K watched on the monitoring set.
+    pub monitor_k: usize,
     /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
     #[serde(flatten)]
     pub train: LoopSettings,
     /// Edge weight of the item graph.
-    pub graph: GraphWeight,
-    /// τ in days for [`GraphWeight::Decay`].
-    pub tau_days: f64,
-    /// Neighbours kept per item (`None`: all).
-    pub topk: Option<usize>,
-    /// Add a learned projection of the items' side features (MovieLens: genres, year) to their
-    /// ego embeddings.
-    #[serde(default)]
-    pub item_features: bool,
+    pub item_graph: EdgeWeight,
+    /// τ in days for [`EdgeWeight::Decay`].
+    pub tau: f64,
+    /// Neighbours kept per item (0: all).
+    #[serde(deserialize_with = "zero_if_null")]
+    pub topk: usize,
+    /// Item side features (MovieLens: genres, year) projected and added to the items' ego
+    /// embeddings: `item` or `none` (users have no inputs of their own).
+    pub features: Features,
+}
+
+/// `null` (the "all neighbours" of earlier run directories) as 0.
+pub(crate) fn zero_if_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<usize, D::Error> {
+    Ok(Option::<usize>::deserialize(d)?.unwrap_or(0))
 }
 
 impl Default for IrgnnConfig {
@@ -97,21 +76,84 @@ impl Default for IrgnnConfig {
             dim: 64,
             layers: 2,
             l2: 1e-4,
+            monitor_k: 20,
             train: LoopSettings {
                 lr: 0.01,
                 batch: 2048,
-                epochs: 100,
+                epochs: 50,
                 eval_every: 10,
-                patience: 5,
-                monitor_k: 20,
+                patience: 0,
                 schedule: Schedule::Cosine,
-                neg_pool: 1,
             },
-            graph: GraphWeight::Cosine,
-            tau_days: 30.0,
-            topk: Some(50),
-            item_features: false,
+            item_graph: EdgeWeight::Cosine,
+            tau: 30.0,
+            topk: 50,
+            features: Features::default(),
         }
+    }
+}
+
+/// The keys of the item graph, shared by IRGNN and item-KNN.
+pub(crate) fn item_graph_keys() -> Vec<Key> {
+    vec![
+        Key::new(
+            "item_graph",
+            Range::OneOf(&EdgeWeight::NAMES),
+            "edge weight of the item–item graph (count, cosine, jaccard, time, decay)",
+        ),
+        Key::new(
+            "tau",
+            Range::PositiveReal,
+            "decay scale τ in days, for item_graph decay",
+        ),
+    ]
+}
+
+impl ModelConfig for IrgnnConfig {
+    const RENAMED: &'static [(&'static str, &'static str)] = &[
+        ("graph", "item_graph"),
+        ("tau_days", "tau"),
+        ("item_features", "features"),
+    ];
+
+    fn keys() -> Vec<Key> {
+        let mut keys = vec![
+            Key::new("dim", Range::Positive, "embedding dimension"),
+            Key::new(
+                "layers",
+                Range::Count,
+                "propagation layers over the item graph",
+            ),
+            Key::new(
+                "l2",
+                Range::NonNegative,
+                "L2 weight on the batch's item ego embeddings",
+            ),
+            Key::new(
+                "monitor_k",
+                Range::Positive,
+                "the K of the recall@K watched on the monitoring set",
+            ),
+            Key::new(
+                "topk",
+                Range::Count,
+                "neighbours kept per item in the item graph (0: all)",
+            ),
+            Key::new(
+                "features",
+                Range::Text("auto | none | user | item | user,item"),
+                "item side features added to the item inputs: none, item, or auto (item where the dataset has them)",
+            ),
+        ];
+        keys.extend(item_graph_keys());
+        keys.extend(LoopSettings::keys());
+        keys
+    }
+    fn check(&self) -> Result<()> {
+        if self.features.user && !self.features.auto {
+            bail!("irgnn has no user inputs (users are their history); use features item");
+        }
+        Ok(())
     }
 }
 
@@ -119,8 +161,9 @@ impl IrgnnConfig {
     /// The item-graph specification.
     pub fn graph_spec(&self) -> ItemGraphSpec {
         ItemGraphSpec {
-            weight: self.graph.edge_weight(self.tau_days),
-            top_k: self.topk,
+            weight: self.item_graph,
+            top_k: (self.topk > 0).then_some(self.topk),
+            tau_days: self.tau,
             ..Default::default()
         }
     }
@@ -128,10 +171,10 @@ impl IrgnnConfig {
 
 /// `(W + Wᵀ) / 2` normalised by weighted degrees.
 fn normalized_item_graph(w: &Csr) -> Csr {
-    let n = w.n_rows;
-    let mut rows = Vec::with_capacity(2 * w.indices.len());
-    let mut cols = Vec::with_capacity(2 * w.indices.len());
-    let mut vals = Vec::with_capacity(2 * w.indices.len());
+    let n = w.n_rows();
+    let mut rows = Vec::with_capacity(2 * w.nnz());
+    let mut cols = Vec::with_capacity(2 * w.nnz());
+    let mut vals = Vec::with_capacity(2 * w.nnz());
     for r in 0..n {
         let (c, v) = w.row(r);
         for (&c, &v) in c.iter().zip(v) {
@@ -204,16 +247,42 @@ impl TrainedModel for Irgnn {
     }
 }
 
+impl Model for Irgnn {
+    type Config = IrgnnConfig;
+    const NAME: &'static str = "irgnn";
+    const TASK: Task = Task::Ranking;
+    const ABOUT: &'static str =
+        "IRGNN-style: item embeddings propagated over the item–item graph; users = their history";
+    const ITERATIVE: bool = true;
+
+    fn train(
+        cfg: &IrgnnConfig,
+        ctx: &TrainContext<'_>,
+        obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(train(cfg, ctx, obs)?))
+    }
+
+    fn load(
+        cfg: &IrgnnConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(Irgnn::from_weights(w, n_users, n_items, cfg.dim)?))
+    }
+}
+
 /// The optimisation state of IRGNN.
 struct Trainer {
     cfg: IrgnnConfig,
     graph: SparseMatrix,
     history: Csr,
-    /// `[E⁰ (n_items × dim) | W_f (n_features × dim)]`, flat.
+    /// `[E⁰ (n_items × dim) | W_f (n_features × dim)]`, flat: the initial parameters.
     ego: Vec<f32>,
     /// Item side features (`n_items × n_features`), when used.
     features: Option<Tensor>,
-    adam: Adam,
+    epochs: Option<BprEpochs>,
 }
 
 impl Trainer {
@@ -236,32 +305,24 @@ impl Trainer {
         let graph = SparseMatrix::new(normalized_item_graph(&w));
         let mut binary = Interactions::new(train.users.clone(), train.items.clone());
         binary.dedup_pairs();
-        let ones = vec![1.0f32; binary.len()];
-        let mut history = Csr::from_triplets(n_users, n_items, &binary.users, &binary.items, &ones);
-        for r in 0..n_users {
-            let len = history.indptr[r + 1] - history.indptr[r];
-            for k in history.indptr[r]..history.indptr[r + 1] {
-                history.values[k] = 1.0 / len as f32;
-            }
-        }
+        let history = Csr::row_normalized(n_users, n_items, &binary.users, &binary.items);
         let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
         let n_features = features.as_ref().map_or(Ok(0), |f| f.dim(1))?;
         let n_params = (n_items + n_features) * cfg.dim;
         let ego: Vec<f32> = (0..n_params).map(|_| normal.sample(rng)).collect();
-        let adam = Adam::new(ego.len(), cfg.train.lr);
         Ok(Trainer {
             cfg: cfg.clone(),
             graph,
             history,
             ego,
             features,
-            adam,
+            epochs: None,
         })
     }
 
     /// The items' inputs `E⁰ + F W_f` (or `E⁰`) from the parameters `[E⁰ | W_f]`.
     fn item_inputs(&self, params: &Tensor) -> candle_core::Result<Tensor> {
-        let n_items = self.graph.csr().n_rows;
+        let n_items = self.graph.csr().n_rows();
         let e = params.narrow(0, 0, n_items)?;
         match &self.features {
             Some(f) => e + f.matmul(&params.narrow(0, n_items, f.dim(1)?)?)?,
@@ -269,16 +330,17 @@ impl Trainer {
         }
     }
 
-    fn loss_and_grad(
+    fn loss_at(
         &self,
+        ego: &[f32],
         users: &[u32],
         pos: &[u32],
         neg: &[u32],
     ) -> candle_core::Result<(f32, Vec<f32>)> {
         let dev = Device::Cpu;
         let (d, b) = (self.cfg.dim, users.len());
-        let n_items = self.graph.csr().n_rows;
-        let params = Var::from_slice(&self.ego, (self.ego.len() / d, d), &dev)?;
+        let n_items = self.graph.csr().n_rows();
+        let params = Var::from_slice(ego, (ego.len() / d, d), &dev)?;
         let e = params.as_tensor().narrow(0, 0, n_items)?;
         let fin = layer_mean(&self.graph, &self.item_inputs(&params)?, self.cfg.layers)?;
         let u = SparseMatrix::new(self.history.select_rows(users)).matmul(&fin)?;
@@ -294,49 +356,48 @@ impl Trainer {
             .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
         Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
     }
-}
 
-impl BprTrainer for Trainer {
-    type Model = Irgnn;
-    fn params(&self) -> &[f32] {
-        &self.ego
-    }
-    fn set_params(&mut self, params: Vec<f32>) {
-        assert_eq!(params.len(), self.ego.len());
-        self.ego = params;
-    }
-    fn adam(&mut self) -> &mut Adam {
-        &mut self.adam
-    }
-    fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
-        let (loss, grad) = self.loss_and_grad(users, pos, neg)?;
-        if !loss.is_finite() {
-            bail!("the loss became {loss}; lower the learning rate");
-        }
-        self.adam.step(&mut self.ego, &grad);
-        Ok(loss)
-    }
-    fn model(&self) -> Irgnn {
+    fn model_at(&self, ego: &[f32]) -> Result<Irgnn> {
         let d = self.cfg.dim;
-        let input = Tensor::from_slice(&self.ego, (self.ego.len() / d, d), &Device::Cpu)
-            .and_then(|p| self.item_inputs(&p)?.flatten_all()?.to_vec1())
-            .expect("the parameters have the shape the trainer made");
+        let p = Tensor::from_slice(ego, (ego.len() / d, d), &Device::Cpu)?;
+        let input: Vec<f32> = self.item_inputs(&p)?.flatten_all()?.to_vec1()?;
         let items = final_embeddings(&self.graph, &input, d, self.cfg.layers);
-        let mut users = vec![0f32; self.history.n_rows * d];
+        let mut users = vec![0f32; self.history.n_rows() * d];
         self.history.spmm(&items, d, &mut users);
-        Irgnn {
+        Ok(Irgnn {
             scorer: DotScorer::new(users, items, d),
             ego: input,
-        }
+        })
     }
 }
 
-/// Trains IRGNN on `ctx` with the shared BPR loop.
+impl Objective for Trainer {
+    type Model = Irgnn;
+    fn start_epoch(&mut self, rng: &mut ChaCha8Rng) -> usize {
+        self.epochs.as_mut().expect("set by train").start(rng)
+    }
+    fn loss_and_grad(
+        &mut self,
+        params: &[f32],
+        k: usize,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<(f32, Vec<f32>)> {
+        let b = self.epochs.as_ref().expect("set by train").batch(k);
+        Ok(self.loss_at(params, b.users, b.pos, b.neg)?)
+    }
+    fn snapshot(&self, params: &[f32]) -> Result<Irgnn> {
+        self.model_at(params)
+    }
+}
+
+/// Trains IRGNN on `ctx` with the shared loop.
 pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<Irgnn> {
-    let (_, item_features) = ctx.side_features(Features {
+    cfg.check()?;
+    let items_only = Features {
         user: false,
-        item: cfg.item_features,
-    })?;
+        ..cfg.features
+    };
+    let (_, item_features) = ctx.side_features(items_only)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let mut trainer = Trainer::new(
         cfg,
@@ -346,7 +407,16 @@ pub fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) 
         item_features,
         &mut rng,
     )?;
-    fit(&mut trainer, &cfg.train, ctx, &mut rng, obs)
+    trainer.epochs = Some(BprEpochs::new(
+        ctx.train,
+        ctx.n_users,
+        ctx.n_items,
+        cfg.train.batch,
+        1,
+    )?);
+    let init = std::mem::take(&mut trainer.ego);
+    let what = Monitored::Recall(cfg.monitor_k);
+    fit(&mut trainer, init, &cfg.train, what, ctx, &mut rng, obs)
 }
 
 #[cfg(test)]
@@ -360,7 +430,7 @@ mod tests {
     #[test]
     fn item_graph_is_symmetric_and_degree_normalised() {
         let cfg = IrgnnConfig {
-            topk: None,
+            topk: 0,
             ..Default::default()
         };
         let w = item_graph(&toy(), 3, 4, &cfg.graph_spec()).unwrap();
@@ -385,8 +455,12 @@ mod tests {
             dim: 2,
             layers: 2,
             l2: 0.1,
-            topk: None,
-            item_features: true,
+            topk: 0,
+            features: Features {
+                user: false,
+                item: true,
+                auto: false,
+            },
             ..Default::default()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -396,18 +470,17 @@ mod tests {
             data: vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0],
             names: vec!["a".into(), "b".into()],
         };
-        let mut t = Trainer::new(&cfg, &toy(), 3, 4, Some(&features), &mut rng).unwrap();
+        let t = Trainer::new(&cfg, &toy(), 3, 4, Some(&features), &mut rng).unwrap();
         let normal = Normal::new(0.0f32, 0.5).unwrap();
-        t.ego = (0..12).map(|_| normal.sample(&mut rng)).collect();
+        let ego: Vec<f32> = (0..12).map(|_| normal.sample(&mut rng)).collect();
         let (users, pos, neg) = ([0u32, 2, 1], [1u32, 3, 2], [3u32, 1, 0]);
-        let (_, g) = t.loss_and_grad(&users, &pos, &neg).unwrap();
+        let (_, g) = t.loss_at(&ego, &users, &pos, &neg).unwrap();
         let h = 1e-2;
-        let ego = t.ego.clone();
         for (k, &gk) in g.iter().enumerate() {
-            let mut f = |delta: f32| {
-                t.ego = ego.clone();
-                t.ego[k] += delta;
-                t.loss_and_grad(&users, &pos, &neg).unwrap().0
+            let f = |delta: f32| {
+                let mut e = ego.clone();
+                e[k] += delta;
+                t.loss_at(&e, &users, &pos, &neg).unwrap().0
             };
             let numeric = (f(h) - f(-h)) / (2.0 * h);
             assert!((numeric - gk).abs() < 2e-3, "entry {k}: {numeric} vs {gk}");
@@ -418,12 +491,12 @@ mod tests {
     fn users_are_the_mean_of_their_history() {
         let cfg = IrgnnConfig {
             dim: 3,
-            topk: None,
+            topk: 0,
             ..Default::default()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let t = Trainer::new(&cfg, &toy(), 3, 4, None, &mut rng).unwrap();
-        let m = t.model();
+        let m = t.model_at(&t.ego).unwrap();
         let items = m.scorer.item_embeddings();
         let users = m.scorer.user_embeddings();
         for c in 0..3 {
@@ -436,30 +509,12 @@ mod tests {
     }
 
     #[test]
-    fn a_negative_pool_is_refused() {
-        let cfg = IrgnnConfig {
-            dim: 3,
-            topk: None,
-            train: LoopSettings {
-                neg_pool: 4,
-                ..IrgnnConfig::default().train
-            },
-            ..Default::default()
-        };
-        let x = toy();
-        let ctx = TrainContext {
-            n_users: 3,
-            n_items: 4,
-            train: &x,
-            monitor: None,
-            rating_scale: None,
-            user_features: None,
-            item_features: None,
-            seed: 1,
-            resume: None,
-            device: Default::default(),
-        };
-        let e = train(&cfg, &ctx, &mut crate::Silent).unwrap_err();
-        assert!(e.to_string().contains("drop --neg-pool"), "{e}");
+    fn user_features_and_a_negative_pool_are_refused() {
+        let mut spec = crate::registry::ModelSpec::default_for("irgnn").unwrap();
+        let e = spec.set("neg_pool", "4").unwrap_err().to_string();
+        assert!(e.contains("irgnn has no setting `neg_pool`"), "{e}");
+        let e = spec.set("features", "user").unwrap_err().to_string();
+        assert!(e.contains("features"), "{e}");
+        spec.set("features", "item").unwrap();
     }
 }

@@ -14,24 +14,28 @@
 
 pub mod adam;
 pub mod baselines;
-pub mod bpr;
 pub mod checkpoint;
+pub mod config;
 pub mod context;
 pub mod device;
+pub mod error;
 pub mod gcn;
 pub mod irgnn;
 pub mod lightgcn;
+pub mod mf;
 pub mod model;
 pub mod observer;
 pub mod propagate;
 pub mod registry;
 pub mod sampler;
+pub mod training;
 pub mod weights;
 
 pub use checkpoint::Checkpoint;
 pub use context::{Features, TrainContext};
 pub use device::DeviceSpec;
-pub use model::TrainedModel;
+pub use error::ModelError;
+pub use model::{Model, Task, TrainedModel};
 pub use observer::{EpochRecord, Observer, Silent};
-pub use registry::{ModelSpec, Task};
+pub use registry::{MODELS, ModelKind, ModelSpec};
 pub use weights::Weights;

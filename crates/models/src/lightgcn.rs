@@ -1,14 +1,14 @@
-//! LightGCN (He et al., SIGIR 2020) and MF-BPR (the same model with 0 layers).
+//! LightGCN (He et al., SIGIR 2020), `--model lightgcn`.
 //!
 //! Ego embeddings `E⁰` (N(0, 0.1²) initialisation) for users and items; `Eᵏ = Â Eᵏ⁻¹` with
 //! `Â` the symmetric-normalised bipartite adjacency of the training interactions; the final
-//! embedding is the mean `Σ_k Eᵏ / (K + 1)`; a user–item score is the dot product. Training
-//! minimises BPR, `mean softplus(s(u, neg) − s(u, pos))`, plus
-//! `l2 · ½ (‖E⁰_u‖² + ‖E⁰_pos‖² + ‖E⁰_neg‖²) / batch` on the *ego* embeddings of the batch —
-//! the regulariser of the reference implementation — with Adam.
+//! embedding is the mean `Σ_k Eᵏ / (K + 1)` ([`crate::propagate::layer_mean`]); a user–item
+//! score is the dot product. Training minimises BPR, `mean softplus(s(u, neg) − s(u, pos))`,
+//! plus `l2 · ½ (‖E⁰_u‖² + ‖E⁰_pos‖² + ‖E⁰_neg‖²) / batch` on the *ego* embeddings of the
+//! batch — the regulariser of the reference implementation — through the shared loop
+//! ([`crate::training::fit`]). MF-BPR ([`crate::mf`]) is the same model with 0 layers.
 
-use anyhow::{Result, bail};
-use candle_core::{D, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use gnnrec_eval::{DotScorer, Scorer};
 use gnnrec_graph::normalized_adjacency;
 use rand::SeedableRng;
@@ -17,16 +17,23 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::adam::Adam;
-use crate::bpr::{BprTrainer, LoopSettings, fit};
+use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
-use crate::model::TrainedModel;
+use crate::error::{Result, bail};
+use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
-use crate::propagate::SparseMatrix;
+use crate::propagate::{SparseMatrix, final_embeddings, layer_mean, layer_mean_rows};
 use crate::sampler::hardest_negatives;
+use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit};
 use crate::weights::Weights;
 
-/// Hyperparameters of LightGCN / MF-BPR. Defaults are the paper's.
+/// Hyperparameters of LightGCN / MF-BPR.
+///
+/// The defaults are one setting for every dataset, chosen on validation carve-outs (see
+/// `docs/results.md`, "Defaults"); the paper's settings are the recipe
+/// `recipes/lightgcn-gowalla-paper.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LightGcnConfig {
     /// Embedding dimension.
     pub dim: usize,
@@ -34,59 +41,77 @@ pub struct LightGcnConfig {
     pub layers: usize,
     /// L2 weight on the batch's ego embeddings.
     pub l2: f32,
+    /// The K of the recall@K watched on the monitoring set.
+    pub monitor_k: usize,
+    /// Negative candidates drawn per triple; the model trains on the one it currently scores
+    /// highest (dynamic negative sampling). 1 = uniform negatives, the paper's recipe.
+    pub neg_pool: usize,
     /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
     #[serde(flatten)]
     pub train: LoopSettings,
 }
 
-/// A learning-rate schedule over the epochs of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// The same rate throughout (the paper's recipe).
-    #[default]
-    Constant,
-    /// Cosine annealing from `lr` at the first epoch towards 0 after `epochs`.
-    Cosine,
-}
-
-impl Schedule {
-    /// The learning rate of `epoch` (1-based) of `epochs`, starting from `lr`.
-    ///
-    /// ```
-    /// use gnnrec_models::lightgcn::Schedule;
-    /// assert_eq!(Schedule::Constant.lr(0.01, 5, 10), 0.01);
-    /// assert_eq!(Schedule::Cosine.lr(0.01, 1, 10), 0.01);
-    /// assert!((Schedule::Cosine.lr(0.01, 6, 10) - 0.005).abs() < 1e-6);
-    /// ```
-    pub fn lr(self, lr: f32, epoch: usize, epochs: usize) -> f32 {
-        match self {
-            Schedule::Constant => lr,
-            Schedule::Cosine => {
-                let progress = (epoch.saturating_sub(1)) as f32 / epochs.max(1) as f32;
-                lr * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos())
-            }
+impl Default for LightGcnConfig {
+    fn default() -> Self {
+        LightGcnConfig {
+            dim: 128,
+            layers: 3,
+            l2: 1e-3,
+            monitor_k: 20,
+            neg_pool: 1,
+            train: LoopSettings {
+                lr: 0.01,
+                batch: 2048,
+                epochs: 100,
+                eval_every: 10,
+                patience: 0,
+                schedule: Schedule::Cosine,
+            },
         }
     }
 }
 
-impl Default for LightGcnConfig {
-    fn default() -> Self {
-        LightGcnConfig {
-            dim: 64,
-            layers: 3,
-            l2: 1e-4,
-            train: LoopSettings {
-                lr: 0.001,
-                batch: 2048,
-                epochs: 1000,
-                eval_every: 10,
-                patience: 5,
-                monitor_k: 20,
-                schedule: Schedule::Constant,
-                neg_pool: 1,
-            },
+impl LightGcnConfig {
+    /// The keys every BPR embedding model shares (dim, l2, monitor_k, neg_pool and the loop).
+    pub(crate) fn embedding_keys() -> Vec<Key> {
+        let mut keys = vec![
+            Key::new("dim", Range::Positive, "embedding dimension"),
+            Key::new(
+                "l2",
+                Range::NonNegative,
+                "L2 weight on the batch's ego embeddings",
+            ),
+            Key::new(
+                "monitor_k",
+                Range::Positive,
+                "the K of the recall@K watched on the monitoring set",
+            ),
+            Key::new(
+                "neg_pool",
+                Range::Positive,
+                "negative candidates per BPR triple; trains on the one scored highest (1: uniform)",
+            ),
+        ];
+        keys.extend(LoopSettings::keys());
+        keys
+    }
+}
+
+impl ModelConfig for LightGcnConfig {
+    fn keys() -> Vec<Key> {
+        let mut keys = vec![Key::new(
+            "layers",
+            Range::Count,
+            "propagation layers (0 is MF-BPR)",
+        )];
+        keys.extend(Self::embedding_keys());
+        keys
+    }
+    fn check(&self) -> Result<()> {
+        if self.neg_pool > 1024 {
+            bail!("invalid `neg_pool`: {} is above 1024", self.neg_pool);
         }
+        Ok(())
     }
 }
 
@@ -155,27 +180,33 @@ impl TrainedModel for LightGcn {
     }
 }
 
-/// Final embeddings `Σ_k Âᵏ E⁰ / (K + 1)` computed outside autograd.
-pub(crate) fn final_embeddings(
-    adj: &SparseMatrix,
-    ego: &[f32],
-    dim: usize,
-    layers: usize,
-) -> Vec<f32> {
-    let a = adj.csr();
-    let mut acc = ego.to_vec();
-    let mut cur = ego.to_vec();
-    let mut next = vec![0f32; ego.len()];
-    for _ in 0..layers {
-        a.spmm(&cur, dim, &mut next);
-        for (s, &x) in acc.iter_mut().zip(&next) {
-            *s += x;
-        }
-        std::mem::swap(&mut cur, &mut next);
+impl Model for LightGcn {
+    type Config = LightGcnConfig;
+    const NAME: &'static str = "lightgcn";
+    const TASK: Task = Task::Ranking;
+    const ABOUT: &'static str =
+        "LightGCN: embeddings propagated over the user–item graph, BPR (He et al., SIGIR 2020)";
+    const ITERATIVE: bool = true;
+    const GPU: bool = true;
+
+    fn train(
+        cfg: &LightGcnConfig,
+        ctx: &TrainContext<'_>,
+        obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(train(cfg, ctx, obs)?))
     }
-    let scale = 1.0 / (layers + 1) as f32;
-    acc.iter_mut().for_each(|x| *x *= scale);
-    acc
+
+    fn load(
+        cfg: &LightGcnConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(LightGcn::from_weights(
+            w, n_users, n_items, cfg.dim,
+        )?))
+    }
 }
 
 fn model_from_ego(
@@ -194,45 +225,6 @@ fn model_from_ego(
     }
 }
 
-/// `Σ_k Âᵏ x / (K + 1)` for k = 0..=K, inside autograd.
-pub(crate) fn layer_mean(
-    adj: &SparseMatrix,
-    x: &Tensor,
-    layers: usize,
-) -> candle_core::Result<Tensor> {
-    let mut acc = x.clone();
-    let mut cur = x.clone();
-    for _ in 0..layers {
-        cur = adj.matmul(&cur)?;
-        acc = (acc + &cur)?;
-    }
-    acc / (layers + 1) as f64
-}
-
-/// The rows `rows` of [`layer_mean`], inside autograd, skipping the work the result never
-/// reads: layers `1..K` are propagated in full, but the last one only for `rows`
-/// (`Â[rows, :] · Eᴷ⁻¹`), so its forward product and the first product of the backward pass
-/// cost the non-zeros of those rows instead of the whole graph's.
-pub(crate) fn layer_mean_rows(
-    adj: &SparseMatrix,
-    x: &Tensor,
-    layers: usize,
-    rows: &[u32],
-) -> candle_core::Result<Tensor> {
-    let idx = Tensor::from_slice(rows, rows.len(), x.device())?;
-    let mut acc = x.index_select(&idx, 0)?;
-    if layers == 0 {
-        return Ok(acc);
-    }
-    let mut cur = x.clone();
-    for _ in 1..layers {
-        cur = adj.matmul(&cur)?;
-        acc = (acc + cur.index_select(&idx, 0)?)?;
-    }
-    let last = adj.select_rows(rows).matmul(&cur)?;
-    (acc + last)? / (layers + 1) as f64
-}
-
 /// The sorted distinct values of `parts`, and the position of each value of each part in it.
 fn distinct_rows(parts: &[&[u32]]) -> (Vec<u32>, Vec<Vec<u32>>) {
     let mut rows: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
@@ -241,14 +233,6 @@ fn distinct_rows(parts: &[&[u32]]) -> (Vec<u32>, Vec<Vec<u32>>) {
     let at = |r: &u32| rows.binary_search(r).expect("listed") as u32;
     let positions = parts.iter().map(|p| p.iter().map(at).collect()).collect();
     (rows, positions)
-}
-
-/// The BPR loss `mean softplus(⟨u, q⟩ − ⟨u, p⟩)` of users `u`, positives `p`, negatives `q`.
-pub(crate) fn bpr_loss(u: &Tensor, p: &Tensor, q: &Tensor) -> candle_core::Result<Tensor> {
-    let diff = ((u * q)?.sum(D::Minus1)? - (u * p)?.sum(D::Minus1)?)?;
-    // softplus(x) = max(x, 0) + ln(1 + e^{-|x|}), stable for large |x|.
-    let softplus = (diff.relu()? + diff.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?;
-    softplus.mean_all()
 }
 
 /// One training step's loss, built on candle with autograd; returns (loss, d loss / d E⁰).
@@ -306,9 +290,9 @@ fn step_loss(
     Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
 }
 
-/// The state of a LightGCN optimisation: the graph, the ego embeddings and Adam. [`train`]
-/// drives it epoch by epoch; benches drive single steps.
-#[derive(Debug, Clone)]
+/// The state of a LightGCN optimisation: the graph, the ego embeddings and, for single steps
+/// outside the loop (benches), an Adam of its own. [`train`] hands it to the shared loop.
+#[derive(Debug)]
 pub struct Trainer {
     device: Device,
     cfg: LightGcnConfig,
@@ -316,6 +300,7 @@ pub struct Trainer {
     ego: Vec<f32>,
     adam: Adam,
     n_users: usize,
+    epochs: Option<BprEpochs>,
 }
 
 impl Trainer {
@@ -343,6 +328,7 @@ impl Trainer {
             ego,
             adam,
             n_users,
+            epochs: None,
         })
     }
 
@@ -352,20 +338,32 @@ impl Trainer {
         Trainer { device, ..self }
     }
 
-    /// One Adam step on the BPR loss of the triples (`users[k]`, `pos[k]`, `neg[k]`);
-    /// returns the loss before the step.
-    pub fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
-        let (loss, grad) = step_loss(
+    fn loss_at(
+        &self,
+        ego: &[f32],
+        users: &[u32],
+        pos: &[u32],
+        neg: &[u32],
+    ) -> Result<(f32, Vec<f32>)> {
+        let d = self.cfg.dim;
+        Ok(step_loss(
             &self.device,
             &self.adj,
-            &self.ego,
+            ego,
             self.n_users,
-            self.cfg.dim,
+            d,
             &self.cfg,
             users,
             pos,
             neg,
-        )?;
+        )?)
+    }
+
+    /// One Adam step on the BPR loss of the triples (`users[k]`, `pos[k]`, `neg[k]`);
+    /// returns the loss before the step. (The training loop takes its own steps through
+    /// [`Objective`]; this one serves benches and tests.)
+    pub fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
+        let (loss, grad) = self.loss_at(&self.ego, users, pos, neg)?;
         if !loss.is_finite() {
             bail!("the loss became {loss}; lower the learning rate");
         }
@@ -385,29 +383,33 @@ impl Trainer {
     }
 }
 
-impl BprTrainer for Trainer {
+impl Objective for Trainer {
     type Model = LightGcn;
-    const PICKS_HARD_NEGATIVES: bool = true;
-    fn params(&self) -> &[f32] {
-        &self.ego
+    fn start_epoch(&mut self, rng: &mut ChaCha8Rng) -> usize {
+        self.epochs.as_mut().expect("set by train").start(rng)
     }
-    fn set_params(&mut self, params: Vec<f32>) {
-        assert_eq!(params.len(), self.ego.len());
-        self.ego = params;
+    fn loss_and_grad(
+        &mut self,
+        params: &[f32],
+        k: usize,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<(f32, Vec<f32>)> {
+        let b = self.epochs.as_ref().expect("set by train").batch(k);
+        self.loss_at(params, b.users, b.pos, b.neg)
     }
-    fn adam(&mut self) -> &mut Adam {
-        &mut self.adam
-    }
-    fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
-        Trainer::step(self, users, pos, neg)
-    }
-    fn model(&self) -> LightGcn {
-        Trainer::model(self)
+    fn snapshot(&self, params: &[f32]) -> Result<LightGcn> {
+        Ok(model_from_ego(
+            &self.adj,
+            params.to_vec(),
+            self.n_users,
+            self.cfg.dim,
+            self.cfg.layers,
+        ))
     }
 }
 
-/// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx` with the shared BPR loop
-/// ([`crate::bpr::fit`]: evaluation, early stopping, checkpoints, resume).
+/// Trains LightGCN (or MF-BPR with `layers = 0`) on `ctx` with the shared loop
+/// ([`crate::training::fit`]: evaluation, early stopping, checkpoints, resume).
 pub fn train(
     cfg: &LightGcnConfig,
     ctx: &TrainContext<'_>,
@@ -416,7 +418,16 @@ pub fn train(
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let device = ctx.device.open()?;
     let mut trainer = Trainer::new(cfg, ctx.train, ctx.n_users, ctx.n_items, &mut rng)?.on(device);
-    fit(&mut trainer, &cfg.train, ctx, &mut rng, obs)
+    trainer.epochs = Some(BprEpochs::new(
+        ctx.train,
+        ctx.n_users,
+        ctx.n_items,
+        cfg.train.batch,
+        cfg.neg_pool,
+    )?);
+    let init = std::mem::take(&mut trainer.ego);
+    let what = Monitored::Recall(cfg.monitor_k);
+    fit(&mut trainer, init, &cfg.train, what, ctx, &mut rng, obs)
 }
 
 #[cfg(test)]
@@ -468,48 +479,6 @@ mod tests {
         let normal = Normal::new(0.0f32, 0.5).unwrap();
         let ego = (0..18 * 3).map(|_| normal.sample(&mut rng)).collect();
         (x, ego)
-    }
-
-    #[test]
-    fn the_rows_of_the_layer_mean_match_the_full_one_in_value_and_gradient() {
-        let (x, ego) = random_graph(11);
-        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
-        let rows = [0u32, 3, 9, 12, 17];
-        let w = Tensor::from_vec(
-            (0..rows.len() * 3).map(|k| k as f32 - 7.0).collect(),
-            (rows.len(), 3),
-            &Device::Cpu,
-        )
-        .unwrap();
-        for layers in 0..4 {
-            let e = Var::from_slice(&ego, (18, 3), &Device::Cpu).unwrap();
-            let idx = Tensor::from_slice(&rows, rows.len(), &Device::Cpu).unwrap();
-            let full = layer_mean(&adj, e.as_tensor(), layers)
-                .unwrap()
-                .index_select(&idx, 0)
-                .unwrap();
-            let part = layer_mean_rows(&adj, e.as_tensor(), layers, &rows).unwrap();
-            let grad = |t: &Tensor| -> Vec<f32> {
-                let l = (t * &w).unwrap().sum_all().unwrap();
-                let g = l.backward().unwrap();
-                g.get(e.as_tensor())
-                    .unwrap()
-                    .flatten_all()
-                    .unwrap()
-                    .to_vec1()
-                    .unwrap()
-            };
-            let flat = |t: &Tensor| -> Vec<f32> { t.flatten_all().unwrap().to_vec1().unwrap() };
-            for (a, b) in flat(&full).iter().zip(flat(&part)) {
-                assert!((a - b).abs() < 1e-5, "{layers} layers: {a} vs {b}");
-            }
-            for (a, b) in grad(&full).iter().zip(grad(&part)) {
-                assert!(
-                    (a - b).abs() < 1e-5,
-                    "{layers} layers, gradient: {a} vs {b}"
-                );
-            }
-        }
     }
 
     #[test]
@@ -607,7 +576,6 @@ mod tests {
                 eval_every: 2,
                 patience: 0,
                 schedule: Schedule::Cosine,
-                ..LightGcnConfig::default().train
             },
             ..Default::default()
         };
@@ -631,17 +599,5 @@ mod tests {
         let resumed = train(&cfg, &ctx, &mut rest).unwrap();
         assert_eq!(rest.0, all.0[1..]);
         assert_eq!(resumed.weights(), whole.weights());
-    }
-
-    #[test]
-    fn final_embeddings_average_the_layers() {
-        let x = gnnrec_data::Interactions::new(vec![0], vec![0]);
-        let adj = SparseMatrix::new(normalized_adjacency(&x, 1, 1));
-        // Two nodes joined by an edge of weight 1: E¹ swaps them, E² swaps back.
-        let fin = final_embeddings(&adj, &[1.0, 3.0], 1, 2);
-        let want = [(1.0 + 3.0 + 1.0) / 3.0, (3.0 + 1.0 + 3.0) / 3.0];
-        for (got, want) in fin.iter().zip(want) {
-            assert!((got - want).abs() < 1e-6, "{got} vs {want}");
-        }
     }
 }

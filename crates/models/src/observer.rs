@@ -32,7 +32,7 @@ pub trait Observer {
     /// A free-form message (e.g. early stopping).
     fn message(&mut self, _text: &str) {}
     /// A checkpoint to keep, so that training can resume from it; an error stops training.
-    fn checkpoint(&mut self, _checkpoint: &Checkpoint) -> anyhow::Result<()> {
+    fn checkpoint(&mut self, _checkpoint: &Checkpoint) -> crate::error::Result<()> {
         Ok(())
     }
 }

@@ -84,14 +84,17 @@ impl SparseMatrix {
         let a = &self.a;
         let dev = x.device();
         let mut rows = Vec::with_capacity(a.nnz());
-        for r in 0..a.n_rows {
-            rows.extend(std::iter::repeat_n(r as u32, a.indptr[r + 1] - a.indptr[r]));
+        for r in 0..a.n_rows() {
+            rows.extend(std::iter::repeat_n(
+                r as u32,
+                a.indptr()[r + 1] - a.indptr()[r],
+            ));
         }
         let rows = Tensor::from_vec(rows, a.nnz(), dev)?;
-        let cols = Tensor::from_slice(&a.indices, a.nnz(), dev)?;
-        let vals = Tensor::from_slice(&a.values, (a.nnz(), 1), dev)?.to_dtype(x.dtype())?;
+        let cols = Tensor::from_slice(a.indices(), a.nnz(), dev)?;
+        let vals = Tensor::from_slice(a.values(), (a.nnz(), 1), dev)?.to_dtype(x.dtype())?;
         let gathered = x.index_select(&cols, 0)?.broadcast_mul(&vals)?;
-        let zeros = Tensor::zeros((a.n_rows, x.dim(1)?), x.dtype(), dev)?;
+        let zeros = Tensor::zeros((a.n_rows(), x.dim(1)?), x.dtype(), dev)?;
         zeros.index_add(&rows, &gathered, 0)
     }
 }
@@ -113,10 +116,10 @@ impl CustomOp1 for CsrTimesDense {
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let (n, d) = layout.shape().dims2()?;
-        if n != self.a.n_cols {
+        if n != self.a.n_cols() {
             candle_core::bail!(
                 "csr-times-dense: matrix has {} columns, input has {n} rows",
-                self.a.n_cols
+                self.a.n_cols()
             );
         }
         let CpuStorage::F32(data) = storage else {
@@ -126,9 +129,9 @@ impl CustomOp1 for CsrTimesDense {
             Some((start, end)) => &data[start..end],
             None => candle_core::bail!("csr-times-dense: input must be contiguous"),
         };
-        let mut out = vec![0f32; self.a.n_rows * d];
+        let mut out = vec![0f32; self.a.n_rows() * d];
         self.a.spmm(x, d, &mut out);
-        Ok((CpuStorage::F32(out), Shape::from((self.a.n_rows, d))))
+        Ok((CpuStorage::F32(out), Shape::from((self.a.n_rows(), d))))
     }
 
     fn bwd(
@@ -145,10 +148,68 @@ impl CustomOp1 for CsrTimesDense {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Layer means: the LightGCN-style readout `Σ_k Âᵏ X / (K + 1)` over this propagation.
+// ---------------------------------------------------------------------------------------
+
+/// Final embeddings `Σ_k Âᵏ E⁰ / (K + 1)` computed outside autograd.
+pub fn final_embeddings(adj: &SparseMatrix, ego: &[f32], dim: usize, layers: usize) -> Vec<f32> {
+    let a = adj.csr();
+    let mut acc = ego.to_vec();
+    let mut cur = ego.to_vec();
+    let mut next = vec![0f32; ego.len()];
+    for _ in 0..layers {
+        a.spmm(&cur, dim, &mut next);
+        for (s, &x) in acc.iter_mut().zip(&next) {
+            *s += x;
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    let scale = 1.0 / (layers + 1) as f32;
+    acc.iter_mut().for_each(|x| *x *= scale);
+    acc
+}
+
+/// `Σ_k Âᵏ x / (K + 1)` for k = 0..=K, inside autograd.
+pub fn layer_mean(adj: &SparseMatrix, x: &Tensor, layers: usize) -> candle_core::Result<Tensor> {
+    let mut acc = x.clone();
+    let mut cur = x.clone();
+    for _ in 0..layers {
+        cur = adj.matmul(&cur)?;
+        acc = (acc + &cur)?;
+    }
+    acc / (layers + 1) as f64
+}
+
+/// The rows `rows` of [`layer_mean`], inside autograd, skipping the work the result never
+/// reads: layers `1..K` are propagated in full, but the last one only for `rows`
+/// (`Â[rows, :] · Eᴷ⁻¹`), so its forward product and the first product of the backward pass
+/// cost the non-zeros of those rows instead of the whole graph's.
+pub fn layer_mean_rows(
+    adj: &SparseMatrix,
+    x: &Tensor,
+    layers: usize,
+    rows: &[u32],
+) -> candle_core::Result<Tensor> {
+    let idx = Tensor::from_slice(rows, rows.len(), x.device())?;
+    let mut acc = x.index_select(&idx, 0)?;
+    if layers == 0 {
+        return Ok(acc);
+    }
+    let mut cur = x.clone();
+    for _ in 1..layers {
+        cur = adj.matmul(&cur)?;
+        acc = (acc + cur.index_select(&idx, 0)?)?;
+    }
+    let last = adj.select_rows(rows).matmul(&cur)?;
+    (acc + last)? / (layers + 1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use candle_core::{Device, Var};
+    use gnnrec_graph::normalized_adjacency;
 
     fn random(n: usize, seed: u64) -> Vec<f32> {
         let mut s = seed;
@@ -237,6 +298,74 @@ mod tests {
         let g2 = grad_of(lo);
         for (p, q) in g.iter().zip(&g2) {
             assert!((p - q).abs() < 1e-5);
+        }
+    }
+
+    fn random_graph(seed: u64) -> (gnnrec_data::Interactions, Vec<f32>) {
+        use rand::{Rng, SeedableRng};
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut x = gnnrec_data::Interactions::new(
+            (0..60).map(|_| rng.random_range(0..8)).collect(),
+            (0..60).map(|_| rng.random_range(0..10)).collect(),
+        );
+        x.dedup_pairs();
+        let normal = Normal::new(0.0f32, 0.5).unwrap();
+        let ego = (0..18 * 3).map(|_| normal.sample(&mut rng)).collect();
+        (x, ego)
+    }
+
+    #[test]
+    fn the_rows_of_the_layer_mean_match_the_full_one_in_value_and_gradient() {
+        let (x, ego) = random_graph(11);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
+        let rows = [0u32, 3, 9, 12, 17];
+        let w = Tensor::from_vec(
+            (0..rows.len() * 3).map(|k| k as f32 - 7.0).collect(),
+            (rows.len(), 3),
+            &Device::Cpu,
+        )
+        .unwrap();
+        for layers in 0..4 {
+            let e = Var::from_slice(&ego, (18, 3), &Device::Cpu).unwrap();
+            let idx = Tensor::from_slice(&rows, rows.len(), &Device::Cpu).unwrap();
+            let full = layer_mean(&adj, e.as_tensor(), layers)
+                .unwrap()
+                .index_select(&idx, 0)
+                .unwrap();
+            let part = layer_mean_rows(&adj, e.as_tensor(), layers, &rows).unwrap();
+            let grad = |t: &Tensor| -> Vec<f32> {
+                let l = (t * &w).unwrap().sum_all().unwrap();
+                let g = l.backward().unwrap();
+                g.get(e.as_tensor())
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1()
+                    .unwrap()
+            };
+            let flat = |t: &Tensor| -> Vec<f32> { t.flatten_all().unwrap().to_vec1().unwrap() };
+            for (a, b) in flat(&full).iter().zip(flat(&part)) {
+                assert!((a - b).abs() < 1e-5, "{layers} layers: {a} vs {b}");
+            }
+            for (a, b) in grad(&full).iter().zip(grad(&part)) {
+                assert!(
+                    (a - b).abs() < 1e-5,
+                    "{layers} layers, gradient: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn final_embeddings_average_the_layers() {
+        let x = gnnrec_data::Interactions::new(vec![0], vec![0]);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 1, 1));
+        // Two nodes joined by an edge of weight 1: E¹ swaps them, E² swaps back.
+        let fin = final_embeddings(&adj, &[1.0, 3.0], 1, 2);
+        let want = [(1.0 + 3.0 + 1.0) / 3.0, (3.0 + 1.0 + 3.0) / 3.0];
+        for (got, want) in fin.iter().zip(want) {
+            assert!((got - want).abs() < 1e-6, "{got} vs {want}");
         }
     }
 }

@@ -1,229 +1,231 @@
-//! The one place that knows every model: building, training and loading by [`ModelSpec`].
+//! The one list of models ([`MODELS`]) and the model a run is made of ([`ModelSpec`]).
+//!
+//! Every model is a [`Model`] plug-in; the registry erases its configuration type behind
+//! [`ModelKind`], so the command line, recipes, run directories and benchmarks handle any
+//! model as a name plus a JSON object of settings. Adding a model is one line in [`MODELS`].
 
-use anyhow::{Result, bail};
+use std::marker::PhantomData;
+
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::baselines::bias::{BiasConfig, BiasModel};
-use crate::baselines::itemknn::{ItemKnn, ItemKnnConfig};
+use crate::baselines::bias::BiasModel;
+use crate::baselines::itemknn::ItemKnn;
 use crate::baselines::popularity::Popularity;
-use crate::bpr::LoopSettings;
-use crate::context::{Features, TrainContext};
+use crate::config::{self, Key, ModelConfig};
+use crate::context::TrainContext;
 use crate::device::DeviceSpec;
-use crate::gcn::{self, GcnConfig, GcnModel};
-use crate::irgnn::{self, GraphWeight, Irgnn, IrgnnConfig};
-use crate::lightgcn::{self, LightGcn, LightGcnConfig, Schedule};
-use crate::model::TrainedModel;
+use crate::error::{ModelError, Result, bail};
+use crate::gcn::GcnModel;
+use crate::irgnn::Irgnn;
+use crate::lightgcn::LightGcn;
+use crate::mf::Mf;
+use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::weights::Weights;
 
-/// What a model is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    /// Top-K recommendation, evaluated by ranking metrics.
-    Ranking,
-    /// Rating prediction, evaluated by rating errors (and ranking by predicted rating).
-    Rating,
+/// Every model gnnrec knows, in the order `gnnrec models` lists them.
+pub static MODELS: &[&dyn ModelKind] = &[
+    &Plugin::<Popularity>::NEW,
+    &Plugin::<BiasModel>::NEW,
+    &Plugin::<ItemKnn>::NEW,
+    &Plugin::<Mf>::NEW,
+    &Plugin::<LightGcn>::NEW,
+    &Plugin::<Irgnn>::NEW,
+    &Plugin::<GcnModel>::NEW,
+];
+
+/// A registered model with its configuration type erased to JSON.
+pub trait ModelKind: Sync {
+    /// The model's name.
+    fn name(&self) -> &'static str;
+    /// What it is for.
+    fn task(&self) -> Task;
+    /// One line about it.
+    fn about(&self) -> &'static str;
+    /// Whether it trains in epochs through the shared loop.
+    fn iterative(&self) -> bool;
+    /// Whether it can train on a CUDA device.
+    fn gpu(&self) -> bool;
+    /// Its documented configuration keys.
+    fn keys(&self) -> Vec<Key>;
+    /// Its default configuration.
+    fn defaults(&self) -> Map<String, Value>;
+    /// The full configuration `values` make over the defaults, checked key by key (user
+    /// input: unknown keys and out-of-range values are errors).
+    fn complete(&self, values: &Map<String, Value>) -> Result<Map<String, Value>>;
+    /// Trains with the configuration `values` (as stored in a [`ModelSpec`]).
+    fn train(
+        &self,
+        values: &Map<String, Value>,
+        ctx: &TrainContext<'_>,
+        obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>>;
+    /// Loads a trained model with the configuration `values` from its weights.
+    fn load(
+        &self,
+        values: &Map<String, Value>,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>>;
 }
 
-/// A model and its hyperparameters, as stored in a run's `config.json`.
+/// A [`Model`] as a [`ModelKind`].
+pub struct Plugin<M>(PhantomData<fn() -> M>);
+
+impl<M> Plugin<M> {
+    /// The plug-in of `M`.
+    pub const NEW: Plugin<M> = Plugin(PhantomData);
+}
+
+/// The JSON object of a configuration. Through text, so that `f32` values keep their
+/// shortest form (`0.01`, not the `f64` widening `0.009999999776482582`); they read back as
+/// the same `f32`.
+pub(crate) fn to_map<C: Serialize>(cfg: &C) -> Map<String, Value> {
+    serde_json::to_string(cfg)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+impl<M: Model> ModelKind for Plugin<M> {
+    fn name(&self) -> &'static str {
+        M::NAME
+    }
+    fn task(&self) -> Task {
+        M::TASK
+    }
+    fn about(&self) -> &'static str {
+        M::ABOUT
+    }
+    fn iterative(&self) -> bool {
+        M::ITERATIVE
+    }
+    fn gpu(&self) -> bool {
+        M::GPU
+    }
+    fn keys(&self) -> Vec<Key> {
+        M::Config::keys()
+    }
+    fn defaults(&self) -> Map<String, Value> {
+        to_map(&M::Config::default())
+    }
+    fn complete(&self, values: &Map<String, Value>) -> Result<Map<String, Value>> {
+        let cfg: M::Config = config::typed(M::NAME, values)?;
+        Ok(to_map(&cfg))
+    }
+    fn train(
+        &self,
+        values: &Map<String, Value>,
+        ctx: &TrainContext<'_>,
+        obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        let cfg: M::Config = config::from_json(M::NAME, values)?;
+        M::train(&cfg, ctx, obs)
+    }
+    fn load(
+        &self,
+        values: &Map<String, Value>,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        let cfg: M::Config = config::from_json(M::NAME, values)?;
+        M::load(&cfg, w, n_users, n_items)
+    }
+}
+
+/// The names of every model, in registry order.
+pub fn names() -> Vec<&'static str> {
+    MODELS.iter().map(|m| m.name()).collect()
+}
+
+/// The model called `name`.
+pub fn find(name: &str) -> Result<&'static dyn ModelKind> {
+    MODELS
+        .iter()
+        .copied()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| ModelError::UnknownModel {
+            name: name.to_string(),
+            known: names().join(", "),
+        })
+}
+
+/// A model and its full configuration, as stored in a run's `config.json`:
+/// `{"model": "lightgcn", "dim": 128, "lr": 0.01, …}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "lowercase")]
-pub enum ModelSpec {
-    /// Most-popular items.
-    Pop,
-    /// Global mean + user + item biases.
-    Bias(BiasConfig),
-    /// Item-KNN over the cosine item–item graph.
-    Itemknn(ItemKnnConfig),
-    /// Matrix factorisation with BPR (LightGCN with 0 layers).
-    Mf(LightGcnConfig),
-    /// LightGCN.
-    Lightgcn(LightGcnConfig),
-    /// IRGNN over the item–item graph.
-    Irgnn(IrgnnConfig),
-    /// GCN rating prediction (GC-MC style).
-    Gcn(GcnConfig),
+pub struct ModelSpec {
+    /// The model's name.
+    pub model: String,
+    /// Every configuration key with its value.
+    #[serde(flatten)]
+    pub config: Map<String, Value>,
 }
 
 impl ModelSpec {
-    /// The model's name on the command line.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ModelSpec::Pop => "pop",
-            ModelSpec::Bias(_) => "bias",
-            ModelSpec::Itemknn(_) => "itemknn",
-            ModelSpec::Mf(_) => "mf",
-            ModelSpec::Lightgcn(_) => "lightgcn",
-            ModelSpec::Irgnn(_) => "irgnn",
-            ModelSpec::Gcn(_) => "gcn",
-        }
+    /// The model `name` with `values` over its defaults, every key and range checked.
+    pub fn new(name: &str, values: &Map<String, Value>) -> Result<ModelSpec> {
+        let kind = find(name)?;
+        Ok(ModelSpec {
+            model: kind.name().to_string(),
+            config: kind.complete(values)?,
+        })
+    }
+
+    /// The model `name` with its defaults.
+    pub fn default_for(name: &str) -> Result<ModelSpec> {
+        ModelSpec::new(name, &Map::new())
+    }
+
+    /// The registered model.
+    pub fn kind(&self) -> Result<&'static dyn ModelKind> {
+        find(&self.model)
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.model
     }
 
     /// The model's task.
     pub fn task(&self) -> Task {
-        match self {
-            ModelSpec::Bias(_) | ModelSpec::Gcn(_) => Task::Rating,
-            _ => Task::Ranking,
-        }
+        self.kind().map_or(Task::Ranking, |k| k.task())
     }
 
     /// Whether the model learns in epochs (and so logs them and may stop early).
     pub fn is_iterative(&self) -> bool {
-        matches!(
-            self,
-            ModelSpec::Mf(_) | ModelSpec::Lightgcn(_) | ModelSpec::Irgnn(_) | ModelSpec::Gcn(_)
-        )
+        self.kind().is_ok_and(|k| k.iterative())
     }
 
-    /// The same model with its epoch limit set to `epochs` (iterative models only).
-    pub fn with_epochs(mut self, epochs: usize) -> ModelSpec {
-        match &mut self {
-            ModelSpec::Mf(c) | ModelSpec::Lightgcn(c) => c.train.epochs = epochs,
-            ModelSpec::Irgnn(c) => c.train.epochs = epochs,
-            ModelSpec::Gcn(c) => c.epochs = epochs,
-            _ => {}
-        }
-        self
+    /// The value of `key`, if the configuration has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.config.get(key)
     }
-}
 
-/// Hyperparameters given on the command line; `None` keeps the model's default.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Hyper {
-    /// Propagation layers.
-    pub layers: Option<usize>,
-    /// Embedding dimension.
-    pub dim: Option<usize>,
-    /// Learning rate.
-    pub lr: Option<f32>,
-    /// L2 weight.
-    pub l2: Option<f32>,
-    /// Batch size.
-    pub batch: Option<usize>,
-    /// Maximum epochs.
-    pub epochs: Option<usize>,
-    /// Evaluate every N epochs.
-    pub eval_every: Option<usize>,
-    /// Early-stopping patience, in evaluations.
-    pub patience: Option<usize>,
-    /// Learning-rate schedule.
-    pub schedule: Option<Schedule>,
-    /// Negative candidates per BPR triple (hardest one used).
-    pub neg_pool: Option<usize>,
-    /// Bias model: user shrinkage.
-    pub reg_user: Option<f32>,
-    /// Bias model: item shrinkage.
-    pub reg_item: Option<f32>,
-    /// Item-KNN: neighbours per item.
-    pub neighbours: Option<usize>,
-    /// IRGNN: item-graph edge weight.
-    pub item_graph: Option<GraphWeight>,
-    /// IRGNN: decay scale τ in days.
-    pub tau: Option<f64>,
-    /// IRGNN: neighbours kept per item in the item graph.
-    pub topk: Option<usize>,
-    /// GCN: width of embeddings and hidden layers.
-    pub hidden: Option<usize>,
-    /// GCN: dropout probability.
-    pub dropout: Option<f32>,
-    /// GCN: side features used.
-    pub features: Option<Features>,
-}
-
-impl Hyper {
-    /// The loop settings `d` with the ones given on the command line.
-    fn loop_settings(&self, d: LoopSettings) -> LoopSettings {
-        LoopSettings {
-            lr: self.lr.unwrap_or(d.lr),
-            batch: self.batch.unwrap_or(d.batch),
-            epochs: self.epochs.unwrap_or(d.epochs),
-            eval_every: self.eval_every.unwrap_or(d.eval_every),
-            patience: self.patience.unwrap_or(d.patience),
-            schedule: self.schedule.unwrap_or(d.schedule),
-            neg_pool: self.neg_pool.unwrap_or(d.neg_pool),
-            ..d
-        }
-    }
-}
-
-/// The names of every model, as accepted by [`ModelSpec::build`].
-pub const MODEL_NAMES: [&str; 7] = ["pop", "bias", "itemknn", "mf", "lightgcn", "irgnn", "gcn"];
-
-impl ModelSpec {
-    /// The model called `name` with hyperparameters `h` over its defaults.
-    pub fn build(name: &str, h: &Hyper) -> Result<ModelSpec> {
-        let gcn = |layers: usize| {
-            let d = LightGcnConfig::default();
-            LightGcnConfig {
-                layers: h.layers.unwrap_or(layers),
-                dim: h.dim.unwrap_or(d.dim),
-                l2: h.l2.unwrap_or(d.l2),
-                train: h.loop_settings(d.train),
-            }
+    /// Sets `key` from its command-line text, parsed and checked by the key's range and the
+    /// whole configuration's checks.
+    pub fn set(&mut self, key: &str, text: &str) -> Result<()> {
+        let kind = self.kind()?;
+        let keys = kind.keys();
+        let Some(k) = config::key(&keys, key) else {
+            return Err(config::unknown_key(kind.name(), &keys, key));
         };
-        Ok(match name {
-            "pop" => ModelSpec::Pop,
-            "bias" => {
-                let d = BiasConfig::default();
-                ModelSpec::Bias(BiasConfig {
-                    reg_user: h.reg_user.unwrap_or(d.reg_user),
-                    reg_item: h.reg_item.unwrap_or(d.reg_item),
-                    ..d
-                })
-            }
-            "itemknn" => {
-                let d = ItemKnnConfig::default();
-                ModelSpec::Itemknn(ItemKnnConfig {
-                    neighbours: h.neighbours.unwrap_or(d.neighbours),
-                    graph: h.item_graph.unwrap_or(d.graph),
-                    tau_days: h.tau.unwrap_or(d.tau_days),
-                })
-            }
-            "mf" => {
-                if h.layers.is_some_and(|l| l > 0) {
-                    bail!("mf is LightGCN with 0 layers; use --model lightgcn for layers > 0");
-                }
-                ModelSpec::Mf(gcn(0))
-            }
-            "lightgcn" => ModelSpec::Lightgcn(gcn(3)),
-            "irgnn" => {
-                if h.features.is_some_and(|f| f.user) {
-                    bail!(
-                        "irgnn has no user inputs (users are their history); use --features item"
-                    );
-                }
-                let d = IrgnnConfig::default();
-                ModelSpec::Irgnn(IrgnnConfig {
-                    dim: h.dim.unwrap_or(d.dim),
-                    layers: h.layers.unwrap_or(d.layers),
-                    l2: h.l2.unwrap_or(d.l2),
-                    train: h.loop_settings(d.train),
-                    graph: h.item_graph.unwrap_or(d.graph),
-                    tau_days: h.tau.unwrap_or(d.tau_days),
-                    topk: h.topk.map_or(d.topk, |k| (k > 0).then_some(k)),
-                    item_features: h.features.map_or(d.item_features, |f| f.item),
-                })
-            }
-            "gcn" => {
-                let d = GcnConfig::default();
-                ModelSpec::Gcn(GcnConfig {
-                    layers: h.layers.unwrap_or(d.layers),
-                    hidden: h.hidden.or(h.dim).unwrap_or(d.hidden),
-                    lr: h.lr.unwrap_or(d.lr),
-                    l2: h.l2.unwrap_or(d.l2),
-                    dropout: h.dropout.unwrap_or(d.dropout),
-                    batch: h.batch.unwrap_or(d.batch),
-                    epochs: h.epochs.unwrap_or(d.epochs),
-                    eval_every: h.eval_every.unwrap_or(d.eval_every),
-                    patience: h.patience.unwrap_or(d.patience),
-                    features: h.features.unwrap_or(d.features),
-                    schedule: h.schedule.unwrap_or(d.schedule),
-                    ..d
-                })
-            }
-            other => bail!("unknown model `{other}`; known: {}", MODEL_NAMES.join(", ")),
-        })
+        let value = k.range.parse(key, text)?;
+        self.set_value(key, value)
+    }
+
+    /// Sets `key` to `value`, checked like user input.
+    pub fn set_value(&mut self, key: &str, value: Value) -> Result<()> {
+        let kind = self.kind()?;
+        let mut values = self.config.clone();
+        values.insert(key.to_string(), value);
+        // Stored configurations may hold keys of older versions; check only known ones.
+        let keys = kind.keys();
+        values.retain(|k, _| config::key(&keys, k).is_some());
+        self.config = kind.complete(&values)?;
+        Ok(())
     }
 }
 
@@ -233,44 +235,15 @@ pub fn train(
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
 ) -> Result<Box<dyn TrainedModel>> {
-    let on_the_cpu_only = !matches!(spec, ModelSpec::Mf(_) | ModelSpec::Lightgcn(_));
-    if on_the_cpu_only && ctx.device != DeviceSpec::Cpu {
+    let kind = spec.kind()?;
+    if !kind.gpu() && ctx.device != DeviceSpec::Cpu {
         bail!(
             "{} trains on the CPU only; drop --device {}",
-            spec.name(),
+            kind.name(),
             ctx.device
         );
     }
-    Ok(match spec {
-        ModelSpec::Pop => Box::new(Popularity::fit(ctx.train, ctx.n_items)),
-        ModelSpec::Bias(cfg) => {
-            let Some(scale) = ctx.rating_scale else {
-                bail!(
-                    "the bias model predicts ratings, and this dataset has none; try --model pop"
-                );
-            };
-            Box::new(BiasModel::fit(
-                ctx.train,
-                ctx.n_users,
-                ctx.n_items,
-                scale,
-                cfg,
-            )?)
-        }
-        ModelSpec::Itemknn(cfg) => {
-            Box::new(ItemKnn::fit(ctx.train, ctx.n_users, ctx.n_items, cfg)?)
-        }
-        ModelSpec::Mf(cfg) => {
-            let cfg = LightGcnConfig {
-                layers: 0,
-                ..cfg.clone()
-            };
-            Box::new(lightgcn::train(&cfg, ctx, obs)?)
-        }
-        ModelSpec::Lightgcn(cfg) => Box::new(lightgcn::train(cfg, ctx, obs)?),
-        ModelSpec::Irgnn(cfg) => Box::new(irgnn::train(cfg, ctx, obs)?),
-        ModelSpec::Gcn(cfg) => Box::new(gcn::train(cfg, ctx, obs)?),
-    })
+    kind.train(&spec.config, ctx, obs)
 }
 
 /// Restores a trained model from its weights.
@@ -280,14 +253,91 @@ pub fn load(
     n_users: usize,
     n_items: usize,
 ) -> Result<Box<dyn TrainedModel>> {
-    Ok(match spec {
-        ModelSpec::Pop => Box::new(Popularity::from_weights(w, n_items)?),
-        ModelSpec::Bias(_) => Box::new(BiasModel::from_weights(w, n_users, n_items)?),
-        ModelSpec::Itemknn(_) => Box::new(ItemKnn::from_weights(w, n_users, n_items)?),
-        ModelSpec::Mf(cfg) | ModelSpec::Lightgcn(cfg) => {
-            Box::new(LightGcn::from_weights(w, n_users, n_items, cfg.dim)?)
+    spec.kind()?.load(&spec.config, w, n_users, n_items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_serialised_key_is_documented_and_every_default_is_in_range() {
+        for m in MODELS {
+            let keys = m.keys();
+            let defaults = m.defaults();
+            for k in defaults.keys() {
+                assert!(
+                    config::key(&keys, k).is_some(),
+                    "{}: key `{k}` has no documentation",
+                    m.name()
+                );
+            }
+            for k in &keys {
+                assert!(
+                    defaults.contains_key(k.name),
+                    "{}: documented key `{}` is not in the configuration",
+                    m.name(),
+                    k.name
+                );
+            }
+            config::check_values(m.name(), &keys, &defaults)
+                .unwrap_or_else(|e| panic!("{}: default out of range: {e}", m.name()));
+            assert_eq!(m.complete(&defaults).unwrap(), defaults, "{}", m.name());
         }
-        ModelSpec::Irgnn(cfg) => Box::new(Irgnn::from_weights(w, n_users, n_items, cfg.dim)?),
-        ModelSpec::Gcn(_) => Box::new(GcnModel::from_weights(w, n_users, n_items)?),
-    })
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut n = names();
+        n.sort();
+        n.dedup();
+        assert_eq!(n.len(), MODELS.len());
+    }
+
+    #[test]
+    fn set_parses_checks_and_names_the_key() {
+        let mut spec = ModelSpec::default_for("lightgcn").unwrap();
+        spec.set("lr", "0.05").unwrap();
+        assert_eq!(spec.get("lr").and_then(Value::as_f64), Some(0.05));
+        spec.set("schedule", "constant").unwrap();
+        let e = spec.set("lr", "0").unwrap_err().to_string();
+        assert!(e.contains("`lr`") && e.contains("> 0"), "{e}");
+        let e = spec.set("dropout", "0.1").unwrap_err().to_string();
+        assert!(e.contains("lightgcn has no setting `dropout`"), "{e}");
+        assert!(e.contains("neg_pool"), "lists the known keys: {e}");
+        let e = spec.set("neg_pool", "2000").unwrap_err().to_string();
+        assert!(e.contains("neg_pool"), "{e}");
+        let e = ModelSpec::default_for("lightgnn").unwrap_err().to_string();
+        assert!(
+            e.contains("unknown model `lightgnn`") && e.contains("lightgcn"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn stored_configurations_of_older_versions_still_load() {
+        // A LightGCN config.json of the first version: `monitor_k` and `neg_pool` inside the
+        // loop settings, dim 64.
+        let old = r#"{"model":"lightgcn","dim":64,"layers":3,"l2":0.0001,"lr":0.001,
+            "batch":2048,"epochs":1000,"eval_every":10,"patience":5,"monitor_k":20,
+            "schedule":"constant","neg_pool":1}"#;
+        let spec: ModelSpec = serde_json::from_str(old).unwrap();
+        let cfg: crate::lightgcn::LightGcnConfig =
+            config::from_json("lightgcn", &spec.config).unwrap();
+        assert_eq!((cfg.dim, cfg.train.epochs, cfg.train.lr), (64, 1000, 0.001));
+        // An MF run stored `layers: 0`; IRGNN stored `graph`, `tau_days`, `item_features`.
+        let mf = r#"{"model":"mf","dim":32,"layers":0,"l2":0.01,"lr":0.01,"batch":2048,
+            "epochs":5,"eval_every":10,"patience":5,"monitor_k":20}"#;
+        let spec: ModelSpec = serde_json::from_str(mf).unwrap();
+        let cfg: crate::mf::MfConfig = config::from_json("mf", &spec.config).unwrap();
+        assert_eq!(cfg.dim, 32);
+        let irgnn = r#"{"model":"irgnn","dim":16,"layers":2,"l2":0.0001,"lr":0.01,
+            "batch":2048,"epochs":3,"eval_every":10,"patience":5,"monitor_k":20,
+            "schedule":"cosine","neg_pool":1,"graph":"decay","tau_days":7.0,"topk":null,
+            "item_features":true}"#;
+        let spec: ModelSpec = serde_json::from_str(irgnn).unwrap();
+        let cfg: crate::irgnn::IrgnnConfig = config::from_json("irgnn", &spec.config).unwrap();
+        assert_eq!(cfg.item_graph, gnnrec_graph::EdgeWeight::Decay);
+        assert_eq!((cfg.tau, cfg.topk, cfg.features.item), (7.0, 0, true));
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{ModelError, Result};
 use candle_core::{Device, Tensor};
 
 /// A model's parameters by name: shape and row-major values.
@@ -34,14 +34,16 @@ impl Weights {
         self.arrays
             .get(name)
             .map(|(s, v)| (s.as_slice(), v.as_slice()))
-            .with_context(|| format!("the weights have no array `{name}`"))
+            .ok_or_else(|| ModelError::Invalid(format!("the weights have no array `{name}`")))
     }
 
     /// The array `name`, checked to have `shape`.
     pub fn get_shaped(&self, name: &str, shape: &[usize]) -> Result<&[f32]> {
         let (s, v) = self.get(name)?;
         if s != shape {
-            bail!("array `{name}` has shape {s:?}, expected {shape:?}");
+            return Err(ModelError::Invalid(format!(
+                "array `{name}` has shape {s:?}, expected {shape:?}"
+            )));
         }
         Ok(v)
     }
@@ -58,15 +60,15 @@ impl Weights {
         let dir = path.parent().unwrap_or(Path::new("."));
         let tmp = dir.join(format!(".weights.tmp-{}", std::process::id()));
         candle_core::safetensors::save(&tensors, &tmp)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+            .map_err(|e| ModelError::bad_file(&tmp, format!("cannot write: {e}")))?;
+        std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))?;
         Ok(())
     }
 
     /// Loads a file written by [`Weights::save`].
     pub fn load(path: &Path) -> Result<Weights> {
         let tensors = candle_core::safetensors::load(path, &Device::Cpu)
-            .with_context(|| format!("reading weights from {}", path.display()))?;
+            .map_err(|e| ModelError::bad_file(path, format!("cannot read weights: {e}")))?;
         let mut w = Weights::new();
         for (name, t) in tensors {
             let shape = t.dims().to_vec();

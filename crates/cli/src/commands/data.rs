@@ -1,7 +1,8 @@
 //! `gnnrec data info` and `gnnrec data list`.
 
 use anyhow::{Context, Result};
-use gnnrec_data::info::{self as summary, DataInfo, Quantiles};
+use gnnrec_data::Quantiles;
+use gnnrec_data::info::{self as summary, DataInfo};
 use gnnrec_data::registry::{self, KNOWN_DATASETS};
 use gnnrec_data::{Dataset, Split, SplitSpec};
 

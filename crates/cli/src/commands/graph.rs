@@ -5,12 +5,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow};
 use gnnrec_data::Dataset;
 use gnnrec_data::fsutil::write_atomic;
-use gnnrec_graph::{
-    Csr, EdgeWeight, GraphStats, ItemGraphSpec, bipartite_adjacency, graph_stats, item_graph,
-};
+use gnnrec_graph::{Csr, GraphStats, ItemGraphSpec, bipartite_adjacency, graph_stats, item_graph};
 use plotters::prelude::*;
 
-use crate::cli::{GraphArgs, GraphExportArgs, GraphKind, GraphStatsArgs, WeightArg};
+use crate::cli::{GraphArgs, GraphExportArgs, GraphKind, GraphStatsArgs};
 use crate::commands::data;
 use crate::output::{Table, csv_field, print_json};
 
@@ -32,18 +30,13 @@ fn build(args: &GraphArgs) -> Result<Built> {
             "user-item".into(),
         ),
         GraphKind::ItemItem => {
-            let weight = match args.weight {
-                WeightArg::Count => EdgeWeight::Count,
-                WeightArg::Cosine => EdgeWeight::Cosine,
-                WeightArg::Jaccard => EdgeWeight::Jaccard,
-                WeightArg::Time => EdgeWeight::Time,
-                WeightArg::Decay => EdgeWeight::Decay { tau_days: args.tau },
-            };
+            let weight = args.weight;
             let spec = ItemGraphSpec {
                 weight,
                 min_support: args.min_support,
                 top_k: args.topk,
                 window_days: args.window,
+                tau_days: args.tau,
             };
             let adj = item_graph(&split.train, nu, ni, &spec)
                 .with_context(|| format!("building the item graph of `{}`", data.name))?;
@@ -165,7 +158,7 @@ pub fn export(args: &GraphExportArgs) -> Result<()> {
     let mut rows = 0usize;
     write_atomic(&args.out, |w| {
         writeln!(w, "source,target,weight")?;
-        let last_row = if user_item { nu } else { b.adj.n_rows };
+        let last_row = if user_item { nu } else { b.adj.n_rows() };
         for r in 0..last_row {
             let (cols, vals) = b.adj.row(r);
             for (&c, &v) in cols.iter().zip(vals) {

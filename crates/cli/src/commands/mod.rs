@@ -3,7 +3,9 @@
 mod data;
 mod evaluate;
 mod graph;
+mod models;
 mod plot;
+mod recipes;
 mod recommend;
 mod train;
 mod tune;
@@ -19,6 +21,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(DataCommand::List(args)) => data::list(&args),
         Command::Train(args) => train::run(&args),
         Command::Tune(args) => tune::run(&args),
+        Command::Models(args) => models::run(&args),
+        Command::Recipes(args) => recipes::run(&args),
         Command::Eval(args) => evaluate::run(&args),
         Command::Recommend(args) => recommend::run(&args),
         Command::Plot(args) => plot::run(&args),

@@ -5,55 +5,25 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use gnnrec_models::irgnn::GraphWeight;
-use gnnrec_models::lightgcn::Schedule;
-use gnnrec_models::registry::{self, Hyper};
+use gnnrec_models::registry;
 use gnnrec_models::{Checkpoint, DeviceSpec, EpochRecord, ModelSpec, TrainContext};
 
-use crate::cli::{DatasetArgs, Monitor, ScheduleArg, TrainArgs, WeightArg};
+use crate::cli::{DatasetArgs, Monitor, TrainArgs};
 use crate::commands::data;
 use crate::commands::evaluate::{print_metrics, test_metrics};
 use crate::commands::recommend::print_samples;
 use crate::commands::set_threads;
 use crate::output::print_json;
 use crate::progress::Progress;
+use crate::recipe::Recipe;
 use crate::run_dir::{RunConfig, RunDir, RunMetrics};
 use crate::timefmt;
 
-fn hyper(a: &TrainArgs) -> Hyper {
-    Hyper {
-        layers: a.layers,
-        dim: a.dim,
-        lr: a.lr,
-        l2: a.l2,
-        batch: a.batch,
-        epochs: a.epochs,
-        eval_every: a.eval_every,
-        neg_pool: a.neg_pool,
-        patience: a.patience,
-        schedule: a.schedule.map(|s| match s {
-            ScheduleArg::Constant => Schedule::Constant,
-            ScheduleArg::Cosine => Schedule::Cosine,
-        }),
-        reg_user: a.reg_user,
-        reg_item: a.reg_item,
-        neighbours: a.neighbours,
-        item_graph: a.item_graph.map(|w| match w {
-            WeightArg::Count => GraphWeight::Count,
-            WeightArg::Cosine => GraphWeight::Cosine,
-            WeightArg::Jaccard => GraphWeight::Jaccard,
-            WeightArg::Time => GraphWeight::Time,
-            WeightArg::Decay => GraphWeight::Decay,
-        }),
-        tau: a.tau,
-        topk: a.topk,
-        hidden: a.hidden,
-        dropout: a.dropout,
-        features: a.features,
-    }
-}
+/// The cut-offs of a run when none are given.
+pub(crate) const DEFAULT_KS: [usize; 2] = [10, 20];
 
-/// What a run is: made from the command line, or read back from a run to resume.
+/// What a run is: made from the command line (and a recipe), or read back from a run to
+/// resume.
 pub(crate) struct Plan {
     pub spec: ModelSpec,
     pub data: DatasetArgs,
@@ -67,20 +37,58 @@ pub(crate) struct Plan {
     pub resume: Option<(Checkpoint, Vec<EpochRecord>)>,
     /// Where LightGCN and MF-BPR train.
     pub device: DeviceSpec,
+    /// The recipe file the run came from.
+    pub recipe: Option<PathBuf>,
 }
 
 impl Plan {
-    fn fresh(args: &TrainArgs, model: &str) -> Result<Plan> {
+    fn fresh(args: &TrainArgs) -> Result<Plan> {
+        let recipe = args.recipe.as_deref().map(Recipe::load).transpose()?;
+        let model = match (&args.model, &recipe) {
+            (Some(m), Some(r)) if *m != r.model => bail!(
+                "--model {m} differs from the recipe's model `{}`; drop one of them",
+                r.model
+            ),
+            (Some(m), _) => m.clone(),
+            (None, Some(r)) => r.model.clone(),
+            (None, None) => bail!("give --model NAME, --recipe FILE or --resume DIR"),
+        };
+        let mut spec = match &recipe {
+            Some(r) => r.spec()?,
+            None => ModelSpec::default_for(&model)?,
+        };
+        for (k, v) in args
+            .flags
+            .iter()
+            .chain(args.set.iter().map(|(k, v)| (k, v)))
+        {
+            spec.set(k, v)?;
+        }
+        let r = recipe.as_ref();
         Ok(Plan {
-            spec: ModelSpec::build(model, &hyper(args))?,
-            data: args.data.clone(),
-            seed: args.seed,
-            ks: args.k.clone(),
-            monitor: args.monitor,
-            valid_fraction: args.valid_fraction,
+            spec,
+            data: DatasetArgs {
+                dataset: match r {
+                    Some(r) if !args.dataset_given => r.dataset.clone(),
+                    _ => args.data.dataset.clone(),
+                },
+                data_dir: args.data.data_dir.clone(),
+                split: args.data.split.clone().or(r.and_then(|r| r.split.clone())),
+            },
+            seed: args.seed.or(r.map(|r| r.seed)).unwrap_or(42),
+            ks: args.k.clone().unwrap_or(DEFAULT_KS.to_vec()),
+            monitor: args
+                .monitor
+                .or(r.and_then(|r| r.monitor))
+                .unwrap_or(Monitor::None),
+            valid_fraction: args
+                .valid_fraction
+                .or(r.and_then(|r| r.valid_fraction))
+                .unwrap_or(0.1),
             out: args.out.clone().unwrap_or_default(),
             resume: None,
             device: args.device,
+            recipe: args.recipe.clone(),
         })
     }
 
@@ -89,14 +97,26 @@ impl Plan {
         let config = dir.config()?;
         let Some(ck) = Checkpoint::load(path)? else {
             bail!(
-                "{} has no checkpoint to resume from (only mf and lightgcn runs write one)",
+                "{} has no checkpoint to resume from (only iterative models write one)",
                 path.display()
             );
         };
-        let spec = match args.epochs {
-            Some(e) => config.model.clone().with_epochs(e),
-            None => config.model.clone(),
-        };
+        let mut spec = config.model.clone();
+        for (k, v) in args
+            .flags
+            .iter()
+            .chain(args.set.iter().map(|(k, v)| (k, v)))
+        {
+            let before = spec.get(k).cloned();
+            spec.set(k, v)?;
+            if k != "epochs" && spec.get(k) != before.as_ref() {
+                bail!(
+                    "--resume continues {} as it was configured ({k} = {}); only --epochs may change",
+                    path.display(),
+                    before.map_or("unset".into(), |b| b.to_string())
+                );
+            }
+        }
         let (monitor, valid_fraction) = match config.monitor.split_once(':') {
             Some(("validation", f)) => (
                 Monitor::Validation,
@@ -115,16 +135,13 @@ impl Plan {
                 split: Some(config.split.clone()),
             },
             seed: config.seed,
-            ks: if args.k.is_empty() {
-                config.ks
-            } else {
-                args.k.clone()
-            },
+            ks: args.k.clone().unwrap_or(config.ks),
             monitor,
             valid_fraction,
             out: path.to_path_buf(),
             resume: Some((ck, log)),
             device: args.device,
+            recipe: config.recipe.clone(),
         })
     }
 }
@@ -157,7 +174,7 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         Monitor::Validation => {
             let f = plan.valid_fraction;
             if !(f > 0.0 && f < 1.0) {
-                bail!("--valid-fraction must be in (0, 1)");
+                bail!("the validation carve-out must be a fraction in (0, 1), not {f}");
             }
             carved = split.carve_validation(f, plan.seed);
             (&carved.train, Some(&carved.test), format!("validation:{f}"))
@@ -198,6 +215,7 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         n_items: data.n_items(),
         n_train: fit_on.len(),
         model: spec.clone(),
+        recipe: plan.recipe.clone(),
     };
     // The config and id maps go first, so that a checkpoint always has a run around it.
     dir.save_config(&config, &data)?;
@@ -268,13 +286,9 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
 
 pub fn run(args: &TrainArgs) -> Result<()> {
     let threads = set_threads(args.threads)?;
-    if args.k.is_empty() || args.k.contains(&0) {
-        bail!("--k needs positive cut-offs, e.g. --k 10,20");
-    }
-    let plan = match (&args.resume, &args.model) {
-        (Some(path), _) => Plan::resume(args, path)?,
-        (None, Some(model)) => Plan::fresh(args, model)?,
-        (None, None) => bail!("give --model NAME, or --resume DIR"),
+    let plan = match &args.resume {
+        Some(path) => Plan::resume(args, path)?,
+        None => Plan::fresh(args)?,
     };
     let done = execute(plan, args.quiet, threads)?;
     let (spec, data, split, dir, metrics, m) = (

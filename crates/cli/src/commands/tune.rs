@@ -1,40 +1,50 @@
-//! `gnnrec tune`: a grid search over layers × hidden width (× learning rate) on a validation
-//! carve-out of train, then the best configuration retrained and evaluated on the test split.
+//! `gnnrec tune`: a grid search over any of a model's settings on a validation carve-out of
+//! train, then the best configuration retrained on all of train and evaluated on the test
+//! split.
 //!
 //! The test split is never looked at while choosing: every grid point trains on train minus
 //! the carve-out and is scored on the carve-out (RMSE for rating models, recall@20 for ranking
-//! models).
+//! models). Results are written after every grid point, and a rerun with the same `--out`
+//! skips the points already scored there, so an interrupted search resumes.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use gnnrec_data::fsutil::write_atomic;
-use gnnrec_models::registry::{self, Hyper};
+use gnnrec_models::registry;
 use gnnrec_models::{EpochRecord, ModelSpec, Observer, Task, TrainContext};
 use plotters::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cli::{Monitor, TuneArgs};
 use crate::commands::evaluate::{print_metrics, test_metrics};
-use crate::commands::train::{Plan, execute};
+use crate::commands::train::{DEFAULT_KS, Plan, execute};
 use crate::commands::{data, set_threads};
 use crate::output::{csv_field, print_json};
-use crate::timefmt;
 
 /// One grid point's outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Row {
-    layers: usize,
-    hidden: usize,
-    lr: Option<f32>,
+    /// The searched settings of this point, key → value as given.
+    settings: Vec<(String, String)>,
     /// The selection metric on the validation carve-out.
     validation: f64,
     epochs: usize,
     seconds: f64,
 }
 
-/// Counts epochs and tells the user which grid point is running.
+impl Row {
+    fn label(&self) -> String {
+        self.settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Counts epochs.
 struct Counter {
     epochs: usize,
 }
@@ -45,22 +55,74 @@ impl Observer for Counter {
     }
 }
 
+/// The grid: the product of each key's values, the first key slowest.
+fn grid(lists: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+    let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (k, values) in lists {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push((k.clone(), v.clone()));
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// The model `name` with the point's settings.
+fn spec_of(name: &str, point: &[(String, String)]) -> Result<ModelSpec> {
+    let mut spec = ModelSpec::default_for(name)?;
+    for (k, v) in point {
+        spec.set(k, v)?;
+    }
+    Ok(spec)
+}
+
+/// What `tune.json` holds, also read back to resume.
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    model: String,
+    dataset: String,
+    split: String,
+    validation: String,
+    metric: String,
+    rows: Vec<Row>,
+    best: Option<Row>,
+}
+
 pub fn run(args: &TuneArgs) -> Result<()> {
     let threads = set_threads(args.threads)?;
-    if args.layers.is_empty() || args.hidden.is_empty() || args.hidden.contains(&0) {
-        bail!("--layers and --hidden need at least one value each (hidden > 0)");
-    }
-    if !(args.valid_fraction > 0.0 && args.valid_fraction < 1.0) {
-        bail!("--valid-fraction must be in (0, 1)");
-    }
-    let probe = ModelSpec::build(&args.model, &Hyper::default())?;
-    if !probe.is_iterative() {
+    let kind = registry::find(&args.model)?;
+    if args.flags.is_empty() {
         bail!(
-            "`{}` has no layers or width to tune; tune gcn, lightgcn, mf or irgnn",
-            args.model
+            "give the settings to search as flags with comma-separated values, e.g. \
+             --lr 0.001,0.01 (the keys of {}: {})",
+            kind.name(),
+            kind.keys()
+                .iter()
+                .map(|k| k.name)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
-    let (metric, lower_is_better) = match probe.task() {
+    let lists: Vec<(String, Vec<String>)> = args
+        .flags
+        .iter()
+        .map(|(k, v)| {
+            let values = v.split(',').map(|x| x.trim().to_string()).collect();
+            (k.clone(), values)
+        })
+        .collect();
+    let points = grid(&lists);
+    // Every point must be a valid configuration before anything trains.
+    for p in &points {
+        spec_of(kind.name(), p)?;
+    }
+    let (metric, lower_is_better) = match kind.task() {
         Task::Rating => ("rmse", true),
         Task::Ranking => ("recall@20", false),
     };
@@ -70,7 +132,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         n_users: data.n_users(),
         n_items: data.n_items(),
         train: &carved.train,
-        monitor: Some(&carved.test),
+        monitor: None,
         rating_scale: data.rating_scale,
         user_features: data.user_features.as_ref(),
         item_features: data.item_features.as_ref(),
@@ -79,47 +141,52 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         device: Default::default(),
     };
     let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!(
-            "tune-{}-{}-{}",
-            args.model,
-            data.name,
-            timefmt::compact(timefmt::now_unix())
-        ))
+        PathBuf::from("runs").join(format!("tune-{}-{}", args.model, data.name))
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let lrs: Vec<Option<f32>> = if args.lr.is_empty() {
-        vec![None]
-    } else {
-        args.lr.iter().copied().map(Some).collect()
+    let mut saved = Saved {
+        model: kind.name().to_string(),
+        dataset: data.name.clone(),
+        split: split.name.clone(),
+        validation: format!("{}:{}", args.valid_fraction, args.seed),
+        metric: metric.to_string(),
+        rows: Vec::new(),
+        best: None,
     };
-    let grid_size = args.layers.len() * args.hidden.len() * lrs.len();
+    let earlier = read_saved(&out.join("tune.json"))?
+        .filter(|s| {
+            (&s.model, &s.dataset, &s.split, &s.validation)
+                == (
+                    &saved.model,
+                    &saved.dataset,
+                    &saved.split,
+                    &saved.validation,
+                )
+        })
+        .map(|s| s.rows)
+        .unwrap_or_default();
     if !args.quiet {
         eprintln!(
-            "tuning {} on {} ({grid_size} configurations; {} train / {} validation ratings carved from split {}; selecting by validation {metric})",
-            args.model,
+            "tuning {} on {} ({} configurations; {} train / {} validation interactions carved from split {}; selecting by validation {metric}){}",
+            kind.name(),
             data.name,
+            points.len(),
             carved.train.len(),
             carved.test.len(),
-            split.name
+            split.name,
+            if earlier.is_empty() {
+                String::new()
+            } else {
+                format!("; {} scored before in {}", earlier.len(), out.display())
+            }
         );
     }
 
-    let hyper = |layers: usize, hidden: usize, lr: Option<f32>| Hyper {
-        layers: Some(layers),
-        hidden: Some(hidden),
-        dim: Some(hidden),
-        lr,
-        l2: args.l2,
-        epochs: args.epochs,
-        dropout: args.dropout,
-        features: args.features,
-        ..Hyper::default()
-    };
-    let mut rows = Vec::with_capacity(grid_size);
-    for &layers in &args.layers {
-        for &hidden in &args.hidden {
-            for &lr in &lrs {
-                let spec = ModelSpec::build(&args.model, &hyper(layers, hidden, lr))?;
+    for point in &points {
+        let row = match earlier.iter().find(|r| r.settings == *point) {
+            Some(r) => r.clone(),
+            None => {
+                let spec = spec_of(kind.name(), point)?;
                 let t0 = Instant::now();
                 let mut counter = Counter { epochs: 0 };
                 let model = registry::train(&spec, &ctx, &mut counter)?;
@@ -129,73 +196,53 @@ pub fn run(args: &TuneArgs) -> Result<()> {
                     .flat
                     .get(metric)
                     .ok_or_else(|| anyhow!("the model reported no {metric}"))?;
-                let row = Row {
-                    layers,
-                    hidden,
-                    lr,
+                Row {
+                    settings: point.clone(),
                     validation,
                     epochs: counter.epochs,
                     seconds,
-                };
-                if !args.quiet {
-                    eprintln!(
-                        "  layers {layers:>2}  hidden {hidden:>4}{}  validation {metric} {validation:.4}  ({} epochs, {seconds:.1}s)",
-                        lr.map(|l| format!("  lr {l}")).unwrap_or_default(),
-                        row.epochs
-                    );
                 }
-                rows.push(row);
             }
+        };
+        if !args.quiet {
+            eprintln!(
+                "  {}  validation {metric} {:.4}  ({} epochs, {:.1}s)",
+                row.label(),
+                row.validation,
+                row.epochs,
+                row.seconds
+            );
         }
+        saved.rows.push(row);
+        saved.best = best_of(&saved.rows, lower_is_better);
+        save(&out, &saved, metric)?;
     }
-    let best = rows
-        .iter()
-        .min_by(|a, b| {
-            let o = a.validation.total_cmp(&b.validation);
-            if lower_is_better { o } else { o.reverse() }
-        })
-        .cloned()
-        .expect("the grid is not empty");
+    let best = saved.best.clone().expect("the grid is not empty");
 
-    write_table(&out.join("tune.csv"), &rows, metric)?;
-    write_atomic(&out.join("tune.json"), |w| {
-        serde_json::to_writer_pretty(
-            &mut *w,
-            &serde_json::json!({
-                "model": args.model,
-                "dataset": data.name,
-                "split": split.name,
-                "validation": format!("{}:{}", args.valid_fraction, args.seed),
-                "metric": metric,
-                "rows": rows,
-                "best": best,
-            }),
-        )?;
-        Ok(())
-    })?;
-    let svg = render(&rows, metric, &format!("{} on {}", args.model, data.name))
-        .map_err(|e| anyhow!("drawing the tuning plot: {e}"))?;
-    write_atomic(&out.join("tune.svg"), |w| w.write_all(svg.as_bytes()))?;
-
-    // Retrain the winner the way `gnnrec train` would, and score it on the test split.
-    let spec = ModelSpec::build(&args.model, &hyper(best.layers, best.hidden, best.lr))?;
+    // Retrain the winner on all of train, the way `gnnrec train` would, and score it on test.
+    let best_dir = out.join("best");
+    if best_dir.join("config.json").exists() {
+        std::fs::remove_dir_all(&best_dir)
+            .with_context(|| format!("replacing {}", best_dir.display()))?;
+    }
     let plan = Plan {
-        spec,
+        spec: spec_of(kind.name(), &best.settings)?,
         data: args.data.clone(),
         seed: args.seed,
-        ks: vec![10, 20],
-        monitor: Monitor::Validation,
+        ks: DEFAULT_KS.to_vec(),
+        monitor: Monitor::None,
         valid_fraction: args.valid_fraction,
-        out: out.join("best"),
+        out: best_dir,
         resume: None,
         device: Default::default(),
+        recipe: None,
     };
     let done = execute(plan, true, threads)?;
     if args.json {
         return print_json(&serde_json::json!({
             "out": out,
             "metric": metric,
-            "rows": rows,
+            "rows": saved.rows,
             "best": best,
             "best_run": done.dir.path(),
             "test_metrics": done.metrics.metrics,
@@ -203,12 +250,13 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         }));
     }
     println!("\nvalidation {metric} by configuration ({}):\n", split.name);
-    print_grid(&rows, &args.layers, &args.hidden, &lrs, &best);
+    for r in &saved.rows {
+        let star = if *r == best { "*" } else { " " };
+        println!("  {:>8.4}{star}  {}", r.validation, r.label());
+    }
     println!(
-        "\nbest: layers {} hidden {}{} (validation {metric} {:.4}); retrained in {:.1}s, test set:\n",
-        best.layers,
-        best.hidden,
-        best.lr.map(|l| format!(" lr {l}")).unwrap_or_default(),
+        "\nbest: {} (validation {metric} {:.4}); retrained on all of train in {:.1}s, test set:\n",
+        best.label(),
         best.validation,
         done.metrics.train_seconds
     );
@@ -221,51 +269,57 @@ pub fn run(args: &TuneArgs) -> Result<()> {
     Ok(())
 }
 
-/// A layers × hidden table per learning rate, the best cell starred.
-fn print_grid(rows: &[Row], layers: &[usize], hidden: &[usize], lrs: &[Option<f32>], best: &Row) {
-    for &lr in lrs {
-        if let Some(l) = lr {
-            println!("lr {l}");
-        }
-        print!("{:>8}", "layers");
-        for h in hidden {
-            print!("  {:>9}", format!("h={h}"));
-        }
-        println!();
-        for &l in layers {
-            print!("{l:>8}");
-            for &h in hidden {
-                let r = rows
-                    .iter()
-                    .find(|r| r.layers == l && r.hidden == h && r.lr == lr)
-                    .expect("every grid point ran");
-                let star = if r.layers == best.layers && r.hidden == best.hidden && r.lr == best.lr
-                {
-                    "*"
-                } else {
-                    " "
-                };
-                print!("  {:>8.4}{star}", r.validation);
-            }
-            println!();
-        }
+fn best_of(rows: &[Row], lower_is_better: bool) -> Option<Row> {
+    rows.iter()
+        .min_by(|a, b| {
+            let o = a.validation.total_cmp(&b.validation);
+            if lower_is_better { o } else { o.reverse() }
+        })
+        .cloned()
+}
+
+fn read_saved(path: &Path) -> Result<Option<Saved>> {
+    if !path.exists() {
+        return Ok(None);
     }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    // A file of an older format is not resumed from.
+    Ok(serde_json::from_str(&text).ok())
+}
+
+/// Writes tune.json, tune.csv and tune.svg (after every grid point).
+fn save(out: &Path, saved: &Saved, metric: &str) -> Result<()> {
+    write_atomic(&out.join("tune.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, saved)?;
+        Ok(())
+    })?;
+    write_table(&out.join("tune.csv"), &saved.rows, metric)?;
+    let title = format!("{} on {}", saved.model, saved.dataset);
+    let svg =
+        render(&saved.rows, metric, &title).map_err(|e| anyhow!("drawing the tuning plot: {e}"))?;
+    write_atomic(&out.join("tune.svg"), |w| w.write_all(svg.as_bytes()))?;
+    Ok(())
 }
 
 fn write_table(path: &Path, rows: &[Row], metric: &str) -> Result<()> {
     write_atomic(path, |w| {
+        let keys: Vec<String> = rows
+            .first()
+            .map(|r| r.settings.iter().map(|(k, _)| csv_field(k)).collect())
+            .unwrap_or_default();
         writeln!(
             w,
-            "layers,hidden,lr,validation_{},epochs,seconds",
+            "{},validation_{},epochs_run,seconds",
+            keys.join(","),
             csv_field(metric)
         )?;
         for r in rows {
+            let values: Vec<String> = r.settings.iter().map(|(_, v)| csv_field(v)).collect();
             writeln!(
                 w,
-                "{},{},{},{:.6},{},{:.3}",
-                r.layers,
-                r.hidden,
-                r.lr.map(|l| l.to_string()).unwrap_or_default(),
+                "{},{:.6},{},{:.3}",
+                values.join(","),
                 r.validation,
                 r.epochs,
                 r.seconds
@@ -276,63 +330,37 @@ fn write_table(path: &Path, rows: &[Row], metric: &str) -> Result<()> {
     .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Validation metric against hidden width (log scale), one line per (layers, lr).
+/// The validation metric of every configuration, in grid order, labelled.
 fn render(rows: &[Row], metric: &str, title: &str) -> Result<String, Box<dyn std::error::Error>> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (700, 450)).into_drawing_area();
+        let height = 120 + 22 * rows.len() as u32;
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
         root.fill(&WHITE)?;
-        let (lo_h, hi_h) = rows.iter().fold((f64::MAX, f64::MIN), |(lo, hi), r| {
-            (lo.min(r.hidden as f64), hi.max(r.hidden as f64))
-        });
-        let (lo_v, hi_v) = rows.iter().fold((f64::MAX, f64::MIN), |(lo, hi), r| {
+        let (lo, hi) = rows.iter().fold((f64::MAX, f64::MIN), |(lo, hi), r| {
             (lo.min(r.validation), hi.max(r.validation))
         });
-        let pad = ((hi_v - lo_v) * 0.1).max(1e-3);
+        let pad = ((hi - lo) * 0.1).max(1e-3);
+        let n = rows.len();
+        let labels: Vec<String> = rows.iter().map(Row::label).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(format!("tuning {title}"), ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(
-                (lo_h * 0.8..hi_h * 1.25).log_scale(),
-                lo_v - pad..hi_v + pad,
-            )?;
+            .y_label_area_size(300)
+            .build_cartesian_2d((lo - pad).max(0.0)..hi + pad, 0..n)?;
         chart
             .configure_mesh()
-            .x_desc("hidden width")
-            .y_desc(format!("validation {metric}"))
+            .disable_y_mesh()
+            .y_labels(n.max(1))
+            .y_label_formatter(&|k| labels.get(*k).cloned().unwrap_or_default())
+            .x_desc(format!("validation {metric}"))
             .draw()?;
-        let mut series: Vec<(usize, Option<f32>)> = rows.iter().map(|r| (r.layers, r.lr)).collect();
-        series.dedup();
-        series.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(a.1.partial_cmp(&b.1).expect("finite lr"))
-        });
-        series.dedup();
-        for (n, &(layers, lr)) in series.iter().enumerate() {
-            let color = Palette99::pick(n).to_rgba();
-            let mut pts: Vec<(f64, f64)> = rows
-                .iter()
-                .filter(|r| r.layers == layers && r.lr == lr)
-                .map(|r| (r.hidden as f64, r.validation))
-                .collect();
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let label = match lr {
-                Some(l) => format!("{layers} layers, lr {l}"),
-                None => format!("{layers} layers"),
-            };
-            chart
-                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
-            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        chart.draw_series(
+            rows.iter()
+                .enumerate()
+                .map(|(k, r)| Circle::new((r.validation, k), 4, BLUE.filled())),
+        )?;
         root.present()?;
     }
     Ok(svg)

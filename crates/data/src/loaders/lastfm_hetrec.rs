@@ -8,9 +8,10 @@ use crate::dataset::{Dataset, LoadReport};
 use crate::error::Result;
 use crate::idmap::IdMap;
 use crate::interactions::Interactions;
+use crate::interactions::MISSING_TIME;
 use crate::loaders::days_from_civil;
 use crate::source::Source;
-use crate::split::{MISSING_TIME, SplitSpec};
+use crate::split::SplitSpec;
 use crate::table::{Table, TableFormat};
 
 /// Loads HetRec Last.fm from `dir` (the `hetrec2011/` folder).

@@ -1,16 +1,20 @@
 //! The regularised baseline predictor `r̂(u, i) = μ + b_u + b_i` (Koren, 2008), fitted by
 //! alternating closed-form updates.
 
-use anyhow::{Result, bail};
 use gnnrec_data::{Interactions, RatingScale};
 use gnnrec_eval::{RatingPredictor, Scorer};
 use serde::{Deserialize, Serialize};
 
-use crate::model::TrainedModel;
+use crate::config::{Key, ModelConfig, Range};
+use crate::context::TrainContext;
+use crate::error::{Result, bail};
+use crate::model::{Model, Task, TrainedModel};
+use crate::observer::Observer;
 use crate::weights::Weights;
 
 /// Settings of the bias model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BiasConfig {
     /// Shrinkage of user biases (λ_u).
     pub reg_user: f32,
@@ -27,6 +31,57 @@ impl Default for BiasConfig {
             reg_item: 25.0,
             iterations: 15,
         }
+    }
+}
+
+impl ModelConfig for BiasConfig {
+    fn keys() -> Vec<Key> {
+        vec![
+            Key::new(
+                "reg_user",
+                Range::NonNegative,
+                "shrinkage of user biases (λ_u)",
+            ),
+            Key::new(
+                "reg_item",
+                Range::NonNegative,
+                "shrinkage of item biases (λ_i)",
+            ),
+            Key::new("iterations", Range::Positive, "alternating passes"),
+        ]
+    }
+}
+
+impl Model for BiasModel {
+    type Config = BiasConfig;
+    const NAME: &'static str = "bias";
+    const TASK: Task = Task::Rating;
+    const ABOUT: &'static str = "bias baseline: global mean + user and item biases (ratings)";
+
+    fn train(
+        cfg: &BiasConfig,
+        ctx: &TrainContext<'_>,
+        _obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        let Some(scale) = ctx.rating_scale else {
+            bail!("the bias model predicts ratings, and this dataset has none; try --model pop");
+        };
+        Ok(Box::new(BiasModel::fit(
+            ctx.train,
+            ctx.n_users,
+            ctx.n_items,
+            scale,
+            cfg,
+        )?))
+    }
+
+    fn load(
+        _cfg: &BiasConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(BiasModel::from_weights(w, n_users, n_items)?))
     }
 }
 

@@ -1,42 +1,85 @@
 //! Item-KNN: score an item by its similarity to the items in the user's training history,
-//! over an item–item graph (cosine by default; any [`GraphWeight`]) pruned to each item's `k`
+//! over an item–item graph (cosine by default; any [`EdgeWeight`]) pruned to each item's `k`
 //! nearest neighbours. No training: the baseline a graph model over item–item relations must
 //! beat, on the same graph.
 
-use anyhow::{Result, bail};
 use gnnrec_data::Interactions;
 use gnnrec_eval::{Scorer, UserItems};
-use gnnrec_graph::{Csr, ItemGraphSpec, item_graph};
+use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
 use serde::{Deserialize, Serialize};
 
-use crate::irgnn::GraphWeight;
-use crate::model::TrainedModel;
+use crate::config::{Key, ModelConfig, Range};
+use crate::context::TrainContext;
+use crate::error::{Result, bail};
+use crate::irgnn::item_graph_keys;
+use crate::model::{Model, Task, TrainedModel};
+use crate::observer::Observer;
 use crate::weights::Weights;
 
 /// Hyperparameters of item-KNN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ItemKnnConfig {
     /// Neighbours kept per item.
     pub neighbours: usize,
     /// Edge weight of the item graph.
-    #[serde(default)]
-    pub graph: GraphWeight,
-    /// τ in days for [`GraphWeight::Decay`].
-    #[serde(default = "default_tau")]
-    pub tau_days: f64,
-}
-
-fn default_tau() -> f64 {
-    30.0
+    pub item_graph: EdgeWeight,
+    /// τ in days for [`EdgeWeight::Decay`].
+    pub tau: f64,
 }
 
 impl Default for ItemKnnConfig {
     fn default() -> Self {
         ItemKnnConfig {
             neighbours: 50,
-            graph: GraphWeight::Cosine,
-            tau_days: default_tau(),
+            item_graph: EdgeWeight::Cosine,
+            tau: 30.0,
         }
+    }
+}
+
+impl ModelConfig for ItemKnnConfig {
+    const RENAMED: &'static [(&'static str, &'static str)] =
+        &[("graph", "item_graph"), ("tau_days", "tau")];
+
+    fn keys() -> Vec<Key> {
+        let mut keys = vec![Key::new(
+            "neighbours",
+            Range::Positive,
+            "neighbours kept per item",
+        )];
+        keys.extend(item_graph_keys());
+        keys
+    }
+}
+
+impl Model for ItemKnn {
+    type Config = ItemKnnConfig;
+    const NAME: &'static str = "itemknn";
+    const TASK: Task = Task::Ranking;
+    const ABOUT: &'static str =
+        "item-KNN: summed similarity to the user's items over the item–item graph (no training)";
+
+    fn train(
+        cfg: &ItemKnnConfig,
+        ctx: &TrainContext<'_>,
+        _obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(ItemKnn::fit(
+            ctx.train,
+            ctx.n_users,
+            ctx.n_items,
+            cfg,
+        )?))
+    }
+
+    fn load(
+        _cfg: &ItemKnnConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(ItemKnn::from_weights(w, n_users, n_items)?))
     }
 }
 
@@ -64,7 +107,8 @@ impl ItemKnn {
             bail!("item-KNN needs at least one neighbour per item");
         }
         let spec = ItemGraphSpec {
-            weight: cfg.graph.edge_weight(cfg.tau_days),
+            weight: cfg.item_graph,
+            tau_days: cfg.tau,
             top_k: Some(cfg.neighbours),
             ..Default::default()
         };
@@ -106,11 +150,11 @@ impl ItemKnn {
 
 impl Scorer for ItemKnn {
     fn n_items(&self) -> usize {
-        self.sim.n_cols
+        self.sim.n_cols()
     }
 
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
-        let n = self.sim.n_cols;
+        let n = self.sim.n_cols();
         for (row, &u) in out.chunks_mut(n).zip(users) {
             row.fill(0.0);
             for &i in self.by_user.of(u) {
@@ -126,19 +170,19 @@ impl Scorer for ItemKnn {
 impl TrainedModel for ItemKnn {
     fn weights(&self) -> Weights {
         assert!(
-            self.sim.n_rows < EXACT_F32 && self.by_user.n_users() < EXACT_F32,
+            self.sim.n_rows() < EXACT_F32 && self.by_user.n_users() < EXACT_F32,
             "item-KNN indices must stay below 2^24 to be stored exactly"
         );
-        let mut rows = Vec::with_capacity(self.sim.indices.len());
-        for r in 0..self.sim.n_rows {
+        let mut rows = Vec::with_capacity(self.sim.nnz());
+        for r in 0..self.sim.n_rows() {
             rows.extend(std::iter::repeat_n(r as f32, self.sim.row(r).0.len()));
         }
         let f = |v: &[u32]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
         let mut w = Weights::new();
-        let nnz = self.sim.indices.len();
+        let nnz = self.sim.nnz();
         w.insert("sim_rows", &[nnz], rows);
-        w.insert("sim_cols", &[nnz], f(&self.sim.indices));
-        w.insert("sim_values", &[nnz], self.sim.values.clone());
+        w.insert("sim_cols", &[nnz], f(self.sim.indices()));
+        w.insert("sim_values", &[nnz], self.sim.values().to_vec());
         let h = self.history.len();
         w.insert("history_users", &[h], f(&self.history.users));
         w.insert("history_items", &[h], f(&self.history.items));

@@ -1,11 +1,49 @@
 //! Most-popular: every user gets the items with the most training interactions.
 
-use anyhow::Result;
 use gnnrec_data::Interactions;
 use gnnrec_eval::Scorer;
+use serde::{Deserialize, Serialize};
 
-use crate::model::TrainedModel;
+use crate::config::{Key, ModelConfig};
+use crate::context::TrainContext;
+use crate::error::Result;
+use crate::model::{Model, Task, TrainedModel};
+use crate::observer::Observer;
 use crate::weights::Weights;
+
+/// Most-popular has no settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PopConfig {}
+
+impl ModelConfig for PopConfig {
+    fn keys() -> Vec<Key> {
+        Vec::new()
+    }
+}
+
+impl Model for Popularity {
+    type Config = PopConfig;
+    const NAME: &'static str = "pop";
+    const TASK: Task = Task::Ranking;
+    const ABOUT: &'static str = "most popular: every user gets the most-interacted items";
+
+    fn train(
+        _cfg: &PopConfig,
+        ctx: &TrainContext<'_>,
+        _obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(Popularity::fit(ctx.train, ctx.n_items)))
+    }
+
+    fn load(
+        _cfg: &PopConfig,
+        w: &Weights,
+        _n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(Popularity::from_weights(w, n_items)?))
+    }
+}
 
 /// Scores each item by its number of training interactions.
 #[derive(Debug, Clone, PartialEq)]

@@ -224,7 +224,7 @@ impl Encoder {
             Gather::TransformFirst(a) => a.matmul(&self.stack_levels(x, w)?),
             Gather::AggregateFirst(a) => {
                 let (w_in, r, h) = (x.dim(1)?, self.n_levels, self.hidden);
-                let n_dst = a.csr().n_rows / r;
+                let n_dst = a.csr().n_rows() / r;
                 let per_level = a
                     .matmul(x)?
                     .reshape((r, n_dst, w_in))?

@@ -20,56 +20,44 @@
 mod encoder;
 mod model;
 
-use std::collections::BTreeMap;
-use std::time::Instant;
-
-use anyhow::{Context, Result, bail};
-use candle_core::{D, Device, Tensor};
-use candle_nn::Optimizer;
-use candle_nn::optim::{AdamW, ParamsAdamW};
-use gnnrec_data::Interactions;
-use gnnrec_eval::{RatingPredictor, rating_metrics};
+use candle_core::{D, Device, Tensor, Var};
+use gnnrec_data::{Interactions, RatingScale};
 use gnnrec_graph::RatingGraph;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::config::{Key, ModelConfig, Range};
 use crate::context::{Features, TrainContext};
-use crate::lightgcn::Schedule;
-use crate::observer::{EpochRecord, Observer};
+use crate::error::{Result, bail};
+use crate::model::{Model, Task, TrainedModel};
+use crate::observer::Observer;
+use crate::training::{LoopSettings, Monitored, Objective, Schedule, fit};
+use crate::weights::Weights;
 use encoder::Encoder;
 pub use model::GcnModel;
 
 /// Hyperparameters of the GCN rating model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GcnConfig {
     /// Propagation layers.
     pub layers: usize,
     /// Width of the embeddings, the hidden layers and the output.
     pub hidden: usize,
-    /// AdamW learning rate.
-    pub lr: f32,
     /// AdamW (decoupled) weight decay.
     pub l2: f32,
     /// Dropout probability on every layer's input.
     pub dropout: f32,
-    /// Ratings per step (the encoder runs over the whole graph at each step).
-    pub batch: usize,
-    /// Maximum epochs.
-    pub epochs: usize,
-    /// Evaluate on the monitoring set every this many epochs (0 = never).
-    pub eval_every: usize,
-    /// Stop after this many evaluations without improvement (0 = never stop early).
-    pub patience: usize,
     /// Ordinal weight sharing between rating levels.
     pub ordinal: bool,
-    /// Side features used.
-    #[serde(default)]
+    /// Side features used (`auto`: whichever the dataset has).
     pub features: Features,
-    /// How the learning rate changes over the epochs.
-    #[serde(default)]
-    pub schedule: Schedule,
+    /// Learning rate, batch (ratings per step; the encoder runs over the whole graph at each
+    /// step), epochs, evaluation, early stopping and schedule.
+    #[serde(flatten)]
+    pub train: LoopSettings,
 }
 
 impl Default for GcnConfig {
@@ -77,132 +65,225 @@ impl Default for GcnConfig {
         GcnConfig {
             layers: 1,
             hidden: 64,
-            lr: 0.01,
             l2: 0.2,
             dropout: 0.7,
-            batch: 16384,
-            epochs: 100,
-            eval_every: 1,
-            patience: 10,
             ordinal: true,
-            features: Features::default(),
-            schedule: Schedule::Cosine,
+            features: Features::AUTO,
+            train: LoopSettings {
+                lr: 0.01,
+                batch: 16384,
+                epochs: 100,
+                eval_every: 1,
+                patience: 10,
+                schedule: Schedule::Cosine,
+            },
         }
     }
 }
 
-/// Trains the GCN rating model on `ctx` (training ratings only), with early stopping on the
-/// RMSE of `ctx.monitor` when given.
-pub fn train(cfg: &GcnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<GcnModel> {
-    let Some(scale) = ctx.rating_scale else {
-        bail!("the gcn model predicts ratings, and this dataset has none; try --model lightgcn");
-    };
-    if cfg.hidden == 0 || cfg.batch == 0 {
-        bail!("hidden and batch must be positive");
+impl ModelConfig for GcnConfig {
+    fn keys() -> Vec<Key> {
+        let mut keys = vec![
+            Key::new(
+                "layers",
+                Range::Count,
+                "propagation layers (0: embeddings and side features only)",
+            ),
+            Key::new(
+                "hidden",
+                Range::Positive,
+                "width of the embeddings, hidden layers and output",
+            ),
+            Key::new("l2", Range::NonNegative, "AdamW (decoupled) weight decay"),
+            Key::new(
+                "dropout",
+                Range::Probability,
+                "node dropout on every layer's input",
+            ),
+            Key::new(
+                "ordinal",
+                Range::Flag,
+                "ordinal weight sharing between rating levels",
+            ),
+            Key::new(
+                "features",
+                Range::Text("auto | none | user | item | user,item"),
+                "side features (ml-100k users: age, gender, occupation; MovieLens items: genres, year); auto: what the dataset has",
+            ),
+        ];
+        keys.extend(LoopSettings::keys());
+        keys
     }
-    if !(0.0..1.0).contains(&cfg.dropout) {
-        bail!("dropout must be in [0, 1)");
-    }
-    let graph = RatingGraph::new(ctx.train, ctx.n_users, ctx.n_items)
-        .context("the gcn model needs explicit ratings in the training data")?;
-    let ratings = ctx.train.ratings.as_deref().unwrap_or_default();
-    let mean = (ratings.iter().map(|&r| r as f64).sum::<f64>() / ratings.len() as f64) as f32;
-    let (user_features, item_features) = ctx.side_features(cfg.features)?;
+}
 
-    let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
-    let enc = Encoder::new(cfg, &graph, user_features, item_features, &mut rng)?;
-    let mut opt = AdamW::new(
-        enc.vars(),
-        ParamsAdamW {
-            lr: cfg.lr as f64,
-            weight_decay: cfg.l2 as f64,
-            ..ParamsAdamW::default()
-        },
-    )?;
-    let monitor = ctx.monitor.filter(|m| m.ratings.is_some() && !m.is_empty());
-    let snapshot = |enc: &Encoder| -> Result<GcnModel> {
-        let out = enc.forward(None)?;
+impl Model for GcnModel {
+    type Config = GcnConfig;
+    const NAME: &'static str = "gcn";
+    const TASK: Task = Task::Rating;
+    const ABOUT: &'static str =
+        "GCN rating prediction over the rating-typed user–item graph, GC-MC style, side features";
+    const ITERATIVE: bool = true;
+
+    fn train(
+        cfg: &GcnConfig,
+        ctx: &TrainContext<'_>,
+        obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(train(cfg, ctx, obs)?))
+    }
+
+    fn load(
+        _cfg: &GcnConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(GcnModel::from_weights(w, n_users, n_items)?))
+    }
+}
+
+/// The GCN as an [`Objective`] of the shared loop: the encoder's variables flattened into
+/// one parameter vector, in [`Encoder::vars`] order.
+struct GcnObjective<'a> {
+    enc: Encoder,
+    vars: Vec<Var>,
+    graph: RatingGraph,
+    train: &'a Interactions,
+    mean: f32,
+    scale: RatingScale,
+    hidden: usize,
+    batch: usize,
+    order: Vec<u32>,
+    /// AdamW's decoupled weight decay.
+    decay: f32,
+}
+
+impl GcnObjective<'_> {
+    /// The variables' current values, flat.
+    fn params(&self) -> Result<Vec<f32>> {
+        let mut p = Vec::new();
+        for v in &self.vars {
+            p.extend(v.as_tensor().flatten_all()?.to_vec1::<f32>()?);
+        }
+        Ok(p)
+    }
+
+    /// Loads `params` into the variables.
+    fn load(&self, params: &[f32]) -> Result<()> {
+        let mut at = 0;
+        for v in &self.vars {
+            let n = v.elem_count();
+            v.set(&Tensor::from_slice(
+                &params[at..at + n],
+                v.shape(),
+                &Device::Cpu,
+            )?)?;
+            at += n;
+        }
+        if at != params.len() {
+            bail!("the GCN has {at} parameters, given {}", params.len());
+        }
+        Ok(())
+    }
+}
+
+impl Objective for GcnObjective<'_> {
+    type Model = GcnModel;
+
+    fn start_epoch(&mut self, rng: &mut ChaCha8Rng) -> usize {
+        self.order.shuffle(rng);
+        self.order.len().div_ceil(self.batch)
+    }
+
+    fn loss_and_grad(
+        &mut self,
+        params: &[f32],
+        k: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(f32, Vec<f32>)> {
+        self.load(params)?;
+        let rows = &self.order[k * self.batch..((k + 1) * self.batch).min(self.order.len())];
+        let loss = step_loss(&self.enc, self.mean, self.train, rows, rng)?;
+        let grads = loss.backward()?;
+        let mut g = Vec::with_capacity(params.len());
+        for v in &self.vars {
+            match grads.get(v) {
+                Some(t) => g.extend(t.flatten_all()?.to_vec1::<f32>()?),
+                None => g.extend(std::iter::repeat_n(0.0, v.elem_count())),
+            }
+        }
+        Ok((loss.to_scalar::<f32>()?, g))
+    }
+
+    fn snapshot(&self, params: &[f32]) -> Result<GcnModel> {
+        self.load(params)?;
+        let out = self.enc.forward(None)?;
         Ok(GcnModel::new(
             (
                 &out.users.flatten_all()?.to_vec1()?,
                 &out.items.flatten_all()?.to_vec1()?,
             ),
             (
-                &enc.user_bias.as_tensor().flatten_all()?.to_vec1()?,
-                &enc.item_bias.as_tensor().flatten_all()?.to_vec1()?,
+                &self.enc.user_bias.as_tensor().flatten_all()?.to_vec1()?,
+                &self.enc.item_bias.as_tensor().flatten_all()?.to_vec1()?,
             ),
-            (&graph.user_degree, &graph.item_degree),
-            cfg.hidden,
-            mean,
-            scale,
+            (&self.graph.user_degree, &self.graph.item_degree),
+            self.hidden,
+            self.mean,
+            self.scale,
         ))
-    };
+    }
 
-    let mut order: Vec<u32> = (0..ctx.train.len() as u32).collect();
-    let steps = order.len().div_ceil(cfg.batch);
-    let mut best: Option<(f64, GcnModel)> = None;
-    let mut since_best = 0;
-    for epoch in 1..=cfg.epochs {
-        obs.epoch_started(epoch, steps);
-        opt.set_learning_rate(cfg.schedule.lr(cfg.lr, epoch, cfg.epochs) as f64);
-        let t0 = Instant::now();
-        order.shuffle(&mut rng);
-        let mut loss_sum = 0.0f64;
-        for chunk in order.chunks(cfg.batch) {
-            let loss = step_loss(&enc, mean, ctx.train, chunk, &mut rng)?;
-            opt.backward_step(&loss)?;
-            let l = loss.to_scalar::<f32>()?;
-            if !l.is_finite() {
-                bail!("the loss became {l}; lower the learning rate");
-            }
-            loss_sum += l as f64 * chunk.len() as f64;
-            obs.step();
-        }
-        let seconds = t0.elapsed().as_secs_f64();
-        let mut record = EpochRecord {
-            epoch,
-            loss: loss_sum / order.len() as f64,
-            seconds,
-            metrics: None,
-            eval_seconds: None,
-        };
-        let evaluate = cfg.eval_every > 0 && epoch % cfg.eval_every == 0;
-        if let (Some(m), true) = (monitor, evaluate) {
-            let t1 = Instant::now();
-            let model = snapshot(&enc)?;
-            let truth = m.ratings.as_deref().unwrap_or_default();
-            let r = rating_metrics(
-                &model.predict(&m.users, &m.items),
-                truth,
-                scale.min,
-                scale.max,
-            );
-            record.metrics = Some(BTreeMap::from([
-                ("rmse".to_string(), r.rmse),
-                ("mae".to_string(), r.mae),
-            ]));
-            record.eval_seconds = Some(t1.elapsed().as_secs_f64());
-            if best.as_ref().is_none_or(|(b, _)| r.rmse < *b) {
-                best = Some((r.rmse, model));
-                since_best = 0;
-            } else {
-                since_best += 1;
-            }
-        }
-        obs.epoch_finished(&record);
-        if cfg.patience > 0 && since_best >= cfg.patience {
-            let (b, _) = best.as_ref().expect("patience counts evaluations");
-            obs.message(&format!(
-                "early stop at epoch {epoch}: monitoring RMSE {b:.4} has not improved for {} evaluations",
-                cfg.patience
-            ));
-            break;
-        }
+    fn weight_decay(&self) -> f32 {
+        self.decay
     }
-    match best {
-        Some((_, model)) => Ok(model),
-        None => snapshot(&enc),
+}
+
+/// Trains the GCN rating model on `ctx` (training ratings only) with the shared loop:
+/// AdamW (decoupled weight decay `l2`), early stopping on the RMSE of `ctx.monitor` when
+/// given.
+pub fn train(cfg: &GcnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<GcnModel> {
+    let Some(scale) = ctx.rating_scale else {
+        bail!("the gcn model predicts ratings, and this dataset has none; try --model lightgcn");
+    };
+    if cfg.hidden == 0 || cfg.train.batch == 0 {
+        bail!("hidden and batch must be positive");
     }
+    if !(0.0..1.0).contains(&cfg.dropout) {
+        bail!("dropout must be in [0, 1)");
+    }
+    let Some(graph) = RatingGraph::new(ctx.train, ctx.n_users, ctx.n_items) else {
+        bail!("the gcn model needs explicit ratings in the training data");
+    };
+    let ratings = ctx.train.ratings.as_deref().unwrap_or_default();
+    let mean = (ratings.iter().map(|&r| r as f64).sum::<f64>() / ratings.len() as f64) as f32;
+    let (user_features, item_features) = ctx.side_features(cfg.features)?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
+    let enc = Encoder::new(cfg, &graph, user_features, item_features, &mut rng)?;
+    let vars = enc.vars();
+    let mut obj = GcnObjective {
+        enc,
+        vars,
+        graph,
+        train: ctx.train,
+        mean,
+        scale,
+        hidden: cfg.hidden,
+        batch: cfg.train.batch,
+        order: (0..ctx.train.len() as u32).collect(),
+        decay: cfg.l2,
+    };
+    let init = obj.params()?;
+    fit(
+        &mut obj,
+        init,
+        &cfg.train,
+        Monitored::Rmse,
+        ctx,
+        &mut rng,
+        obs,
+    )
 }
 
 /// The MSE of the ratings `rows` of `train` under a training-mode forward pass.
@@ -231,7 +312,8 @@ fn step_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gnnrec_data::{FeatureMatrix, RatingScale};
+    use gnnrec_data::FeatureMatrix;
+    use gnnrec_eval::{RatingPredictor, rating_metrics};
 
     fn toy() -> Interactions {
         let mut x = Interactions::new(vec![0, 0, 1, 1, 2, 2, 0], vec![0, 1, 1, 2, 0, 3, 3]);
@@ -312,10 +394,13 @@ mod tests {
         let split = gnnrec_data::split::random_split(&all, 0.25, 1);
         let cfg = GcnConfig {
             hidden: 8,
-            epochs: 150,
-            batch: 64,
             dropout: 0.1,
             l2: 0.0,
+            train: LoopSettings {
+                epochs: 150,
+                batch: 64,
+                ..GcnConfig::default().train
+            },
             ..GcnConfig::default()
         };
         let ctx = TrainContext {

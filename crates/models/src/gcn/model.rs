@@ -1,9 +1,9 @@
 //! A trained GCN rating model: final user and item representations plus biases.
 
-use anyhow::Result;
 use gnnrec_data::RatingScale;
 use gnnrec_eval::{DotScorer, RatingPredictor, Scorer};
 
+use crate::error::Result;
 use crate::model::TrainedModel;
 use crate::weights::Weights;
 
