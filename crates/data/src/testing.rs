@@ -56,7 +56,14 @@ fn report_skip(reason: &str) {
         .name()
         .unwrap_or("a dataset test")
         .to_string();
-    let log = workspace_root().join("target/skipped-dataset-tests.txt");
+    // Tests of one binary run on parallel threads: one of them at a time updates the list.
+    static LIST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LIST.lock().unwrap_or_else(|e| e.into_inner());
+    let root = workspace_root();
+    let log = root
+        .canonicalize()
+        .unwrap_or(root)
+        .join("target/skipped-dataset-tests.txt");
     let line = format!("{test}: {reason}");
     // Every test binary of one `cargo test` has cargo as its parent: the file starts over
     // when that changes.
