@@ -23,8 +23,8 @@ fn interactions() -> impl Strategy<Value = (usize, Interactions)> {
 fn rows(x: &Interactions) -> BTreeMap<(u32, u32, i64), usize> {
     let t = x.timestamps.as_deref().unwrap();
     let mut m = BTreeMap::new();
-    for k in 0..x.len() {
-        *m.entry((x.users[k], x.items[k], t[k])).or_insert(0) += 1;
+    for ((&u, &i), &time) in x.users.iter().zip(&x.items).zip(t) {
+        *m.entry((u, i, time)).or_insert(0) += 1;
     }
     m
 }
