@@ -28,6 +28,8 @@ pub mod observer;
 pub mod propagate;
 pub mod registry;
 pub mod sampler;
+#[cfg(test)]
+mod test_support;
 pub mod training;
 pub mod weights;
 

@@ -433,6 +433,7 @@ pub fn train(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::random_graph;
 
     #[test]
     fn step_gradient_matches_finite_differences() {
@@ -466,19 +467,6 @@ mod tests {
                 g[k]
             );
         }
-    }
-
-    fn random_graph(seed: u64) -> (gnnrec_data::Interactions, Vec<f32>) {
-        use rand::Rng;
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut x = gnnrec_data::Interactions::new(
-            (0..60).map(|_| rng.random_range(0..8)).collect(),
-            (0..60).map(|_| rng.random_range(0..10)).collect(),
-        );
-        x.dedup_pairs();
-        let normal = Normal::new(0.0f32, 0.5).unwrap();
-        let ego = (0..18 * 3).map(|_| normal.sample(&mut rng)).collect();
-        (x, ego)
     }
 
     #[test]

@@ -208,6 +208,7 @@ pub fn layer_mean_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::random_graph;
     use candle_core::{Device, Var};
     use gnnrec_graph::normalized_adjacency;
 
@@ -299,20 +300,6 @@ mod tests {
         for (p, q) in g.iter().zip(&g2) {
             assert!((p - q).abs() < 1e-5);
         }
-    }
-
-    fn random_graph(seed: u64) -> (gnnrec_data::Interactions, Vec<f32>) {
-        use rand::{Rng, SeedableRng};
-        use rand_distr::{Distribution, Normal};
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut x = gnnrec_data::Interactions::new(
-            (0..60).map(|_| rng.random_range(0..8)).collect(),
-            (0..60).map(|_| rng.random_range(0..10)).collect(),
-        );
-        x.dedup_pairs();
-        let normal = Normal::new(0.0f32, 0.5).unwrap();
-        let ego = (0..18 * 3).map(|_| normal.sample(&mut rng)).collect();
-        (x, ego)
     }
 
     #[test]
