@@ -43,6 +43,12 @@ fn parse() -> cli::Cli {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` and cut: end quietly, as Unix tools do, instead of panicking in
+    // `println!` on the broken pipe. Rust ignores SIGPIPE by default; restore the default.
+    // SAFETY: called first thing in main, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -672,3 +672,25 @@ fn a_run_killed_after_a_checkpoint_resumes_to_the_uninterrupted_result() {
         serde_json::from_str(&std::fs::read_to_string(cut.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["model"]["epochs"], 12);
 }
+
+#[test]
+fn output_cut_short_by_a_closed_pipe_is_not_a_panic() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gnnrec"))
+        .args(["models"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read nothing and close our end, as `gnnrec models | head -0` would.
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -21,7 +21,7 @@ pub struct KnownDataset {
 }
 
 /// Every dataset known by name.
-pub const KNOWN_DATASETS: [KnownDataset; 5] = [
+pub const KNOWN_DATASETS: [KnownDataset; 6] = [
     KnownDataset {
         name: "ml-latest-small",
         folder: "ml-latest-small",
@@ -51,6 +51,12 @@ pub const KNOWN_DATASETS: [KnownDataset; 5] = [
         folder: "gowalla",
         about: "Gowalla check-ins, LightGCN split: 29,858 users, 40,981 locations",
         obtain: "the LightGCN-PyTorch repository's data/gowalla (no license stated)",
+    },
+    KnownDataset {
+        name: "yelp2018",
+        folder: "yelp2018",
+        about: "Yelp2018, LightGCN/NGCF split: 31,668 users, 38,048 businesses, 1,237,259 / 324,147",
+        obtain: "the LightGCN-PyTorch repository's data/yelp2018 (Yelp dataset terms: non-commercial, no redistribution)",
     },
 ];
 
@@ -110,7 +116,7 @@ pub fn load(name: &str, data_dir: &Path) -> Result<Dataset> {
         "ml-100k" => ml100k::load(&dir),
         "lastfm" => lastfm::load(&dir),
         "lastfm-hetrec" => lastfm_hetrec::load(&dir),
-        "gowalla" => adjacency::load(&dir, "gowalla"),
+        "gowalla" | "yelp2018" => adjacency::load(&dir, known.name),
         other => unreachable!("registry entry {other} has no loader"),
     }
 }

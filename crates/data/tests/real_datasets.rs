@@ -138,3 +138,15 @@ fn gowalla_lightgcn_split() {
     // Ids are 0-based and contiguous: indices are the original ids.
     assert_eq!(d.items.raw(40_980).to_string(), "40980");
 }
+
+#[test]
+fn yelp2018_lightgcn_split() {
+    let Some(dir) = data_dir_with("yelp2018") else {
+        return;
+    };
+    let d = load("yelp2018", &dir).unwrap();
+    assert_eq!((d.n_users(), d.n_items()), (31_668, 38_048));
+    let s = d.split(&d.default_split).unwrap();
+    assert_eq!((s.train.len(), s.test.len()), (1_237_259, 324_147));
+    assert_eq!(d.items.raw(38_047).to_string(), "38047");
+}

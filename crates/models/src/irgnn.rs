@@ -88,7 +88,7 @@ impl Default for IrgnnConfig {
             item_graph: EdgeWeight::Cosine,
             tau: 30.0,
             topk: 50,
-            features: Features::default(),
+            features: Features::AUTO,
         }
     }
 }

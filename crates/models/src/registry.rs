@@ -15,6 +15,7 @@ use crate::baselines::popularity::Popularity;
 use crate::config::{self, Key, ModelConfig};
 use crate::context::TrainContext;
 use crate::device::DeviceSpec;
+use crate::ease::Ease;
 use crate::error::{ModelError, Result, bail};
 use crate::gcn::GcnModel;
 use crate::irgnn::Irgnn;
@@ -29,6 +30,7 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<Popularity>::NEW,
     &Plugin::<BiasModel>::NEW,
     &Plugin::<ItemKnn>::NEW,
+    &Plugin::<Ease>::NEW,
     &Plugin::<Mf>::NEW,
     &Plugin::<LightGcn>::NEW,
     &Plugin::<Irgnn>::NEW,
