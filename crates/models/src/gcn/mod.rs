@@ -191,6 +191,11 @@ impl Objective for GcnObjective<'_> {
     type Model = GcnModel;
 
     fn start_epoch(&mut self, rng: &mut ChaCha8Rng) -> usize {
+        // Shuffle from the identity, not from the last epoch's order: an epoch's order must
+        // depend on the RNG position alone, or a resumed run would differ.
+        for (k, o) in self.order.iter_mut().enumerate() {
+            *o = k as u32;
+        }
         self.order.shuffle(rng);
         self.order.len().div_ceil(self.batch)
     }
@@ -428,5 +433,56 @@ mod tests {
             p,
             "same seed, same model"
         );
+    }
+
+    /// Keeps every checkpoint it is handed.
+    struct Keep(Vec<crate::checkpoint::Checkpoint>);
+    impl Observer for Keep {
+        fn checkpoint(&mut self, c: &crate::checkpoint::Checkpoint) -> Result<()> {
+            self.0.push(c.clone());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_resumed_gcn_run_ends_where_an_uninterrupted_one_does() {
+        let all = toy();
+        let split = gnnrec_data::split::random_split(&all, 0.3, 2);
+        let cfg = GcnConfig {
+            hidden: 4,
+            dropout: 0.3,
+            features: Features::default(),
+            train: LoopSettings {
+                epochs: 6,
+                batch: 3,
+                eval_every: 2,
+                patience: 0,
+                ..GcnConfig::default().train
+            },
+            ..GcnConfig::default()
+        };
+        let mut ctx = TrainContext {
+            n_users: 3,
+            n_items: 4,
+            train: &split.train,
+            monitor: Some(&split.test),
+            rating_scale: Some(RatingScale { min: 1.0, max: 5.0 }),
+            user_features: None,
+            item_features: None,
+            seed: 7,
+            resume: None,
+            device: Default::default(),
+        };
+        let mut all_cks = Keep(Vec::new());
+        let whole = train(&cfg, &ctx, &mut all_cks).unwrap();
+        assert_eq!(
+            all_cks.0.iter().map(|c| c.epoch).collect::<Vec<_>>(),
+            [2, 4, 6]
+        );
+        ctx.resume = Some(&all_cks.0[0]);
+        let mut rest = Keep(Vec::new());
+        let resumed = train(&cfg, &ctx, &mut rest).unwrap();
+        assert_eq!(rest.0, all_cks.0[1..]);
+        assert_eq!(resumed.weights(), whole.weights());
     }
 }
