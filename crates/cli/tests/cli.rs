@@ -288,10 +288,9 @@ fn gcn_beats_the_bias_baseline_on_ml_100k_u1() {
         json(&args)["metrics"]["rmse"].as_f64().unwrap()
     };
     let bias = run("bias", &[]);
-    // A short run: 30 of the default 100 epochs, with early stopping on the validation
-    // carve-out.
-    let gcn = run("gcn", &["--epochs", "30", "--monitor", "validation"]);
-    assert!(gcn < bias - 0.03, "gcn RMSE {gcn} vs bias {bias}");
+    // The defaults (100 epochs, ~12 s): the published 0.8975 against the bias model's 0.9689.
+    let gcn = run("gcn", &[]);
+    assert!(gcn < bias - 0.05, "gcn RMSE {gcn} vs bias {bias}");
 }
 
 #[test]

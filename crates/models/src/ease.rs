@@ -150,20 +150,7 @@ impl Ease {
     /// Restores from saved weights.
     pub fn from_weights(w: &Weights, n_users: usize, n_items: usize) -> Result<Ease> {
         let b = w.get_shaped("b", &[n_items, n_items])?.to_vec();
-        let (_, users) = w.get("history_users")?;
-        let (_, items) = w.get("history_items")?;
-        if users.len() != items.len() {
-            bail!("ease weights: history arrays of different lengths");
-        }
-        let history = Interactions::new(
-            users.iter().map(|&u| u as u32).collect(),
-            items.iter().map(|&i| i as u32).collect(),
-        );
-        if history.users.iter().any(|&u| u as usize >= n_users)
-            || history.items.iter().any(|&i| i as usize >= n_items)
-        {
-            bail!("ease weights: a history index beyond {n_users} users / {n_items} items");
-        }
+        let history = w.get_history(n_users, n_items)?;
         Ok(Ease::from_parts(b, n_items, history, n_users))
     }
 }
@@ -189,22 +176,12 @@ impl Scorer for Ease {
     }
 }
 
-/// Indices are stored as `f32` in the weights file; they are exact below 2²⁴.
-const EXACT_F32: usize = 1 << 24;
-
 impl TrainedModel for Ease {
     fn weights(&self) -> Weights {
-        assert!(
-            self.n_items < EXACT_F32 && self.by_user.n_users() < EXACT_F32,
-            "EASE history indices must stay below 2^24 to be stored exactly"
-        );
         let mut w = Weights::new();
         let n = self.n_items;
         w.insert("b", &[n, n], self.b.clone());
-        let f = |v: &[u32]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
-        let len = self.history.len();
-        w.insert("history_users", &[len], f(&self.history.users));
-        w.insert("history_items", &[len], f(&self.history.items));
+        w.insert_history(&self.history);
         w
     }
     fn as_scorer(&self) -> &dyn Scorer {
@@ -323,9 +300,9 @@ mod tests {
             .filter(|&k| x.users[k] == 3)
             .map(|k| x.items[k])
             .collect();
-        for j in 0..ni {
+        for (j, &got) in s.iter().enumerate() {
             let want: f32 = hist.iter().map(|&i| m.b()[i as usize * ni + j]).sum();
-            assert!((s[j] - want).abs() < 1e-6);
+            assert!((got - want).abs() < 1e-6);
         }
         let back = Ease::from_weights(&m.weights(), nu, ni).unwrap();
         assert_eq!(back.weights(), m.weights());

@@ -92,9 +92,6 @@ pub struct ItemKnn {
     by_user: UserItems,
 }
 
-/// Indices are stored as `f32` in the weights file; they are exact below 2²⁴.
-const EXACT_F32: usize = 1 << 24;
-
 impl ItemKnn {
     /// Builds the neighbourhoods of `train`'s items.
     pub fn fit(
@@ -128,22 +125,14 @@ impl ItemKnn {
 
     /// Restores from saved weights.
     pub fn from_weights(w: &Weights, n_users: usize, n_items: usize) -> Result<Self> {
-        let as_u32 = |name: &str| -> Result<Vec<u32>> {
-            Ok(w.get(name)?.1.iter().map(|&v| v as u32).collect())
-        };
-        let (rows, cols) = (as_u32("sim_rows")?, as_u32("sim_cols")?);
+        let rows = w.get_indices("sim_rows", n_items)?;
+        let cols = w.get_indices("sim_cols", n_items)?;
         let vals = w.get("sim_values")?.1;
         if rows.len() != cols.len() || cols.len() != vals.len() {
             bail!("item-KNN weights: similarity arrays of different lengths");
         }
-        if rows.iter().chain(&cols).any(|&i| i as usize >= n_items) {
-            bail!("item-KNN weights: an item index beyond {n_items} items");
-        }
         let sim = Csr::from_triplets(n_items, n_items, &rows, &cols, vals);
-        let history = Interactions::new(as_u32("history_users")?, as_u32("history_items")?);
-        if history.users.iter().any(|&u| u as usize >= n_users) {
-            bail!("item-KNN weights: a user index beyond {n_users} users");
-        }
+        let history = w.get_history(n_users, n_items)?;
         Ok(Self::from_parts(sim, history, n_users))
     }
 }
@@ -169,23 +158,15 @@ impl Scorer for ItemKnn {
 
 impl TrainedModel for ItemKnn {
     fn weights(&self) -> Weights {
-        assert!(
-            self.sim.n_rows() < EXACT_F32 && self.by_user.n_users() < EXACT_F32,
-            "item-KNN indices must stay below 2^24 to be stored exactly"
-        );
         let mut rows = Vec::with_capacity(self.sim.nnz());
         for r in 0..self.sim.n_rows() {
-            rows.extend(std::iter::repeat_n(r as f32, self.sim.row(r).0.len()));
+            rows.extend(std::iter::repeat_n(r as u32, self.sim.row(r).0.len()));
         }
-        let f = |v: &[u32]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
         let mut w = Weights::new();
-        let nnz = self.sim.nnz();
-        w.insert("sim_rows", &[nnz], rows);
-        w.insert("sim_cols", &[nnz], f(self.sim.indices()));
-        w.insert("sim_values", &[nnz], self.sim.values().to_vec());
-        let h = self.history.len();
-        w.insert("history_users", &[h], f(&self.history.users));
-        w.insert("history_items", &[h], f(&self.history.items));
+        w.insert_indices("sim_rows", &rows);
+        w.insert_indices("sim_cols", self.sim.indices());
+        w.insert("sim_values", &[self.sim.nnz()], self.sim.values().to_vec());
+        w.insert_history(&self.history);
         w
     }
 
