@@ -35,7 +35,7 @@ pub enum Command {
         gnnrec train --recipe recipes/lightgcn-gowalla.toml       # a published result (gnnrec recipes)\n  \
         gnnrec train --recipe recipes/lightgcn-gowalla.toml --epochs 60   # a recipe, one key changed\n  \
         gnnrec train --model pop --dataset gowalla --json\n  \
-        gnnrec train --model lightgcn --dataset gowalla --batch 16384 --l2 2e-3 --epochs 120 \\\n      \
+        gnnrec train --model lightgcn --dataset gowalla --dim 64 --batch 16384 --l2 2e-3 --epochs 120 \\\n      \
           --neg-pool 16 --monitor test   # ~1 h on 2 cores\n  \
         gnnrec train --model gcn --dataset ml-100k --features user,item --set dropout=0.5\n  \
         gnnrec train --model mf --dataset lastfm --epochs 200 --monitor validation --patience 5\n  \
@@ -195,7 +195,7 @@ pub struct TrainArgs {
 
     /// Continue an interrupted (or finished) run from its last checkpoint, in place: the
     /// model, data, split, seed and monitor are the run's; --epochs may raise the limit.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["model", "out", "dataset", "split", "seed"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["model", "out", "dataset", "split", "seed", "monitor", "valid_fraction"])]
     pub resume: Option<PathBuf>,
 
     #[command(flatten)]
@@ -420,7 +420,7 @@ pub enum DataCommand {
 /// Where a dataset comes from and how it is split.
 #[derive(Debug, Clone, Args)]
 pub struct DatasetArgs {
-    /// A dataset name (ml-latest-small, ml-100k, lastfm, lastfm-hetrec, gowalla), a path to
+    /// A dataset name (ml-latest-small, ml-100k, lastfm, lastfm-hetrec, gowalla, yelp2018), a path to
     /// an interactions CSV/TSV, or a folder holding train.txt/test.txt adjacency lists.
     #[arg(long, short = 'd', default_value = "ml-latest-small")]
     pub dataset: String,

@@ -12,10 +12,12 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use gnnrec_models::config::{Key, Range};
 use gnnrec_models::registry::MODELS;
 
-/// One flag: a key and the models that have it, with their defaults.
+/// One flag: a key and the models that have it, with their defaults and ranges.
 struct Flag {
     key: Key,
     defaults: Vec<(&'static str, String)>,
+    /// The key's range in each model that has it (models may narrow a shared key).
+    ranges: Vec<Range>,
 }
 
 /// Every key of every model, by name, in first-seen order.
@@ -32,10 +34,16 @@ fn flags() -> Vec<Flag> {
                 })
                 .unwrap_or_default();
             match out.iter_mut().find(|f| f.key.name == k.name) {
-                Some(f) => f.defaults.push((m.name(), d)),
+                Some(f) => {
+                    f.defaults.push((m.name(), d));
+                    if !f.ranges.contains(&k.range) {
+                        f.ranges.push(k.range);
+                    }
+                }
                 None => out.push(Flag {
                     key: k,
                     defaults: vec![(m.name(), d)],
+                    ranges: vec![k.range],
                 }),
             }
         }
@@ -60,6 +68,7 @@ pub fn augment(mut cmd: Command, lists: bool) -> Command {
         if taken.contains(&flag) {
             continue;
         }
+        let ranges = f.ranges.clone();
         let range = f.key.range;
         let key = f.key.name;
         let models = f
@@ -82,8 +91,20 @@ pub fn augment(mut cmd: Command, lists: bool) -> Command {
                 } else {
                     vec![s]
                 };
+                // What some model accepts passes here; the chosen model's own range is checked
+                // when the setting is applied.
                 for v in values {
-                    range.parse(key, v).map_err(|e| e.to_string())?;
+                    let mut first_error = None;
+                    let fits = ranges.iter().any(|r| match r.parse(key, v) {
+                        Ok(_) => true,
+                        Err(e) => {
+                            first_error.get_or_insert(e.to_string());
+                            false
+                        }
+                    });
+                    if !fits {
+                        return Err(first_error.unwrap_or_default());
+                    }
                 }
                 Ok(s.to_string())
             });
@@ -118,11 +139,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_has_one_range_across_models() {
+    fn a_flag_knows_every_range_of_its_key() {
         for f in flags() {
             for m in MODELS {
                 if let Some(k) = m.keys().iter().find(|k| k.name == f.key.name) {
-                    assert_eq!(k.range, f.key.range, "{} of {}", k.name, m.name());
+                    assert!(f.ranges.contains(&k.range), "{} of {}", k.name, m.name());
                 }
             }
         }

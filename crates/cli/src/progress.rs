@@ -77,10 +77,12 @@ impl Observer for Progress {
     }
 
     fn checkpoint(&mut self, checkpoint: &Checkpoint) -> gnnrec_models::error::Result<()> {
-        checkpoint.save(&self.run)?;
+        // The log first: a kill between the two leaves a log ahead of the last checkpoint,
+        // which `--resume` trims, never one behind it.
         RunDir::open(&self.run)
             .and_then(|d| d.write_log(&self.log))
-            .map_err(|e| ModelError::Invalid(format!("writing the training log: {e:#}")))
+            .map_err(|e| ModelError::Invalid(format!("writing the training log: {e:#}")))?;
+        checkpoint.save(&self.run)
     }
 
     fn message(&mut self, text: &str) {

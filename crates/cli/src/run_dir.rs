@@ -202,8 +202,8 @@ impl RunDir {
         self.read_json("config.json")
     }
 
-    /// Loads the model, checking that `data` has the same users and items as the run.
-    pub fn load_model(&self, config: &RunConfig, data: &Dataset) -> Result<Box<dyn TrainedModel>> {
+    /// Checks that `data` has the users and items the run was trained on.
+    pub fn check_ids(&self, config: &RunConfig, data: &Dataset) -> Result<()> {
         let users: IdMap = self.read_json::<RawIds>("users.json")?.into();
         let items: IdMap = self.read_json::<RawIds>("items.json")?.into();
         if users != data.users || items != data.items {
@@ -217,6 +217,12 @@ impl RunDir {
                 data.n_items()
             );
         }
+        Ok(())
+    }
+
+    /// Loads the model, checking that `data` has the same users and items as the run.
+    pub fn load_model(&self, config: &RunConfig, data: &Dataset) -> Result<Box<dyn TrainedModel>> {
+        self.check_ids(config, data)?;
         let w = Weights::load(&self.path.join("model.safetensors"))?;
         gnnrec_models::registry::load(&config.model, &w, data.n_users(), data.n_items())
             .with_context(|| {

@@ -16,6 +16,9 @@ use serde_json::{Map, Value};
 
 use crate::error::ModelError;
 
+/// The largest integer setting accepted: sizes beyond it cannot be allocated anyway.
+pub const MAX_COUNT: u64 = 1 << 31;
+
 /// The values a configuration key accepts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Range {
@@ -93,10 +96,15 @@ impl Range {
             })
         };
         let ok = match self {
-            Range::Positive => value.as_u64().is_some_and(|v| v >= 1),
-            Range::Count => value.as_u64().is_some() || value.is_null(),
-            Range::PositiveReal => value.as_f64().is_some_and(|v| v.is_finite() && v > 0.0),
-            Range::NonNegative => value.as_f64().is_some_and(|v| v.is_finite() && v >= 0.0),
+            Range::Positive => value.as_u64().is_some_and(|v| (1..=MAX_COUNT).contains(&v)),
+            Range::Count => value.as_u64().is_some_and(|v| v <= MAX_COUNT) || value.is_null(),
+            // Values are stored as f32: finite and (for > 0) non-zero there too.
+            Range::PositiveReal => value
+                .as_f64()
+                .is_some_and(|v| (v as f32).is_finite() && v as f32 > 0.0),
+            Range::NonNegative => value
+                .as_f64()
+                .is_some_and(|v| (v as f32).is_finite() && v >= 0.0),
             Range::Probability => value
                 .as_f64()
                 .is_some_and(|v| v.is_finite() && (0.0..1.0).contains(&v)),
@@ -224,6 +232,15 @@ mod tests {
         assert!(Range::PositiveReal.parse("lr", "nan").is_err());
         assert!(Range::PositiveReal.parse("lr", "inf").is_err());
         assert!(Range::PositiveReal.parse("lr", "1e-3").is_ok());
+        assert!(
+            Range::PositiveReal.parse("lr", "1e39").is_err(),
+            "infinite as f32"
+        );
+        assert!(
+            Range::PositiveReal.parse("lr", "1e-50").is_err(),
+            "zero as f32"
+        );
+        assert!(Range::Positive.parse("dim", "4294967296").is_err());
         assert!(Range::Probability.parse("dropout", "1").is_err());
         assert!(Range::Probability.parse("dropout", "0.5").is_ok());
         assert!(Range::NonNegative.parse("l2", "0").is_ok());

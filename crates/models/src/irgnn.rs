@@ -141,7 +141,7 @@ impl ModelConfig for IrgnnConfig {
             ),
             Key::new(
                 "features",
-                Range::Text("auto | none | user | item | user,item"),
+                Range::OneOf(&["auto", "none", "item"]),
                 "item side features added to the item inputs: none, item, or auto (item where the dataset has them)",
             ),
         ];

@@ -291,14 +291,15 @@ fn step_loss(
 }
 
 /// The state of a LightGCN optimisation: the graph, the ego embeddings and, for single steps
-/// outside the loop (benches), an Adam of its own. [`train`] hands it to the shared loop.
+/// outside the loop (benches), an Adam of its own, made on the first [`Trainer::step`].
+/// [`train`] hands it to the shared loop, which keeps its own.
 #[derive(Debug)]
 pub struct Trainer {
     device: Device,
     cfg: LightGcnConfig,
     adj: SparseMatrix,
     ego: Vec<f32>,
-    adam: Adam,
+    adam: Option<Adam>,
     n_users: usize,
     epochs: Option<BprEpochs>,
 }
@@ -320,13 +321,12 @@ impl Trainer {
         let ego: Vec<f32> = (0..(n_users + n_items) * cfg.dim)
             .map(|_| normal.sample(rng))
             .collect();
-        let adam = Adam::new(ego.len(), cfg.train.lr);
         Ok(Trainer {
             device: Device::Cpu,
             cfg: cfg.clone(),
             adj,
             ego,
-            adam,
+            adam: None,
             n_users,
             epochs: None,
         })
@@ -367,7 +367,10 @@ impl Trainer {
         if !loss.is_finite() {
             bail!("the loss became {loss}; lower the learning rate");
         }
-        self.adam.step(&mut self.ego, &grad);
+        let (n, lr) = (self.ego.len(), self.cfg.train.lr);
+        self.adam
+            .get_or_insert_with(|| Adam::new(n, lr))
+            .step(&mut self.ego, &grad);
         Ok(loss)
     }
 

@@ -56,6 +56,9 @@ pub trait ModelKind: Sync {
     /// The full configuration `values` make over the defaults, checked key by key (user
     /// input: unknown keys and out-of-range values are errors).
     fn complete(&self, values: &Map<String, Value>) -> Result<Map<String, Value>>;
+    /// The full configuration of stored `values` (keys renamed since, mapped; keys of older
+    /// versions dropped; missing keys at today's defaults), without the checks of user input.
+    fn canonical(&self, values: &Map<String, Value>) -> Result<Map<String, Value>>;
     /// Trains with the configuration `values` (as stored in a [`ModelSpec`]).
     fn train(
         &self,
@@ -115,6 +118,10 @@ impl<M: Model> ModelKind for Plugin<M> {
     }
     fn complete(&self, values: &Map<String, Value>) -> Result<Map<String, Value>> {
         let cfg: M::Config = config::typed(M::NAME, values)?;
+        Ok(to_map(&cfg))
+    }
+    fn canonical(&self, values: &Map<String, Value>) -> Result<Map<String, Value>> {
+        let cfg: M::Config = config::from_json(M::NAME, values)?;
         Ok(to_map(&cfg))
     }
     fn train(
@@ -218,16 +225,19 @@ impl ModelSpec {
         self.set_value(key, value)
     }
 
-    /// Sets `key` to `value`, checked like user input.
+    /// Sets `key` to `value`, checked like user input. A configuration read from an older
+    /// run directory is first brought to today's keys (renamed keys mapped, not dropped).
     pub fn set_value(&mut self, key: &str, value: Value) -> Result<()> {
         let kind = self.kind()?;
-        let mut values = self.config.clone();
+        let mut values = kind.canonical(&self.config)?;
         values.insert(key.to_string(), value);
-        // Stored configurations may hold keys of older versions; check only known ones.
-        let keys = kind.keys();
-        values.retain(|k, _| config::key(&keys, k).is_some());
         self.config = kind.complete(&values)?;
         Ok(())
+    }
+
+    /// The configuration with today's keys (see [`ModelKind::canonical`]).
+    pub fn canonical(&self) -> Result<Map<String, Value>> {
+        self.kind()?.canonical(&self.config)
     }
 }
 
@@ -341,5 +351,11 @@ mod tests {
         let cfg: crate::irgnn::IrgnnConfig = config::from_json("irgnn", &spec.config).unwrap();
         assert_eq!(cfg.item_graph, gnnrec_graph::EdgeWeight::Decay);
         assert_eq!((cfg.tau, cfg.topk, cfg.features.item), (7.0, 0, true));
+        // Setting a key of such a run (as --resume --epochs does) keeps the renamed ones.
+        let mut spec = spec;
+        spec.set("epochs", "5").unwrap();
+        assert_eq!(spec.get("item_graph"), Some(&Value::from("decay")));
+        assert_eq!(spec.get("tau"), Some(&Value::from(7.0)));
+        assert_eq!(spec.get("epochs"), Some(&Value::from(5)));
     }
 }

@@ -200,10 +200,24 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
             (RunDir::create(&out)?, None)
         }
     };
+    // A resumed run keeps the record of how it was made (its command, creation time and
+    // dataset ids); a dataset that changed since is refused.
+    let earlier = match &resume {
+        Some(_) => {
+            let c = dir.config()?;
+            dir.check_ids(&c, &data)?;
+            Some(c)
+        }
+        None => None,
+    };
     let config = RunConfig {
         gnnrec_version: env!("CARGO_PKG_VERSION").into(),
-        created: timefmt::rfc3339(now),
-        command: std::env::args().collect(),
+        created: earlier
+            .as_ref()
+            .map_or_else(|| timefmt::rfc3339(now), |c| c.created.clone()),
+        command: earlier
+            .as_ref()
+            .map_or_else(|| std::env::args().collect(), |c| c.command.clone()),
         dataset: plan.data.dataset.clone(),
         data_dir: plan.data.data_dir.clone(),
         split: split.name.clone(),
@@ -285,7 +299,13 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let threads = set_threads(args.threads)?;
+    // A resumed run keeps its thread count (results are identical for the same seed and
+    // threads) unless --threads says otherwise.
+    let run_threads = match &args.resume {
+        Some(p) => Some(RunDir::open(p)?.config()?.threads),
+        None => None,
+    };
+    let threads = set_threads(args.threads.or(run_threads))?;
     let plan = match &args.resume {
         Some(path) => Plan::resume(args, path)?,
         None => Plan::fresh(args)?,
