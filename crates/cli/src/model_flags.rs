@@ -71,13 +71,26 @@ pub fn augment(mut cmd: Command, lists: bool) -> Command {
         let ranges = f.ranges.clone();
         let range = f.key.range;
         let key = f.key.name;
+        let help_ranges = ranges.clone();
         let models = f
             .defaults
             .iter()
             .map(|(m, d)| format!("{m} {d}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let help = format!("{} [{}; default: {models}]", f.key.help, range);
+        let accepted = help_ranges
+            .iter()
+            .map(Range::to_string)
+            .collect::<Vec<_>>()
+            .join(", or per model ");
+        let help = if help_ranges.len() > 1 {
+            format!(
+                "{} [{accepted}; default: {models}; `gnnrec models` says which model takes what]",
+                f.key.help
+            )
+        } else {
+            format!("{} [{accepted}; default: {models}]", f.key.help)
+        };
         let arg = Arg::new(id(key))
             .long(flag)
             .value_name(value_name(range))
