@@ -88,6 +88,11 @@ pub struct RunMetrics {
     pub eval_seconds: f64,
     /// Epochs run, for iterative models.
     pub epochs: Option<usize>,
+    /// How many times this run's model (or its training, with `--monitor test`) was scored on
+    /// the test split: the evaluations during training when they watched test, the final
+    /// one, and every `gnnrec eval` since. A headline number is honest when this is 1.
+    #[serde(default)]
+    pub test_evaluations: usize,
 }
 
 /// A run directory on disk.

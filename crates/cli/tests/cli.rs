@@ -151,6 +151,9 @@ fn exported_recommendations_match_the_run_metrics() {
     );
     assert_eq!(again["metrics"]["rmse"], metrics["metrics"]["rmse"]);
     assert_eq!(again["train_seconds"], metrics["train_seconds"]);
+    // The run counts its looks at the test split: training's final one, then this eval.
+    assert_eq!(trained["test_evaluations"], 1);
+    assert_eq!(again["test_evaluations"], 2);
     // Reported times are parts of the commands' wall times, not made up.
     let eval_seconds = again["eval_seconds"].as_f64().unwrap();
     assert!(

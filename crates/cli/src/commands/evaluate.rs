@@ -127,12 +127,19 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     } = open_run(&args.run, args.data_dir.as_deref())?;
     let ks = args.k.clone().unwrap_or_else(|| config.ks.clone());
     let m = test_metrics(model.as_ref(), &data, &split, &ks);
+    // Every look at the test split is counted in the run's metrics.json.
+    let recorded = dir.read_json::<RunMetrics>("metrics.json").ok();
+    let test_evaluations = match recorded.clone() {
+        Some(mut r) => {
+            r.test_evaluations += 1;
+            dir.write_json("metrics.json", &r)?;
+            Some(r.test_evaluations)
+        }
+        None => None,
+    };
     if args.json {
         // The training time is the run's; a run without metrics.json reports none.
-        let train_seconds = dir
-            .read_json::<RunMetrics>("metrics.json")
-            .ok()
-            .map(|r| r.train_seconds);
+        let train_seconds = recorded.map(|r| r.train_seconds);
         return print_json(&serde_json::json!({
             "run": dir.path(),
             "dataset": config.dataset,
@@ -142,6 +149,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
             "metrics": m.flat,
             "train_seconds": train_seconds,
             "eval_seconds": m.seconds,
+            "test_evaluations": test_evaluations,
         }));
     }
     println!(

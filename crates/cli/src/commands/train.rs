@@ -284,6 +284,10 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         train_seconds,
         eval_seconds: m.seconds,
         epochs: spec.is_iterative().then_some(progress.log.len()),
+        test_evaluations: 1 + match monitor {
+            Monitor::Test => progress.log.iter().filter(|r| r.metrics.is_some()).count(),
+            _ => 0,
+        },
     };
     dir.write_json("metrics.json", &metrics)?;
 
@@ -333,6 +337,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             "train_seconds": train_seconds,
             "eval_seconds": m.seconds,
             "epochs": metrics.epochs,
+            "test_evaluations": metrics.test_evaluations,
         }));
     }
     println!(
