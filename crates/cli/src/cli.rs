@@ -180,6 +180,28 @@ pub enum Monitor {
     None,
 }
 
+/// How a validation set is carved out of train.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValidSplit {
+    /// A seeded random share of all training interactions.
+    #[default]
+    Random,
+    /// A seeded random share of each user's training interactions (users with at least 2):
+    /// every such user is scored, as on gowalla / yelp2018, which have no validation split.
+    PerUser,
+}
+
 /// Arguments of `gnnrec train`. The model's own settings are flags derived from its
 /// configuration (`--lr`, `--dim`, …; `gnnrec models` lists them) or `--set KEY=VALUE`.
 #[derive(Debug, Args)]
@@ -195,7 +217,7 @@ pub struct TrainArgs {
 
     /// Continue an interrupted (or finished) run from its last checkpoint, in place: the
     /// model, data, split, seed and monitor are the run's; --epochs may raise the limit.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["model", "out", "dataset", "split", "seed", "monitor", "valid_fraction"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["model", "out", "dataset", "split", "seed", "monitor", "valid_fraction", "valid_split"])]
     pub resume: Option<PathBuf>,
 
     #[command(flatten)]
@@ -240,6 +262,10 @@ pub struct TrainArgs {
     /// Share of train carved out for --monitor validation, in (0, 1) [default: 0.1].
     #[arg(long, value_parser = fraction)]
     pub valid_fraction: Option<f64>,
+
+    /// How --monitor validation carves its set out of train [default: random; a recipe's own].
+    #[arg(long, value_enum)]
+    pub valid_split: Option<ValidSplit>,
 
     /// Set a model setting by its key (repeatable), e.g. --set neg_pool=16. Every key also
     /// has its own flag (--neg-pool 16).
@@ -305,6 +331,10 @@ pub struct TuneArgs {
     /// Share of train carved out to score the configurations, in (0, 1).
     #[arg(long, default_value_t = 0.1, value_parser = fraction)]
     pub valid_fraction: f64,
+    /// How the carve-out is drawn: random (a share of all training interactions) or per-user
+    /// (a share of each user's).
+    #[arg(long, value_enum, default_value_t = ValidSplit::Random)]
+    pub valid_split: ValidSplit,
     /// Seed of the carve-out and of every training run.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

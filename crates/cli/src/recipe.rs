@@ -56,6 +56,9 @@ pub struct Recipe {
     /// The carve-out of `monitor = "validation"`.
     #[serde(default)]
     pub valid_fraction: Option<f64>,
+    /// How that carve-out is drawn (`random` or `per-user`).
+    #[serde(default)]
+    pub valid_split: Option<crate::cli::ValidSplit>,
     /// How the settings were chosen: on validation (with the command), or the paper's
     /// test-monitored protocol.
     pub chosen_on: String,

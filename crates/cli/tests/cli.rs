@@ -361,9 +361,22 @@ fn an_interrupted_run_resumes_and_plots() {
         "--json",
         "-q",
     ];
-    let mut first = vec!["train", "-m", "mf", "--epochs", "2", "--out", run_s];
+    let mut first = vec![
+        "train",
+        "-m",
+        "mf",
+        "--epochs",
+        "2",
+        "--valid-split",
+        "per-user",
+        "--out",
+        run_s,
+    ];
     first.extend(base);
     json(&first);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["monitor"], "validation-per-user:0.1");
     assert!(run.join("checkpoint.json").is_file());
     assert!(run.join("checkpoint-2.safetensors").is_file());
 
@@ -497,41 +510,30 @@ fn tune_searches_any_models_keys() {
     // `gnnrec tune --model mf` used to fail on the default --layers of its grid.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("tune");
-    let v = json(&[
-        "tune",
-        "-m",
-        "mf",
-        "--dim",
-        "8",
-        "--l2",
-        "1e-3,1e-2",
-        "--epochs",
-        "1",
-        "--json",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let tune = || {
+        json(&[
+            "tune",
+            "-m",
+            "mf",
+            "--dim",
+            "8",
+            "--l2",
+            "1e-3,1e-2",
+            "--epochs",
+            "1",
+            "--json",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let v = tune();
     assert_eq!(v["rows"].as_array().unwrap().len(), 2);
     let recall = v["test_metrics"]["recall@20"].as_f64().unwrap();
     assert!(recall > 0.0 && recall <= 1.0, "{recall}");
     // A second run with the same --out trains nothing again: it resumes.
     let before = std::fs::read_to_string(out.join("tune.json")).unwrap();
-    let again = json(&[
-        "tune",
-        "-m",
-        "mf",
-        "--dim",
-        "8",
-        "--l2",
-        "1e-3,1e-2",
-        "--epochs",
-        "1",
-        "--json",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = tune();
     assert_eq!(again["rows"], v["rows"]);
     let after = std::fs::read_to_string(out.join("tune.json")).unwrap();
     assert_eq!(before, after);

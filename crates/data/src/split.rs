@@ -198,6 +198,33 @@ impl Split {
         inner.name = format!("{}/validation:{fraction}:{seed}", self.name);
         inner
     }
+
+    /// Carves a validation set out of **train** per user: of every user with at least two
+    /// training interactions, a seeded random `round(fraction · n)` of them (at least one,
+    /// and never all) go to validation, so every such user is both trained and scored — the
+    /// carve-out for benchmark splits without a validation set (gowalla, yelp2018). `n_users`
+    /// bounds the user indices. The test side of `self` is not touched.
+    pub fn carve_validation_per_user(&self, fraction: f64, seed: u64, n_users: usize) -> Split {
+        let mut by_user: Vec<Vec<usize>> = vec![Vec::new(); n_users];
+        for (k, &u) in self.train.users.iter().enumerate() {
+            by_user[u as usize].push(k);
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut is_test = vec![false; self.train.len()];
+        for rows in &mut by_user {
+            let n = rows.len();
+            if n < 2 {
+                continue;
+            }
+            let k = ((n as f64 * fraction).round() as usize).clamp(1, n - 1);
+            rows.shuffle(&mut rng);
+            for &r in &rows[..k] {
+                is_test[r] = true;
+            }
+        }
+        let name = format!("{}/validation-per-user:{fraction}:{seed}", self.name);
+        partition(&self.train, &is_test, name)
+    }
 }
 
 #[cfg(test)]

@@ -73,4 +73,22 @@ proptest! {
         prop_assert!(complete(&s.train, &v));
         prop_assert_eq!(&v, &s.carve_validation(0.1, seed));
     }
+
+    #[test]
+    fn a_per_user_carve_out_holds_out_a_share_of_every_user((n, all) in interactions(), f in 0.05f64..0.5, seed in 0u64..1000) {
+        let s = random_split(&all, 0.2, 1);
+        let v = s.carve_validation_per_user(f, seed, n);
+        prop_assert!(complete(&s.train, &v));
+        prop_assert_eq!(&v, &s.carve_validation_per_user(f, seed, n));
+        for u in 0..n as u32 {
+            let total = s.train.users.iter().filter(|&&x| x == u).count();
+            let held = v.test.users.iter().filter(|&&x| x == u).count();
+            let want = if total < 2 {
+                0
+            } else {
+                ((total as f64 * f).round() as usize).clamp(1, total - 1)
+            };
+            prop_assert_eq!(held, want, "user {} of {} interactions", u, total);
+        }
+    }
 }

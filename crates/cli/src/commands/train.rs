@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use gnnrec_models::registry;
 use gnnrec_models::{Checkpoint, DeviceSpec, EpochRecord, ModelSpec, TrainContext};
 
-use crate::cli::{DatasetArgs, Monitor, TrainArgs};
+use crate::cli::{DatasetArgs, Monitor, TrainArgs, ValidSplit};
 use crate::commands::data;
 use crate::commands::evaluate::{print_metrics, test_metrics};
 use crate::commands::recommend::print_samples;
@@ -31,6 +31,7 @@ pub(crate) struct Plan {
     pub ks: Vec<usize>,
     pub monitor: Monitor,
     pub valid_fraction: f64,
+    pub valid_split: ValidSplit,
     /// The run directory (empty: a fresh name under runs/) and, when resuming, the
     /// checkpoint and the log up to it.
     pub out: PathBuf,
@@ -85,6 +86,10 @@ impl Plan {
                 .valid_fraction
                 .or(r.and_then(|r| r.valid_fraction))
                 .unwrap_or(0.1),
+            valid_split: args
+                .valid_split
+                .or(r.and_then(|r| r.valid_split))
+                .unwrap_or_default(),
             out: args.out.clone().unwrap_or_default(),
             resume: None,
             device: args.device,
@@ -117,13 +122,19 @@ impl Plan {
                 );
             }
         }
-        let (monitor, valid_fraction) = match config.monitor.split_once(':') {
+        let (monitor, valid_fraction, valid_split) = match config.monitor.split_once(':') {
             Some(("validation", f)) => (
                 Monitor::Validation,
                 f.parse().context("the run's monitor fraction")?,
+                ValidSplit::Random,
             ),
-            _ if config.monitor == "test" => (Monitor::Test, 0.0),
-            _ => (Monitor::None, 0.0),
+            Some(("validation-per-user", f)) => (
+                Monitor::Validation,
+                f.parse().context("the run's monitor fraction")?,
+                ValidSplit::PerUser,
+            ),
+            _ if config.monitor == "test" => (Monitor::Test, 0.0, ValidSplit::Random),
+            _ => (Monitor::None, 0.0, ValidSplit::Random),
         };
         let mut log = dir.read_log()?;
         log.retain(|r| r.epoch <= ck.epoch);
@@ -138,6 +149,7 @@ impl Plan {
             ks: args.k.clone().unwrap_or(config.ks),
             monitor,
             valid_fraction,
+            valid_split,
             out: path.to_path_buf(),
             resume: Some((ck, log)),
             device: args.device,
@@ -176,8 +188,15 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
             if !(f > 0.0 && f < 1.0) {
                 bail!("the validation carve-out must be a fraction in (0, 1), not {f}");
             }
-            carved = split.carve_validation(f, plan.seed);
-            (&carved.train, Some(&carved.test), format!("validation:{f}"))
+            let (c, label) = match plan.valid_split {
+                ValidSplit::Random => (split.carve_validation(f, plan.seed), "validation"),
+                ValidSplit::PerUser => (
+                    split.carve_validation_per_user(f, plan.seed, data.n_users()),
+                    "validation-per-user",
+                ),
+            };
+            carved = c;
+            (&carved.train, Some(&carved.test), format!("{label}:{f}"))
         }
         Monitor::Test => (&split.train, Some(&split.test), "test".to_string()),
         Monitor::None => (&split.train, None, "none".to_string()),

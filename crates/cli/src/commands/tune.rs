@@ -17,7 +17,7 @@ use gnnrec_models::{EpochRecord, ModelSpec, Observer, Task, TrainContext};
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Monitor, TuneArgs};
+use crate::cli::{Monitor, TuneArgs, ValidSplit};
 use crate::commands::evaluate::{print_metrics, test_metrics};
 use crate::commands::train::{DEFAULT_KS, Plan, execute};
 use crate::commands::{data, set_threads};
@@ -127,7 +127,13 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         Task::Ranking => ("recall@20", false),
     };
     let (data, split) = data::load(&args.data)?;
-    let carved = split.carve_validation(args.valid_fraction, args.seed);
+    let (carved, carve) = match args.valid_split {
+        ValidSplit::Random => (split.carve_validation(args.valid_fraction, args.seed), ""),
+        ValidSplit::PerUser => (
+            split.carve_validation_per_user(args.valid_fraction, args.seed, data.n_users()),
+            "per-user:",
+        ),
+    };
     let ctx = TrainContext {
         n_users: data.n_users(),
         n_items: data.n_items(),
@@ -148,7 +154,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         model: kind.name().to_string(),
         dataset: data.name.clone(),
         split: split.name.clone(),
-        validation: format!("{}:{}", args.valid_fraction, args.seed),
+        validation: format!("{carve}{}:{}", args.valid_fraction, args.seed),
         metric: metric.to_string(),
         rows: Vec::new(),
         best: None,
@@ -232,6 +238,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         ks: DEFAULT_KS.to_vec(),
         monitor: Monitor::None,
         valid_fraction: args.valid_fraction,
+        valid_split: args.valid_split,
         out: best_dir,
         resume: None,
         device: Default::default(),
