@@ -59,8 +59,10 @@ pub struct Ease {
     by_user: UserItems,
 }
 
-/// Bytes the fit needs at its peak: the Gram matrix, its Cholesky factor and the inverse,
-/// `items²` `f32` each (the factor replaces the Gram matrix, the weights the inverse).
+/// Bytes a fit and its save need at their peak, `items²` `f32` arrays: the Gram matrix, its
+/// Cholesky factor and the inverse during the fit (the factor replaces the Gram matrix, the
+/// weights the inverse), then the weights, their copy for the weights file and the tensor
+/// written from it while saving.
 pub fn bytes_needed(n_items: usize) -> u64 {
     3 * (n_items as u64).pow(2) * 4
 }

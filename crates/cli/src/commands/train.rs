@@ -179,8 +179,30 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
     let monitor = if spec.is_iterative() {
         plan.monitor
     } else {
+        if plan.monitor != Monitor::None && !quiet {
+            eprintln!(
+                "note: {} does not train in epochs, so it watches no monitoring set; \
+                 --monitor is ignored and it fits on all of train",
+                spec.name()
+            );
+        }
         Monitor::None
     };
+    // Settings that only act on a monitoring set do nothing without one: say so.
+    if monitor == Monitor::None && spec.is_iterative() && !quiet {
+        let defaults = gnnrec_models::ModelSpec::default_for(spec.name())?;
+        let idle: Vec<&str> = ["patience", "eval_every", "monitor_k"]
+            .into_iter()
+            .filter(|k| spec.get(k).is_some() && spec.get(k) != defaults.get(k))
+            .collect();
+        if !idle.is_empty() {
+            eprintln!(
+                "note: the settings {} act only on a monitoring set, and this run watches none \
+                 (--monitor none); add --monitor validation to use them",
+                idle.join(", ")
+            );
+        }
+    }
     let carved;
     let (fit_on, monitor_set, monitor_label) = match monitor {
         Monitor::Validation => {
