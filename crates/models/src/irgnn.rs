@@ -30,6 +30,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::{Features, TrainContext};
 use crate::error::{Context, Result, bail};
+use crate::memory::{DataSize, f32s};
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::propagate::{SparseMatrix, final_embeddings, layer_mean};
@@ -254,6 +255,19 @@ impl Model for Irgnn {
     const ABOUT: &'static str =
         "IRGNN-style: item embeddings propagated over the item–item graph; users = their history";
     const ITERATIVE: bool = true;
+
+    fn bytes_needed(cfg: &IrgnnConfig, size: DataSize) -> u64 {
+        let items = size.n_items as u64;
+        let neighbours = if cfg.topk == 0 {
+            items
+        } else {
+            cfg.topk as u64
+        };
+        crate::lightgcn::embedding_model_bytes(items, cfg.dim, cfg.layers, size.n_train)
+            // the item graph, both directions, index + value; the users' vectors
+            .saturating_add(items.saturating_mul(neighbours).saturating_mul(16))
+            .saturating_add(f32s((size.n_users as u64).saturating_mul(cfg.dim as u64)))
+    }
 
     fn train(
         cfg: &IrgnnConfig,

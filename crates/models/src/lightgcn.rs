@@ -20,6 +20,7 @@ use crate::adam::Adam;
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::{Result, bail};
+use crate::memory::{DataSize, f32s};
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::propagate::{SparseMatrix, final_embeddings, layer_mean, layer_mean_rows};
@@ -189,6 +190,15 @@ impl Model for LightGcn {
     const ITERATIVE: bool = true;
     const GPU: bool = true;
 
+    fn bytes_needed(cfg: &LightGcnConfig, size: DataSize) -> u64 {
+        embedding_model_bytes(
+            (size.n_users as u64).saturating_add(size.n_items as u64),
+            cfg.dim,
+            cfg.layers,
+            size.n_train,
+        )
+    }
+
     fn train(
         cfg: &LightGcnConfig,
         ctx: &TrainContext<'_>,
@@ -207,6 +217,17 @@ impl Model for LightGcn {
             w, n_users, n_items, cfg.dim,
         )?))
     }
+}
+
+/// Bytes of an embedding model trained by the shared loop: `rows × dim` parameters with
+/// Adam's two moments, the best copy, the gradient and the final embeddings (7 tables), the
+/// layers autograd keeps forward and backward (2 per layer, + 2), and the graph (the
+/// symmetric adjacency and its pieces, 32 bytes per training interaction).
+pub(crate) fn embedding_model_bytes(rows: u64, dim: usize, layers: usize, n_train: usize) -> u64 {
+    let table = f32s(rows.saturating_mul(dim as u64));
+    table
+        .saturating_mul(7 + 2 * (layers as u64 + 2))
+        .saturating_add((n_train as u64).saturating_mul(32))
 }
 
 fn model_from_ego(

@@ -7,6 +7,22 @@
 
 use crate::error::{ModelError, Result};
 
+/// The sizes a model's memory grows with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataSize {
+    /// Users.
+    pub n_users: usize,
+    /// Items.
+    pub n_items: usize,
+    /// Training interactions.
+    pub n_train: usize,
+}
+
+/// `f32` values as bytes, saturating (an estimate never overflows into a small number).
+pub fn f32s(count: u64) -> u64 {
+    count.saturating_mul(4)
+}
+
 /// Bytes of memory available to a new allocation now, where the system says.
 pub fn available_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;

@@ -7,6 +7,7 @@ use crate::config::{Key, ModelConfig};
 use crate::context::TrainContext;
 use crate::error::Result;
 use crate::lightgcn::{self, LightGcn, LightGcnConfig};
+use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::training::LoopSettings;
@@ -76,6 +77,15 @@ impl Model for Mf {
         "MF-BPR: matrix factorisation with the BPR loss (LightGCN, 0 layers)";
     const ITERATIVE: bool = true;
     const GPU: bool = true;
+
+    fn bytes_needed(cfg: &MfConfig, size: DataSize) -> u64 {
+        crate::lightgcn::embedding_model_bytes(
+            (size.n_users as u64).saturating_add(size.n_items as u64),
+            cfg.dim,
+            0,
+            size.n_train,
+        )
+    }
 
     fn train(
         cfg: &MfConfig,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::ModelConfig;
 use crate::context::TrainContext;
 use crate::error::Result;
+use crate::memory::DataSize;
 use crate::observer::Observer;
 use crate::weights::Weights;
 
@@ -47,6 +48,10 @@ pub trait Model: 'static {
     const ITERATIVE: bool = false;
     /// Whether it can train on a CUDA device (others refuse `--device cuda`).
     const GPU: bool = false;
+
+    /// An estimate, on the high side, of the bytes training needs at its peak on data of
+    /// `size`; the registry refuses up front a model that does not fit the machine.
+    fn bytes_needed(cfg: &Self::Config, size: DataSize) -> u64;
 
     /// Trains on `ctx`, reporting progress (and checkpoints) to `obs`.
     fn train(

@@ -20,6 +20,7 @@ use crate::error::{ModelError, Result, bail};
 use crate::gcn::GcnModel;
 use crate::irgnn::Irgnn;
 use crate::lightgcn::LightGcn;
+use crate::memory::{self, DataSize};
 use crate::mf::Mf;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
@@ -59,6 +60,8 @@ pub trait ModelKind: Sync {
     /// The full configuration of stored `values` (keys renamed since, mapped; keys of older
     /// versions dropped; missing keys at today's defaults), without the checks of user input.
     fn canonical(&self, values: &Map<String, Value>) -> Result<Map<String, Value>>;
+    /// The bytes training with `values` needs on data of `size` (see [`Model::bytes_needed`]).
+    fn bytes_needed(&self, values: &Map<String, Value>, size: DataSize) -> Result<u64>;
     /// Trains with the configuration `values` (as stored in a [`ModelSpec`]).
     fn train(
         &self,
@@ -123,6 +126,10 @@ impl<M: Model> ModelKind for Plugin<M> {
     fn canonical(&self, values: &Map<String, Value>) -> Result<Map<String, Value>> {
         let cfg: M::Config = config::from_json(M::NAME, values)?;
         Ok(to_map(&cfg))
+    }
+    fn bytes_needed(&self, values: &Map<String, Value>, size: DataSize) -> Result<u64> {
+        let cfg: M::Config = config::from_json(M::NAME, values)?;
+        Ok(M::bytes_needed(&cfg, size))
     }
     fn train(
         &self,
@@ -255,7 +262,23 @@ pub fn train(
             ctx.device
         );
     }
+    ensure_fits(
+        spec,
+        DataSize {
+            n_users: ctx.n_users,
+            n_items: ctx.n_items,
+            n_train: ctx.train.len(),
+        },
+    )?;
     kind.train(&spec.config, ctx, obs)
+}
+
+/// Fails, saying how many bytes it needs, when training `spec` on data of `size` would not
+/// fit the machine's available memory ([`Model::bytes_needed`]). [`train`] checks it; callers
+/// check it earlier to refuse before they write anything.
+pub fn ensure_fits(spec: &ModelSpec, size: DataSize) -> Result<()> {
+    let kind = spec.kind()?;
+    memory::ensure_fits(kind.name(), kind.bytes_needed(&spec.config, size)?)
 }
 
 /// Restores a trained model from its weights.
@@ -295,6 +318,32 @@ mod tests {
             config::check_values(m.name(), &keys, &defaults)
                 .unwrap_or_else(|e| panic!("{}: default out of range: {e}", m.name()));
             assert_eq!(m.complete(&defaults).unwrap(), defaults, "{}", m.name());
+        }
+    }
+
+    #[test]
+    fn memory_estimates_grow_with_the_data_and_refuse_what_cannot_fit() {
+        let small = DataSize {
+            n_users: 1_000,
+            n_items: 2_000,
+            n_train: 100_000,
+        };
+        let huge = DataSize {
+            n_users: 1 << 40,
+            n_items: 1 << 40,
+            n_train: 1 << 45,
+        };
+        for m in MODELS {
+            let d = m.defaults();
+            let (a, b) = (
+                m.bytes_needed(&d, small).unwrap(),
+                m.bytes_needed(&d, huge).unwrap(),
+            );
+            assert!(a > 0 && b > a, "{}: {a} then {b}", m.name());
+            if memory::available_bytes().is_some() {
+                let e = memory::ensure_fits(m.name(), b).unwrap_err().to_string();
+                assert!(e.contains("needs") && e.contains("bytes"), "{e}");
+            }
         }
     }
 

@@ -224,6 +224,15 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         Monitor::None => (&split.train, None, "none".to_string()),
     };
 
+    // A model too large for this machine is refused before the run directory exists.
+    registry::ensure_fits(
+        &spec,
+        gnnrec_models::memory::DataSize {
+            n_users: data.n_users(),
+            n_items: data.n_items(),
+            n_train: fit_on.len(),
+        },
+    )?;
     let now = timefmt::now_unix();
     let (dir, resume) = match plan.resume.take() {
         Some(r) => (RunDir::open(&plan.out)?, Some(r)),

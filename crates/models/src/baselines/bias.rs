@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::{Result, bail};
+use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::weights::Weights;
@@ -57,6 +58,13 @@ impl Model for BiasModel {
     const NAME: &'static str = "bias";
     const TASK: Task = Task::Rating;
     const ABOUT: &'static str = "bias baseline: global mean + user and item biases (ratings)";
+
+    fn bytes_needed(_cfg: &BiasConfig, size: DataSize) -> u64 {
+        let nodes = (size.n_users as u64).saturating_add(size.n_items as u64);
+        nodes
+            .saturating_mul(24)
+            .saturating_add(12 * size.n_train as u64)
+    }
 
     fn train(
         cfg: &BiasConfig,

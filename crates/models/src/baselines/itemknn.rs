@@ -12,6 +12,7 @@ use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::{Result, bail};
 use crate::irgnn::item_graph_keys;
+use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::weights::Weights;
@@ -59,6 +60,17 @@ impl Model for ItemKnn {
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str =
         "item-KNN: summed similarity to the user's items over the item–item graph (no training)";
+
+    fn bytes_needed(cfg: &ItemKnnConfig, size: DataSize) -> u64 {
+        let items = size.n_items as u64;
+        // Kept neighbours (index + value), the per-worker row accumulators, the adjacency
+        // lists both ways and the history.
+        items
+            .saturating_mul(cfg.neighbours as u64)
+            .saturating_mul(8)
+            .saturating_add(items.saturating_mul(24 * 4))
+            .saturating_add((size.n_train as u64).saturating_mul(48))
+    }
 
     fn train(
         cfg: &ItemKnnConfig,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Key, ModelConfig};
 use crate::context::TrainContext;
 use crate::error::Result;
+use crate::memory::{DataSize, f32s};
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::weights::Weights;
@@ -26,6 +27,10 @@ impl Model for Popularity {
     const NAME: &'static str = "pop";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str = "most popular: every user gets the most-interacted items";
+
+    fn bytes_needed(_cfg: &PopConfig, size: DataSize) -> u64 {
+        f32s(2 * size.n_items as u64).saturating_add(8 * size.n_train as u64)
+    }
 
     fn train(
         _cfg: &PopConfig,

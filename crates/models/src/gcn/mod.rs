@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::{Features, TrainContext};
 use crate::error::{Result, bail};
+use crate::memory::{DataSize, f32s};
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::training::{LoopSettings, Monitored, Objective, Schedule, fit};
@@ -123,6 +124,16 @@ impl Model for GcnModel {
     const ABOUT: &'static str =
         "GCN rating prediction over the rating-typed user–item graph, GC-MC style, side features";
     const ITERATIVE: bool = true;
+
+    fn bytes_needed(cfg: &GcnConfig, size: DataSize) -> u64 {
+        // Rating levels are at most ~10; a layer keeps a message per level in autograd.
+        let levels = 10u64;
+        let nodes = (size.n_users as u64).saturating_add(size.n_items as u64);
+        let table = f32s(nodes.saturating_mul(cfg.hidden as u64));
+        table
+            .saturating_mul(7 + 2 * (cfg.layers as u64 + 2) * levels)
+            .saturating_add((size.n_train as u64).saturating_mul(64))
+    }
 
     fn train(
         cfg: &GcnConfig,
