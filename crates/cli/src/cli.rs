@@ -282,6 +282,15 @@ pub struct TrainArgs {
     pub dataset_given: bool,
 }
 
+impl TrainArgs {
+    /// The model settings given, as (key, value text): the derived flags, then every `--set`.
+    pub fn settings(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.flags
+            .iter()
+            .chain(self.set.iter().map(|(k, v)| (k, v)))
+    }
+}
+
 /// The name of a registered model.
 fn model_name(s: &str) -> Result<String, String> {
     gnnrec_models::registry::find(s)

@@ -394,17 +394,6 @@ impl Trainer {
             .step(&mut self.ego, &grad);
         Ok(loss)
     }
-
-    /// The model as it stands: final embeddings propagated from the current ego embeddings.
-    pub fn model(&self) -> LightGcn {
-        model_from_ego(
-            &self.adj,
-            self.ego.clone(),
-            self.n_users,
-            self.cfg.dim,
-            self.cfg.layers,
-        )
-    }
 }
 
 impl Objective for Trainer {

@@ -58,11 +58,7 @@ impl Plan {
             Some(r) => r.spec()?,
             None => ModelSpec::default_for(&model)?,
         };
-        for (k, v) in args
-            .flags
-            .iter()
-            .chain(args.set.iter().map(|(k, v)| (k, v)))
-        {
+        for (k, v) in args.settings() {
             spec.set(k, v)?;
         }
         let r = recipe.as_ref();
@@ -107,18 +103,19 @@ impl Plan {
             );
         };
         let mut spec = config.model.clone();
-        for (k, v) in args
-            .flags
-            .iter()
-            .chain(args.set.iter().map(|(k, v)| (k, v)))
-        {
-            let before = spec.get(k).cloned();
+        // Settings may be repeated with the run's values; any change but --epochs is refused,
+        // compared over the whole configuration (with today's key names).
+        let mut before = spec.canonical()?;
+        before.remove("epochs");
+        for (k, v) in args.settings() {
             spec.set(k, v)?;
-            if k != "epochs" && spec.get(k) != before.as_ref() {
+            let mut now = spec.config.clone();
+            now.remove("epochs");
+            if now != before {
                 bail!(
                     "--resume continues {} as it was configured ({k} = {}); only --epochs may change",
                     path.display(),
-                    before.map_or("unset".into(), |b| b.to_string())
+                    before.get(k).map_or("unset".into(), |b| b.to_string())
                 );
             }
         }
