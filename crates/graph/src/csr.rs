@@ -247,14 +247,8 @@ impl Csr {
     /// `o = row r of self · x` (one output row of [`Csr::spmm`]).
     #[inline]
     pub fn row_times(&self, r: usize, x: &[f32], d: usize, o: &mut [f32]) {
-        o.fill(0.0);
         let (cols, vals) = self.row(r);
-        for (&c, &v) in cols.iter().zip(vals) {
-            let src = &x[c as usize * d..(c as usize + 1) * d];
-            for (a, &b) in o.iter_mut().zip(src) {
-                *a += v * b;
-            }
-        }
+        crate::row_kernel::row_times(cols, vals, x, d, o);
     }
 
     /// Scales every entry `(r, c)` by `1 / √(dᵣ d_c)`, with `d` the row sums (weighted

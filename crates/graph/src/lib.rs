@@ -15,6 +15,7 @@ mod bipartite;
 pub mod csr;
 pub mod item_item;
 pub mod rating_graph;
+pub mod row_kernel;
 pub mod stats;
 
 pub use bipartite::{bipartite_adjacency, normalized_adjacency};

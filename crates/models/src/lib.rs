@@ -20,6 +20,7 @@ pub mod context;
 pub mod device;
 pub mod ease;
 pub mod error;
+pub mod filters;
 pub mod gcn;
 pub mod irgnn;
 pub mod lightgcn;

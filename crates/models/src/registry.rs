@@ -17,6 +17,8 @@ use crate::context::TrainContext;
 use crate::device::DeviceSpec;
 use crate::ease::Ease;
 use crate::error::{ModelError, Result, bail};
+use crate::filters::bspm::Bspm;
+use crate::filters::gfcf::GfCf;
 use crate::gcn::GcnModel;
 use crate::irgnn::Irgnn;
 use crate::lightgcn::LightGcn;
@@ -32,6 +34,8 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<BiasModel>::NEW,
     &Plugin::<ItemKnn>::NEW,
     &Plugin::<Ease>::NEW,
+    &Plugin::<GfCf>::NEW,
+    &Plugin::<Bspm>::NEW,
     &Plugin::<Mf>::NEW,
     &Plugin::<LightGcn>::NEW,
     &Plugin::<Irgnn>::NEW,

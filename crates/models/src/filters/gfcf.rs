@@ -1,0 +1,176 @@
+//! GF-CF (Shen et al., "How Powerful is Graph Convolution for Recommendation?", CIKM 2021),
+//! `--model gfcf`: the linear filter `r R̃ᵀR̃` plus `alpha` times the ideal low-pass filter
+//! `r D_I^{-1/2} V Vᵀ D_I^{1/2}` of the top `factors` right singular vectors of `R̃`.
+
+use serde::{Deserialize, Serialize};
+
+use super::NormalizedRatings;
+use super::scorer::FilterScorer;
+use super::svd::{SvdSettings, randomized_svd};
+use crate::config::{Key, ModelConfig, Range};
+use crate::context::TrainContext;
+use crate::error::Result;
+use crate::memory::DataSize;
+use crate::model::{Model, Task, TrainedModel};
+use crate::observer::Observer;
+use crate::weights::Weights;
+use gnnrec_eval::Scorer;
+
+/// Settings of GF-CF.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GfCfConfig {
+    /// Singular vectors of the ideal low-pass filter.
+    pub factors: usize,
+    /// Weight of the ideal low-pass term.
+    pub alpha: f32,
+    /// Power iterations of the randomized SVD.
+    pub svd_iters: usize,
+}
+
+impl Default for GfCfConfig {
+    fn default() -> Self {
+        GfCfConfig {
+            factors: 256,
+            alpha: 0.3,
+            svd_iters: 4,
+        }
+    }
+}
+
+/// The configuration keys of the SVD both filters share.
+pub(super) fn svd_keys() -> Vec<Key> {
+    vec![
+        Key::new(
+            "factors",
+            Range::Count,
+            "top right singular vectors of R̃ in the ideal low-pass filter",
+        ),
+        Key::new(
+            "svd_iters",
+            Range::Count,
+            "power iterations of the randomized SVD (more: more exact trailing vectors)",
+        ),
+    ]
+}
+
+/// Extra random probes of the randomized SVD beyond `factors`.
+pub(super) fn oversample(factors: usize) -> usize {
+    (factors / 4).max(16)
+}
+
+/// The SVD of `ctx`'s normalised training matrix.
+pub(super) fn fit_svd(
+    ctx: &TrainContext<'_>,
+    factors: usize,
+    svd_iters: usize,
+) -> super::svd::TruncatedSvd {
+    let norm = NormalizedRatings::new(ctx.train, ctx.n_users, ctx.n_items);
+    randomized_svd(
+        norm.r(),
+        norm.rt(),
+        SvdSettings {
+            k: factors,
+            oversample: oversample(factors),
+            power_iters: svd_iters,
+            seed: ctx.seed,
+        },
+    )
+}
+
+/// Bytes the SVD and scoring need at their peak on data of `size`.
+pub(super) fn bytes_needed(factors: usize, size: DataSize) -> u64 {
+    let l = (factors + oversample(factors)) as u64;
+    let (u, i, n) = (
+        size.n_users as u64,
+        size.n_items as u64,
+        size.n_train as u64,
+    );
+    // The SVD's probes, their products and faer's QR / SVD copies; the vectors and both
+    // scaled copies; the two orientations of R̃ and the history; per scoring thread,
+    // a block of 64 users' scores and the sharpening buffers.
+    let threads = rayon::current_num_threads() as u64;
+    crate::memory::f32s(
+        l * (6 * i + 4 * u) + 3 * i * factors as u64 + 6 * n + threads * 64 * (7 * i + 2 * u),
+    )
+    .saturating_add(n.saturating_mul(24))
+}
+
+/// The trained form of a graph filter, as the registry holds it.
+#[derive(Debug, Clone)]
+pub struct TrainedFilter(pub FilterScorer);
+
+impl Scorer for TrainedFilter {
+    fn n_items(&self) -> usize {
+        self.0.n_items()
+    }
+    fn score_users(&self, users: &[u32], out: &mut [f32]) {
+        self.0.score_users(users, out)
+    }
+}
+
+impl TrainedModel for TrainedFilter {
+    fn weights(&self) -> Weights {
+        self.0.weights()
+    }
+    fn as_scorer(&self) -> &dyn Scorer {
+        self
+    }
+}
+
+/// The GF-CF plug-in.
+pub struct GfCf;
+
+impl ModelConfig for GfCfConfig {
+    fn keys() -> Vec<Key> {
+        let mut keys = svd_keys();
+        keys.insert(
+            1,
+            Key::new(
+                "alpha",
+                Range::NonNegative,
+                "weight of the ideal low-pass term",
+            ),
+        );
+        keys
+    }
+}
+
+impl Model for GfCf {
+    type Config = GfCfConfig;
+    const NAME: &'static str = "gfcf";
+    const TASK: Task = Task::Ranking;
+    const ABOUT: &'static str =
+        "GF-CF: training-free linear + ideal low-pass graph filter (Shen et al., CIKM 2021)";
+
+    fn bytes_needed(cfg: &GfCfConfig, size: DataSize) -> u64 {
+        bytes_needed(cfg.factors, size)
+    }
+
+    fn train(
+        cfg: &GfCfConfig,
+        ctx: &TrainContext<'_>,
+        _obs: &mut dyn Observer,
+    ) -> Result<Box<dyn TrainedModel>> {
+        let svd = fit_svd(ctx, cfg.factors, cfg.svd_iters);
+        Ok(Box::new(TrainedFilter(FilterScorer::new(
+            ctx.train,
+            ctx.n_users,
+            ctx.n_items,
+            svd,
+            cfg.alpha,
+            None,
+        ))))
+    }
+
+    fn load(
+        cfg: &GfCfConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<Box<dyn TrainedModel>> {
+        Ok(Box::new(TrainedFilter(FilterScorer::from_weights(
+            w, n_users, n_items, cfg.alpha, None,
+        )?)))
+    }
+}

@@ -1,0 +1,22 @@
+//! Training-free graph filters on the normalised rating matrix
+//! `R̃ = D_U^{-1/2} R D_I^{-1/2}`: GF-CF ([`gfcf`], Shen et al., CIKM 2021) and BSPM
+//! ([`bspm`], Choi et al., SIGIR 2023).
+//!
+//! Both score a user's binary history `r` with the linear filter `r P`, `P = R̃ᵀR̃`, plus an
+//! ideal low-pass term `r D_I^{-1/2} V Vᵀ D_I^{1/2}` built from the top right singular
+//! vectors `V` of `R̃` ([`svd`]); BSPM then sharpens the sum by integrating `dr/dt = −r P`.
+//! "Training" is the normalisation and the SVD; any item history is scored the same way, so
+//! new users need no retraining.
+//!
+//! `P` is never formed (on gowalla it would be a dense 6.7 GB matrix): every product with it
+//! is two sparse products, `(x R̃ᵀ) R̃`, on a block of users' score vectors laid out item by
+//! item ([`NormalizedRatings::filter`]); the low-rank term is one dense product per block.
+
+pub mod bspm;
+pub mod gfcf;
+mod normalized;
+mod scorer;
+pub mod svd;
+
+pub use normalized::NormalizedRatings;
+pub use scorer::{FilterScorer, Sharpening, Solver};

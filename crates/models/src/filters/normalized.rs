@@ -1,0 +1,108 @@
+//! The normalised rating matrix `R̃ = D_U^{-1/2} R D_I^{-1/2}` and products with the
+//! item–item filter `P = R̃ᵀ R̃`.
+
+use gnnrec_data::Interactions;
+use gnnrec_graph::csr::Csr;
+
+/// `R̃` of a binary training matrix, in both orientations, with the item degrees' roots.
+#[derive(Debug, Clone)]
+pub struct NormalizedRatings {
+    /// `R̃`, users × items.
+    r: Csr,
+    /// `R̃ᵀ`, items × users.
+    rt: Csr,
+    /// `D_I^{-1/2}` (0 for an item without training interactions).
+    item_inv_sqrt: Vec<f32>,
+    /// `D_I^{1/2}`.
+    item_sqrt: Vec<f32>,
+}
+
+impl NormalizedRatings {
+    /// `R̃` of the binary matrix of `train` (repeated pairs count once).
+    pub fn new(train: &Interactions, n_users: usize, n_items: usize) -> Self {
+        let mut binary = Interactions::new(train.users.clone(), train.items.clone());
+        binary.dedup_pairs();
+        let mut du = vec![0f32; n_users];
+        let mut di = vec![0f32; n_items];
+        for (&u, &i) in binary.users.iter().zip(&binary.items) {
+            du[u as usize] += 1.0;
+            di[i as usize] += 1.0;
+        }
+        let vals: Vec<f32> = binary
+            .users
+            .iter()
+            .zip(&binary.items)
+            .map(|(&u, &i)| 1.0 / (du[u as usize].sqrt() * di[i as usize].sqrt()))
+            .collect();
+        let r = Csr::from_triplets(n_users, n_items, &binary.users, &binary.items, &vals);
+        let rt = r.transpose();
+        let item_inv_sqrt = di
+            .iter()
+            .map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 })
+            .collect();
+        let item_sqrt = di.iter().map(|&d| d.sqrt()).collect();
+        NormalizedRatings {
+            r,
+            rt,
+            item_inv_sqrt,
+            item_sqrt,
+        }
+    }
+
+    /// Users (rows of `R̃`).
+    pub fn n_users(&self) -> usize {
+        self.r.n_rows()
+    }
+
+    /// Items (columns of `R̃`).
+    pub fn n_items(&self) -> usize {
+        self.r.n_cols()
+    }
+
+    /// `R̃`, users × items.
+    pub fn r(&self) -> &Csr {
+        &self.r
+    }
+
+    /// `R̃ᵀ`, items × users.
+    pub fn rt(&self) -> &Csr {
+        &self.rt
+    }
+
+    /// `D_I^{-1/2}` per item.
+    pub fn item_inv_sqrt(&self) -> &[f32] {
+        &self.item_inv_sqrt
+    }
+
+    /// `D_I^{1/2}` per item.
+    pub fn item_sqrt(&self) -> &[f32] {
+        &self.item_sqrt
+    }
+
+    /// `out = P x` for `x` of `n_items × b` (row-major: column `j` is one score vector),
+    /// as `R̃ᵀ (R̃ x)`, with `mid` (`n_users × b`) as scratch.
+    pub fn filter(&self, x: &[f32], b: usize, mid: &mut Vec<f32>, out: &mut [f32]) {
+        mid.resize(self.n_users() * b, 0.0);
+        self.r.spmm(x, b, mid);
+        self.rt.spmm(mid, b, out);
+    }
+
+    /// `out = P X` where column `j` of `X` (`n_items × b`, `b = histories.len()`) is the
+    /// binary vector of `histories[j]` (distinct items); `mid` is scratch as in
+    /// [`NormalizedRatings::filter`]. The first product is a scatter over the histories'
+    /// items, cheaper than a dense one.
+    pub fn filter_histories(&self, histories: &[&[u32]], mid: &mut Vec<f32>, out: &mut [f32]) {
+        let b = histories.len();
+        mid.clear();
+        mid.resize(self.n_users() * b, 0.0);
+        for (j, h) in histories.iter().enumerate() {
+            for &i in *h {
+                let (users, vals) = self.rt.row(i as usize);
+                for (&u, &v) in users.iter().zip(vals) {
+                    mid[u as usize * b + j] += v;
+                }
+            }
+        }
+        self.rt.spmm(mid, b, out);
+    }
+}

@@ -1,0 +1,159 @@
+//! A randomized truncated SVD of a sparse matrix (Halko, Martinsson & Tropp, SIAM Review
+//! 2011, algorithms 4.4 and 5.1): the top right singular vectors and values.
+//!
+//! The sparse products are ours ([`Csr::spmm`]); the dense QR and the small SVD are faer's.
+//! With `l = k + oversample` Gaussian probes and `q` power iterations (each re-orthonormalised
+//! by a thin QR), the error on the k-th singular value shrinks as `(σ_{l+1} / σ_k)^{2q+1}`.
+
+use faer::{Mat, MatRef};
+use gnnrec_graph::csr::Csr;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// The top `k` right singular vectors and values of a matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TruncatedSvd {
+    /// Right singular vectors, `n_cols × k` row-major (column `j` is the `j`-th vector).
+    pub v: Vec<f32>,
+    /// Singular values, non-increasing.
+    pub s: Vec<f32>,
+}
+
+impl TruncatedSvd {
+    /// Number of singular vectors.
+    pub fn k(&self) -> usize {
+        self.s.len()
+    }
+}
+
+/// Settings of [`randomized_svd`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SvdSettings {
+    /// Singular vectors wanted.
+    pub k: usize,
+    /// Extra probes beyond `k`.
+    pub oversample: usize,
+    /// Power iterations.
+    pub power_iters: usize,
+    /// Seed of the Gaussian probes.
+    pub seed: u64,
+}
+
+/// The top `settings.k` right singular vectors of `a` (`at` is its transpose), at most
+/// `min(rows, cols)` of them.
+pub fn randomized_svd(a: &Csr, at: &Csr, settings: SvdSettings) -> TruncatedSvd {
+    let (rows, cols) = (a.n_rows(), a.n_cols());
+    let rank_bound = rows.min(cols);
+    let k = settings.k.min(rank_bound);
+    let l = (k + settings.oversample).min(rank_bound);
+    if l == 0 {
+        return TruncatedSvd {
+            v: Vec::new(),
+            s: Vec::new(),
+        };
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+    let omega: Vec<f32> = (0..cols * l)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    let mut y = vec![0f32; rows * l];
+    let mut z = vec![0f32; cols * l];
+    a.spmm(&omega, l, &mut y);
+    let mut q = orthonormal(&y, rows, l);
+    for _ in 0..settings.power_iters {
+        at.spmm(&q, l, &mut z);
+        let qz = orthonormal(&z, cols, l);
+        a.spmm(&qz, l, &mut y);
+        q = orthonormal(&y, rows, l);
+    }
+    // Bᵀ = R̃ᵀ Q (cols × l); R̃ ≈ Q B = Q (Bᵀ)ᵀ, so R̃'s right singular vectors are Bᵀ's left ones.
+    at.spmm(&q, l, &mut z);
+    let bt = MatRef::from_row_major_slice(&z, cols, l);
+    let svd = bt.thin_svd().expect("the SVD of a finite matrix converges");
+    let u = svd.U();
+    let s = svd.S().column_vector();
+    let mut v = vec![0f32; cols * k];
+    for i in 0..cols {
+        for j in 0..k {
+            v[i * k + j] = u[(i, j)];
+        }
+    }
+    TruncatedSvd {
+        v,
+        s: (0..k).map(|j| s[j]).collect(),
+    }
+}
+
+/// An orthonormal basis (thin QR's `Q`) of the columns of the row-major `m` (`n × l`,
+/// `n ≥ l`), row-major.
+fn orthonormal(m: &[f32], n: usize, l: usize) -> Vec<f32> {
+    let q: Mat<f32> = MatRef::from_row_major_slice(m, n, l).qr().compute_thin_Q();
+    let mut out = vec![0f32; n * l];
+    for j in 0..l {
+        let col = q.col(j);
+        for i in 0..n {
+            out[i * l + j] = col[i];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    fn random_sparse(rows: usize, cols: usize, nnz: usize, seed: u64) -> Csr {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let r: Vec<u32> = (0..nnz).map(|_| rng.random_range(0..rows as u32)).collect();
+        let c: Vec<u32> = (0..nnz).map(|_| rng.random_range(0..cols as u32)).collect();
+        let v: Vec<f32> = (0..nnz).map(|_| rng.random_range(0.1..1.0)).collect();
+        Csr::from_triplets(rows, cols, &r, &c, &v)
+    }
+
+    #[test]
+    fn the_top_singular_values_and_the_reconstruction_match_an_exact_svd() {
+        let (rows, cols, k) = (60, 40, 6);
+        let a = random_sparse(rows, cols, 400, 1);
+        let at = a.transpose();
+        let got = randomized_svd(
+            &a,
+            &at,
+            SvdSettings {
+                k,
+                oversample: 10,
+                power_iters: 6,
+                seed: 3,
+            },
+        );
+        // The exact SVD of the dense matrix, in f64.
+        let dense = a.to_dense();
+        let m = Mat::<f64>::from_fn(rows, cols, |i, j| dense[i * cols + j] as f64);
+        let exact = m.svd().unwrap();
+        let sigma: Vec<f64> = (0..rows.min(cols))
+            .map(|j| exact.S().column_vector()[j])
+            .collect();
+        for (j, (&g, &e)) in got.s.iter().zip(&sigma).enumerate() {
+            let rel = (g as f64 - e).abs() / e;
+            assert!(rel < 1e-3, "σ_{j}: {g} vs {e}");
+        }
+        // ‖A − A V Vᵀ‖_F against the optimum √(Σ_{j ≥ k} σ_j²).
+        let v = Mat::<f64>::from_fn(cols, k, |i, j| got.v[i * k + j] as f64);
+        let residual = &m - &m * &v * v.transpose();
+        let err = residual.norm_l2();
+        let best = sigma[k..].iter().map(|s| s * s).sum::<f64>().sqrt();
+        assert!(
+            err <= best * 1.001,
+            "reconstruction {err} vs optimal {best}"
+        );
+        // V has orthonormal columns.
+        let gram = v.transpose() * &v;
+        for i in 0..k {
+            for j in 0..k {
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((gram[(i, j)] - want).abs() < 1e-4);
+            }
+        }
+    }
+}
