@@ -35,6 +35,7 @@ pub mod sampler;
 mod test_support;
 pub mod training;
 pub mod weights;
+pub mod xsimgcl;
 
 pub use checkpoint::Checkpoint;
 pub use context::{Features, TrainContext};

@@ -139,6 +139,17 @@ impl LightGcn {
         })
     }
 
+    /// A trained model from its final embeddings (users then items, `dim` wide) and the ego
+    /// embeddings they came from: the trained form of the LightGCN family (XSimGCL's too).
+    pub(crate) fn from_final(fin: &[f32], ego: Vec<f32>, n_users: usize, dim: usize) -> Self {
+        let (u, i) = fin.split_at(n_users * dim);
+        LightGcn {
+            scorer: DotScorer::new(u.to_vec(), i.to_vec(), dim),
+            ego,
+            n_users,
+        }
+    }
+
     /// The ego (layer-0) embeddings, users then items.
     pub fn ego(&self) -> &[f32] {
         &self.ego
@@ -238,16 +249,11 @@ fn model_from_ego(
     layers: usize,
 ) -> LightGcn {
     let fin = final_embeddings(adj, &ego, dim, layers);
-    let (u, i) = fin.split_at(n_users * dim);
-    LightGcn {
-        scorer: DotScorer::new(u.to_vec(), i.to_vec(), dim),
-        ego,
-        n_users,
-    }
+    LightGcn::from_final(&fin, ego, n_users, dim)
 }
 
 /// The sorted distinct values of `parts`, and the position of each value of each part in it.
-fn distinct_rows(parts: &[&[u32]]) -> (Vec<u32>, Vec<Vec<u32>>) {
+pub(crate) fn distinct_rows(parts: &[&[u32]]) -> (Vec<u32>, Vec<Vec<u32>>) {
     let mut rows: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
     rows.sort_unstable();
     rows.dedup();

@@ -27,6 +27,7 @@ use crate::mf::Mf;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::weights::Weights;
+use crate::xsimgcl::XSimGcl;
 
 /// Every model gnnrec knows, in the order `gnnrec models` lists them.
 pub static MODELS: &[&dyn ModelKind] = &[
@@ -38,6 +39,7 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<Bspm>::NEW,
     &Plugin::<Mf>::NEW,
     &Plugin::<LightGcn>::NEW,
+    &Plugin::<XSimGcl>::NEW,
     &Plugin::<Irgnn>::NEW,
     &Plugin::<GcnModel>::NEW,
 ];
