@@ -1,7 +1,8 @@
 //! EASE^R (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019),
 //! `--model ease`: a closed-form item–item regression.
 //!
-//! With `X` the binary user × item training matrix, `G = XᵀX + λI` and `P = G⁻¹`, the weights
+//! With `X` the binary user × item training matrix, `G = XᵀX + λI` (plus, with `dropout`
+//! p > 0, EDLAE's `p/(1−p)·diag(XᵀX)`) and `P = G⁻¹`, the weights
 //! are `B = I − P · diag(1 / diag(P))`, i.e. `B_ij = −P_ij / P_jj` off the diagonal and
 //! `B_ii = 0`; a user's scores are `x_u B`, the sum of the rows of `B` of their items. Any
 //! item history is scored the same way, so new users need no retraining.
@@ -32,21 +33,35 @@ use crate::weights::Weights;
 pub struct EaseConfig {
     /// The L2 weight λ added to the Gram matrix's diagonal.
     pub lambda: f32,
+    /// EDLAE's dropout probability `p` (Steck, NeurIPS 2020): adds `p / (1 − p)` times the
+    /// Gram matrix's own diagonal to it, the closed form of training with input dropout;
+    /// 0 is EASE^R.
+    pub dropout: f32,
 }
 
 impl Default for EaseConfig {
     fn default() -> Self {
-        EaseConfig { lambda: 300.0 }
+        EaseConfig {
+            lambda: 300.0,
+            dropout: 0.0,
+        }
     }
 }
 
 impl ModelConfig for EaseConfig {
     fn keys() -> Vec<Key> {
-        vec![Key::new(
-            "lambda",
-            Range::PositiveReal,
-            "L2 weight λ on the item–item regression (the Gram matrix's diagonal)",
-        )]
+        vec![
+            Key::new(
+                "lambda",
+                Range::PositiveReal,
+                "L2 weight λ on the item–item regression (the Gram matrix's diagonal)",
+            ),
+            Key::new(
+                "dropout",
+                Range::Probability,
+                "EDLAE's input dropout p: adds p/(1−p)·diag(XᵀX) to the diagonal (0: EASE^R)",
+            ),
+        ]
     }
 }
 
@@ -108,8 +123,9 @@ impl Ease {
         cfg: &EaseConfig,
     ) -> Result<Ease> {
         let mut g = gram(train, n_users, n_items);
+        let emphasis = cfg.dropout / (1.0 - cfg.dropout);
         for i in 0..n_items {
-            g[(i, i)] += cfg.lambda;
+            g[(i, i)] += cfg.lambda + emphasis * g[(i, i)];
         }
         let Ok(llt) = g.llt(Side::Lower) else {
             bail!(
@@ -272,8 +288,8 @@ mod tests {
             (0..150).map(|_| rng.random_range(0..ni as u32)).collect(),
         );
         x.dedup_pairs();
-        let lambda = 5.0;
-        let m = Ease::fit(&x, nu, ni, &EaseConfig { lambda }).unwrap();
+        let (lambda, dropout) = (5.0, 0.25);
+        let m = Ease::fit(&x, nu, ni, &EaseConfig { lambda, dropout }).unwrap();
         // The reference: G = XᵀX + λI in f64, P = G⁻¹, B = I − P diag(1/diag P).
         let mut g = vec![0f64; ni * ni];
         let mut dense = vec![0f64; nu * ni];
@@ -287,6 +303,10 @@ mod tests {
                     .sum::<f64>()
                     + if i == j { lambda as f64 } else { 0.0 };
             }
+        }
+        // EDLAE's emphasis: p / (1 − p) times the Gram diagonal (1/3 at p = 0.25).
+        for i in 0..ni {
+            g[i * ni + i] += (g[i * ni + i] - lambda as f64) / 3.0;
         }
         let p = inverse_f64(g, ni);
         for i in 0..ni {
