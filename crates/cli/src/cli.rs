@@ -454,12 +454,48 @@ pub enum DataCommand {
     Info(DataInfoArgs),
     /// List the datasets gnnrec knows by name and whether their files are present.
     List(DataListArgs),
+    /// Download a benchmark dataset from its publisher into the data directory: checked
+    /// against pinned sha256 hashes, resumable, placed in one rename.
+    #[command(after_help = crate::commands::fetch::help())]
+    Fetch(DataFetchArgs),
+}
+
+/// Arguments of `gnnrec data fetch`.
+#[derive(Debug, Args)]
+pub struct DataFetchArgs {
+    /// The dataset (see the list below).
+    pub name: String,
+
+    /// Directory to put the dataset's folder in [default: $GNNREC_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Fetch from a mirror holding the publishers' trees under their host names
+    /// (URL/files.grouplens.org/datasets/…) instead of the publishers.
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+
+    /// Accept the dataset's license terms without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Seconds to wait for a connection, an answer, or the next bytes.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
+
+    /// Print the report (files, hashes) as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Where a dataset comes from and how it is split.
 #[derive(Debug, Clone, Args)]
 pub struct DatasetArgs {
-    /// A dataset name (ml-latest-small, ml-100k, lastfm, lastfm-hetrec, gowalla, yelp2018), a path to
+    /// A dataset name (ml-latest-small, ml-100k, ml-1m, lastfm, lastfm-hetrec, gowalla, yelp2018, amazon-book), a path to
     /// an interactions CSV/TSV, or a folder holding train.txt/test.txt adjacency lists.
     #[arg(long, short = 'd', default_value = "ml-latest-small")]
     pub dataset: String,

@@ -762,3 +762,73 @@ fn output_cut_short_by_a_closed_pipe_is_not_a_panic() {
     child.wait().unwrap();
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `gnnrec data fetch` against a loopback mirror: the license needs `--yes` (nothing is
+/// downloaded without it), then a LightGCN-format dataset arrives, its hashes are reported,
+/// and it trains by name from the data directory.
+#[test]
+fn data_fetch_needs_the_license_accepted_then_the_dataset_loads_by_name() {
+    use gnnrec_fetch::testing::{Behaviour, Mirror};
+    let users = 12;
+    let train: String = (0..users)
+        .map(|u| format!("{u} {} {} {}\n", u % 7, (u + 2) % 7, (u + 4) % 7))
+        .collect();
+    let test: String = (0..users)
+        .map(|u| format!("{u} {}\n", (u + 1) % 7))
+        .collect();
+    let files = [
+        ("train.txt", train),
+        ("test.txt", test),
+        ("user_list.txt", "org_id remap_id\n".to_string()),
+        ("item_list.txt", "org_id remap_id\n".to_string()),
+    ];
+    let routes = files
+        .iter()
+        .map(|(f, body)| {
+            (
+                format!("/raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/amazon-book/{f}"),
+                Behaviour::Serve(std::sync::Arc::new(body.as_bytes().to_vec())),
+            )
+        })
+        .collect();
+    let mirror = Mirror::start(routes);
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let fetch = [
+        "data",
+        "fetch",
+        "amazon-book",
+        "--data-dir",
+        data_dir,
+        "--mirror",
+        &mirror.base,
+        "-q",
+    ];
+    let refused = gnnrec(&fetch);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("License:") && err.contains("--yes"), "{err}");
+    assert!(
+        mirror.ranges().is_empty(),
+        "nothing may be downloaded before the license is accepted"
+    );
+    let mut accepted = fetch.to_vec();
+    accepted.extend(["--yes", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&accepted)).unwrap();
+    assert_eq!(report["files"].as_array().unwrap().len(), 4);
+    assert_eq!(report["files"][0]["pinned"], false);
+    let trained = json(&[
+        "train",
+        "-m",
+        "pop",
+        "-d",
+        "amazon-book",
+        "--data-dir",
+        data_dir,
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+        "--json",
+        "-q",
+    ]);
+    assert_eq!(trained["dataset"], "amazon-book");
+}

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
-use crate::loaders::{adjacency, delimited, lastfm, lastfm_hetrec, ml_latest_small, ml100k};
+use crate::loaders::{adjacency, delimited, lastfm, lastfm_hetrec, ml_latest_small, ml1m, ml100k};
 use crate::source::Source;
 
 /// A dataset the registry knows.
@@ -21,7 +21,7 @@ pub struct KnownDataset {
 }
 
 /// Every dataset known by name.
-pub const KNOWN_DATASETS: [KnownDataset; 6] = [
+pub const KNOWN_DATASETS: [KnownDataset; 8] = [
     KnownDataset {
         name: "ml-latest-small",
         folder: "ml-latest-small",
@@ -32,31 +32,43 @@ pub const KNOWN_DATASETS: [KnownDataset; 6] = [
         name: "ml-100k",
         folder: "ml-100k",
         about: "MovieLens 100K: 943 users, 1,682 movies, 100,000 ratings, user features, splits u1-u5/ua/ub",
-        obtain: "download ml-100k from GroupLens; it may not be redistributed",
+        obtain: "`gnnrec data fetch ml-100k`: download ml-100k from GroupLens; it may not be redistributed",
+    },
+    KnownDataset {
+        name: "ml-1m",
+        folder: "ml-1m",
+        about: "MovieLens 1M: 6,040 users, 3,883 movies, 1,000,209 ratings, user features; random 90/10 split",
+        obtain: "`gnnrec data fetch ml-1m` (GroupLens; it may not be redistributed)",
     },
     KnownDataset {
         name: "lastfm",
         folder: "lastfm",
         about: "Last.fm, LightGCN split: data1.txt / test1.txt, play counts, trust network",
-        obtain: "the LightGCN-PyTorch repository's data/lastfm (HetRec 2011, non-commercial use)",
+        obtain: "`gnnrec data fetch lastfm`: the LightGCN-PyTorch repository's data/lastfm (HetRec 2011, non-commercial use)",
     },
     KnownDataset {
         name: "lastfm-hetrec",
         folder: "lastfm/hetrec2011",
         about: "Last.fm HetRec 2011, raw: 1,892 users, 17,632 artists, listening weights, tag dates",
-        obtain: "hetrec2011-lastfm-2k from GroupLens (non-commercial use)",
+        obtain: "`gnnrec data fetch lastfm-hetrec`: hetrec2011-lastfm-2k from GroupLens (non-commercial use)",
     },
     KnownDataset {
         name: "gowalla",
         folder: "gowalla",
         about: "Gowalla check-ins, LightGCN split: 29,858 users, 40,981 locations",
-        obtain: "the LightGCN-PyTorch repository's data/gowalla (no license stated)",
+        obtain: "`gnnrec data fetch gowalla`: the LightGCN-PyTorch repository's data/gowalla (no license stated)",
     },
     KnownDataset {
         name: "yelp2018",
         folder: "yelp2018",
         about: "Yelp2018, LightGCN/NGCF split: 31,668 users, 38,048 businesses, 1,237,259 / 324,147",
-        obtain: "the LightGCN-PyTorch repository's data/yelp2018 (Yelp dataset terms: non-commercial, no redistribution)",
+        obtain: "`gnnrec data fetch yelp2018`: the LightGCN-PyTorch repository's data/yelp2018 (Yelp dataset terms: non-commercial, no redistribution)",
+    },
+    KnownDataset {
+        name: "amazon-book",
+        folder: "amazon-book",
+        about: "Amazon-Book, LightGCN split: 52,643 users, 91,599 books, 2,380,730 / 603,378",
+        obtain: "`gnnrec data fetch amazon-book` (the LightGCN-PyTorch repository's data/amazon-book; research use)",
     },
 ];
 
@@ -114,9 +126,10 @@ pub fn load(name: &str, data_dir: &Path) -> Result<Dataset> {
     }
     match known.name {
         "ml-100k" => ml100k::load(&dir),
+        "ml-1m" => ml1m::load(&dir),
         "lastfm" => lastfm::load(&dir),
         "lastfm-hetrec" => lastfm_hetrec::load(&dir),
-        "gowalla" | "yelp2018" => adjacency::load(&dir, known.name),
+        "gowalla" | "yelp2018" | "amazon-book" => adjacency::load(&dir, known.name),
         other => unreachable!("registry entry {other} has no loader"),
     }
 }

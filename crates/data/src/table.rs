@@ -25,6 +25,9 @@ pub struct TableFormat {
     pub quoted: bool,
     /// The character encoding.
     pub encoding: Encoding,
+    /// Fields are separated by `::` (MovieLens 1M's `.dat` files), which polars cannot split
+    /// on: each `::` is rewritten to `separator` (a byte the file must not contain) first.
+    pub double_colon: bool,
 }
 
 impl TableFormat {
@@ -34,6 +37,7 @@ impl TableFormat {
         has_header: true,
         quoted: true,
         encoding: Encoding::Utf8,
+        double_colon: false,
     };
 
     /// Tab-separated without quoting.
@@ -43,6 +47,18 @@ impl TableFormat {
             has_header,
             quoted: false,
             encoding: Encoding::Utf8,
+            double_colon: false,
+        }
+    }
+
+    /// Separated by `::`, without quoting or header, in `encoding` (MovieLens 1M).
+    pub const fn double_colon(encoding: Encoding) -> TableFormat {
+        TableFormat {
+            separator: UNIT_SEPARATOR,
+            has_header: false,
+            quoted: false,
+            encoding,
+            double_colon: true,
         }
     }
 
@@ -53,6 +69,7 @@ impl TableFormat {
             has_header: false,
             quoted: false,
             encoding: Encoding::Utf8,
+            double_colon: false,
         }
     }
 }
@@ -72,6 +89,11 @@ impl Table {
         let file = source.name();
         let raw = source.read()?;
         let text = text::decode(&file, raw, format.encoding)?;
+        let text = if format.double_colon {
+            split_double_colons(&file, text)?
+        } else {
+            text
+        };
         let text = without_blank_lines(text);
         let parse = CsvParseOptions::default()
             .with_separator(format.separator)
@@ -292,8 +314,36 @@ impl Table {
     }
 }
 
+/// The byte `::` becomes before polars reads a [`TableFormat::double_colon`] file.
+const UNIT_SEPARATOR: u8 = 0x1f;
+
+/// Rewrites every `::` to [`UNIT_SEPARATOR`]; a file already holding that byte is refused
+/// (with its line), since its fields could not be told apart.
+fn split_double_colons(file: &str, data: Cow<'static, [u8]>) -> Result<Cow<'static, [u8]>> {
+    if let Some(at) = data.iter().position(|&b| b == UNIT_SEPARATOR) {
+        return Err(DataError::line(
+            file,
+            text::line_of_offset(&data, at),
+            "holds the control byte 0x1F, which a `::`-separated file may not contain",
+        ));
+    }
+    let mut out = Vec::with_capacity(data.len());
+    let mut k = 0;
+    while k < data.len() {
+        if data[k] == b':' && data.get(k + 1) == Some(&b':') {
+            out.push(UNIT_SEPARATOR);
+            k += 2;
+        } else {
+            out.push(data[k]);
+            k += 1;
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
 fn separator_name(sep: u8) -> String {
     match sep {
+        UNIT_SEPARATOR => "`::`".into(),
         b'\t' => "tabs".into(),
         b',' => "commas".into(),
         b' ' => "spaces".into(),

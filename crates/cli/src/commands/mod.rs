@@ -2,6 +2,7 @@
 
 mod data;
 mod evaluate;
+pub mod fetch;
 mod graph;
 mod models;
 mod plot;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Data(DataCommand::Info(args)) => data::info(&args),
         Command::Data(DataCommand::List(args)) => data::list(&args),
+        Command::Data(DataCommand::Fetch(args)) => fetch::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Tune(args) => tune::run(&args),
         Command::Models(args) => models::run(&args),

@@ -88,6 +88,7 @@ pub fn load(spec: &InteractionFile) -> Result<Dataset> {
         has_header,
         quoted: separator == b',',
         encoding: Default::default(),
+        double_colon: false,
     };
     let table = Table::read(&source, format, 2)?;
     let lower: Vec<String> = table

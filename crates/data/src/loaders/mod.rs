@@ -6,6 +6,7 @@ pub mod delimited;
 pub mod lastfm;
 pub mod lastfm_hetrec;
 pub mod ml100k;
+pub mod ml1m;
 pub mod ml_latest_small;
 
 use crate::error::{DataError, Result};
