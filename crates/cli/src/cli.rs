@@ -509,6 +509,57 @@ pub struct DatasetArgs {
     /// [default: the dataset's own: u1, data1, train, or random:0.2:42]
     #[arg(long)]
     pub split: Option<String>,
+
+    /// Your own files: how to read them.
+    #[command(flatten)]
+    pub own: OwnDataArgs,
+}
+
+/// How to read your own interactions files.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OwnDataArgs {
+    /// Which columns of your file (--dataset FILE, or --train / --test) hold what:
+    /// `user=customer_id,item=sku,rating=stars,time=ts` (header names or 0-based positions;
+    /// `weight=` for implicit weights). Times are Unix seconds or ISO-8601.
+    #[arg(long, value_name = "KEY=COLUMN,…")]
+    pub columns: Option<String>,
+
+    /// Field separator of your files: one character, `tab` or `space` [default: detected].
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+
+    /// A training file; with --test, the split as two files (the way benchmark splits are
+    /// shared), in place of --dataset. Its split is named `files`.
+    #[arg(long, value_name = "FILE", requires = "test")]
+    pub train: Option<PathBuf>,
+
+    /// The test file that goes with --train.
+    #[arg(long, value_name = "FILE", requires = "train")]
+    pub test: Option<PathBuf>,
+}
+
+impl OwnDataArgs {
+    /// The options as the data layer (and a run's configuration) takes them, with the files'
+    /// paths made absolute so that the run reloads them from anywhere.
+    pub fn to_own_data(&self) -> gnnrec_data::registry::OwnData {
+        let absolute = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        gnnrec_data::registry::OwnData {
+            columns: self.columns.clone(),
+            delimiter: self.delimiter.clone(),
+            train: self.train.as_ref().map(absolute),
+            test: self.test.as_ref().map(absolute),
+        }
+    }
+
+    /// The arguments a run's stored options stand for.
+    pub fn from_own_data(o: &gnnrec_data::registry::OwnData) -> Self {
+        OwnDataArgs {
+            columns: o.columns.clone(),
+            delimiter: o.delimiter.clone(),
+            train: o.train.clone(),
+            test: o.test.clone(),
+        }
+    }
 }
 
 /// Arguments of `gnnrec data info`.

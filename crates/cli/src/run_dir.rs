@@ -57,6 +57,12 @@ pub struct RunConfig {
     /// The recipe file the run came from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipe: Option<PathBuf>,
+    /// How the user's own files were read (`--columns`, `--delimiter`, `--train` / `--test`).
+    #[serde(
+        default,
+        skip_serializing_if = "gnnrec_data::registry::OwnData::is_empty"
+    )]
+    pub dataset_options: gnnrec_data::registry::OwnData,
 }
 
 /// `metrics.json`: the test metrics of the run.

@@ -62,6 +62,14 @@ pub enum DataError {
         /// Where to get the data.
         hint: String,
     },
+    /// A command-line option that cannot be applied as given.
+    #[error("{option}: {reason}")]
+    Option {
+        /// The option, as written (`--columns`).
+        option: String,
+        /// Why.
+        reason: String,
+    },
     /// A split that cannot be made as asked.
     #[error("split `{spec}`: {reason}")]
     Split {

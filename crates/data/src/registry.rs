@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
 use crate::loaders::{adjacency, delimited, lastfm, lastfm_hetrec, ml_latest_small, ml1m, ml100k};
@@ -80,6 +82,72 @@ pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
     match std::env::var_os("GNNREC_DATA") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => PathBuf::from("data"),
+    }
+}
+
+/// How to read a user's own files (`--columns`, `--delimiter`, `--train` / `--test`); kept
+/// in a run's configuration so that the run reloads its data the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnData {
+    /// `user=NAME,item=NAME[,rating=NAME][,weight=NAME][,time=NAME]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<String>,
+    /// The field separator (one character, `tab` or `space`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// A training file (with `test`: the split as two files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train: Option<PathBuf>,
+    /// A test file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<PathBuf>,
+}
+
+impl OwnData {
+    /// Whether nothing is set (the dataset is read as its name says).
+    pub fn is_empty(&self) -> bool {
+        *self == OwnData::default()
+    }
+
+    fn file(&self, path: &Path) -> Result<delimited::InteractionFile> {
+        let mut f = delimited::InteractionFile::auto(path);
+        if let Some(c) = &self.columns {
+            f = f.with_columns(c)?;
+        }
+        if let Some(d) = &self.delimiter {
+            f = f.with_delimiter(d)?;
+        }
+        Ok(f)
+    }
+}
+
+/// Loads `name` from `data_dir`, or the user's own files as `own` describes: `--train` and
+/// `--test` (then `name` is not read), or the interactions file `name` read with `own`'s
+/// columns and delimiter.
+pub fn load_with(name: &str, data_dir: &Path, own: &OwnData) -> Result<Dataset> {
+    if own.is_empty() {
+        return load(name, data_dir);
+    }
+    let option = |reason: String| DataError::Option {
+        option: "--train / --test".into(),
+        reason,
+    };
+    match (&own.train, &own.test) {
+        (Some(train), Some(test)) => {
+            delimited::load_split_files(&own.file(train)?, &own.file(test)?)
+        }
+        (None, None) => {
+            if known(name).is_some() || !Path::new(name).is_file() {
+                return Err(DataError::Option {
+                    option: "--columns / --delimiter".into(),
+                    reason: format!(
+                        "they read your own interactions file, and `{name}` is not a file (give its path with --dataset)"
+                    ),
+                });
+            }
+            delimited::load(&own.file(Path::new(name))?)
+        }
+        _ => Err(option("give both, a training file and a test file".into())),
     }
 }
 

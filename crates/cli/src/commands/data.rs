@@ -13,7 +13,7 @@ use crate::timefmt::date;
 /// Loads the dataset and split named by `args`.
 pub fn load(args: &DatasetArgs) -> Result<(Dataset, Split)> {
     let dir = registry::data_dir(args.data_dir.as_deref());
-    let data = registry::load(&args.dataset, &dir)
+    let data = registry::load_with(&args.dataset, &dir, &args.own.to_own_data())
         .with_context(|| format!("loading dataset `{}`", args.dataset))?;
     let spec: SplitSpec = match &args.split {
         Some(s) => s.parse()?,

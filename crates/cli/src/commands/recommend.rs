@@ -33,13 +33,14 @@ pub fn open_run(path: &Path, data_dir: Option<&Path>) -> Result<OpenedRun> {
     let dir = RunDir::open(path)?;
     let config = dir.config()?;
     let data_dir = registry::data_dir(data_dir.or(config.data_dir.as_deref()));
-    let data = registry::load(&config.dataset, &data_dir).with_context(|| {
-        format!(
-            "loading dataset `{}` for run {}",
-            config.dataset,
-            path.display()
-        )
-    })?;
+    let data = registry::load_with(&config.dataset, &data_dir, &config.dataset_options)
+        .with_context(|| {
+            format!(
+                "loading dataset `{}` for run {}",
+                config.dataset,
+                path.display()
+            )
+        })?;
     let spec: SplitSpec = config.split.parse()?;
     let split = data.split(&spec)?;
     let model = dir.load_model(&config, &data)?;

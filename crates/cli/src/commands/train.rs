@@ -71,6 +71,7 @@ impl Plan {
                 },
                 data_dir: args.data.data_dir.clone(),
                 split: args.data.split.clone().or(r.and_then(|r| r.split.clone())),
+                own: args.data.own.clone(),
             },
             seed: args.seed.or(r.map(|r| r.seed)).unwrap_or(42),
             ks: args.k.clone().unwrap_or(DEFAULT_KS.to_vec()),
@@ -141,6 +142,7 @@ impl Plan {
                 dataset: config.dataset.clone(),
                 data_dir: args.data.data_dir.clone().or(config.data_dir.clone()),
                 split: Some(config.split.clone()),
+                own: crate::cli::OwnDataArgs::from_own_data(&config.dataset_options),
             },
             seed: config.seed,
             ks: args.k.clone().unwrap_or(config.ks),
@@ -265,7 +267,12 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         command: earlier
             .as_ref()
             .map_or_else(|| std::env::args().collect(), |c| c.command.clone()),
-        dataset: plan.data.dataset.clone(),
+        // With --train / --test the files are the dataset: record their name, not --dataset's.
+        dataset: if plan.data.own.train.is_some() {
+            data.name.clone()
+        } else {
+            plan.data.dataset.clone()
+        },
         data_dir: plan.data.data_dir.clone(),
         split: split.name.clone(),
         seed: plan.seed,
@@ -277,6 +284,7 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         n_train: fit_on.len(),
         model: spec.clone(),
         recipe: plan.recipe.clone(),
+        dataset_options: plan.data.own.to_own_data(),
     };
     // The config and id maps go first, so that a checkpoint always has a run around it.
     dir.save_config(&config, &data)?;
