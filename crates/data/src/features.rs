@@ -63,6 +63,54 @@ pub const AGE_BUCKETS: [(&str, u32, u32); 7] = [
     ("56+", 56, u32::MAX),
 ];
 
+/// The user features both MovieLens sets have, one-hot: age bucket, gender, occupation.
+#[derive(Debug, Clone)]
+pub struct MovieLensUsers {
+    m: FeatureMatrix,
+    n_jobs: usize,
+}
+
+impl MovieLensUsers {
+    /// No features set yet for `n_users` users with these occupations.
+    pub fn new(n_users: usize, occupations: &[&str]) -> Self {
+        let mut names: Vec<String> = AGE_BUCKETS
+            .iter()
+            .map(|(n, _, _)| format!("age={n}"))
+            .collect();
+        names.push("gender=F".into());
+        names.push("gender=M".into());
+        names.extend(occupations.iter().map(|o| format!("occupation={o}")));
+        MovieLensUsers {
+            m: FeatureMatrix::zeros(n_users, names),
+            n_jobs: occupations.len(),
+        }
+    }
+
+    /// Sets user `u`'s features; the error is the reason, for the caller to put on its line.
+    pub fn set(&mut self, u: usize, age: u32, gender: &str, job: usize) -> Result<(), String> {
+        let g = match gender.trim() {
+            "F" => 0,
+            "M" => 1,
+            other => return Err(format!("gender `{other}` is not M or F")),
+        };
+        if job >= self.n_jobs {
+            return Err(format!(
+                "occupation {job} is not one of the {} known",
+                self.n_jobs
+            ));
+        }
+        self.m.set(u, age_bucket(age), 1.0);
+        self.m.set(u, AGE_BUCKETS.len() + g, 1.0);
+        self.m.set(u, AGE_BUCKETS.len() + 2 + job, 1.0);
+        Ok(())
+    }
+
+    /// The feature matrix.
+    pub fn finish(self) -> FeatureMatrix {
+        self.m
+    }
+}
+
 /// The bucket index of `age` in [`AGE_BUCKETS`].
 pub fn age_bucket(age: u32) -> usize {
     AGE_BUCKETS

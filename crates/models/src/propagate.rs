@@ -154,8 +154,24 @@ impl CustomOp1 for CsrTimesDense {
 
 /// Final embeddings `Σ_k Âᵏ E⁰ / (K + 1)` computed outside autograd.
 pub fn final_embeddings(adj: &SparseMatrix, ego: &[f32], dim: usize, layers: usize) -> Vec<f32> {
+    layer_mean_outside_autograd(adj, ego, dim, layers, true)
+}
+
+/// The mean of layers `0..=layers` of `Âᵏ E⁰` (`with_ego`), or of `1..=layers` (XSimGCL's
+/// readout), outside autograd.
+pub fn layer_mean_outside_autograd(
+    adj: &SparseMatrix,
+    ego: &[f32],
+    dim: usize,
+    layers: usize,
+    with_ego: bool,
+) -> Vec<f32> {
     let a = adj.csr();
-    let mut acc = ego.to_vec();
+    let mut acc = if with_ego {
+        ego.to_vec()
+    } else {
+        vec![0f32; ego.len()]
+    };
     let mut cur = ego.to_vec();
     let mut next = vec![0f32; ego.len()];
     for _ in 0..layers {
@@ -165,7 +181,8 @@ pub fn final_embeddings(adj: &SparseMatrix, ego: &[f32], dim: usize, layers: usi
         }
         std::mem::swap(&mut cur, &mut next);
     }
-    let scale = 1.0 / (layers + 1) as f32;
+    let terms = layers + usize::from(with_ego);
+    let scale = 1.0 / terms.max(1) as f32;
     acc.iter_mut().for_each(|x| *x *= scale);
     acc
 }

@@ -25,7 +25,7 @@ use crate::lightgcn::{LightGcn, distinct_rows, embedding_model_bytes};
 use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
-use crate::propagate::SparseMatrix;
+use crate::propagate::{SparseMatrix, layer_mean_outside_autograd};
 use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit};
 use crate::weights::Weights;
 
@@ -258,24 +258,6 @@ fn step_loss(
     Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
 }
 
-/// The noise-free final embeddings: the mean of layers `1..=layers`.
-fn final_embeddings(adj: &SparseMatrix, ego: &[f32], dim: usize, layers: usize) -> Vec<f32> {
-    let a = adj.csr();
-    let mut acc = vec![0f32; ego.len()];
-    let mut cur = ego.to_vec();
-    let mut next = vec![0f32; ego.len()];
-    for _ in 0..layers {
-        a.spmm(&cur, dim, &mut next);
-        for (s, &x) in acc.iter_mut().zip(&next) {
-            *s += x;
-        }
-        std::mem::swap(&mut cur, &mut next);
-    }
-    let scale = 1.0 / layers.max(1) as f32;
-    acc.iter_mut().for_each(|x| *x *= scale);
-    acc
-}
-
 /// The optimisation state handed to the shared loop.
 struct Trainer {
     cfg: XSimGclConfig,
@@ -310,7 +292,9 @@ impl Objective for Trainer {
         )?)
     }
     fn snapshot(&self, params: &[f32]) -> Result<LightGcn> {
-        let fin = final_embeddings(&self.adj, params, self.cfg.dim, self.cfg.layers);
+        // The noise-free readout: the mean of layers 1..=L.
+        let fin =
+            layer_mean_outside_autograd(&self.adj, params, self.cfg.dim, self.cfg.layers, false);
         Ok(LightGcn::from_final(
             &fin,
             params.to_vec(),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::dataset::{Dataset, LoadReport, RatingScale};
 use crate::error::Result;
-use crate::features::{AGE_BUCKETS, FeatureMatrix, YEAR_BUCKETS, age_bucket, year_bucket};
+use crate::features::{FeatureMatrix, MovieLensUsers, YEAR_BUCKETS, year_bucket};
 use crate::idmap::IdMap;
 use crate::interactions::Interactions;
 use crate::loaders::{ensure, map_int_column};
@@ -123,37 +123,27 @@ fn user_features(t: &Table, users: &IdMap, occupations: &[String]) -> Result<Fea
     let ages: Vec<u32> = t.parse(1, "age")?;
     let genders = t.texts(2, "gender")?;
     let jobs = t.texts(3, "occupation")?;
-    let mut names: Vec<String> = AGE_BUCKETS
-        .iter()
-        .map(|(n, _, _)| format!("age={n}"))
-        .collect();
-    names.push("gender=F".into());
-    names.push("gender=M".into());
-    names.extend(occupations.iter().map(|o| format!("occupation={o}")));
-    let mut m = FeatureMatrix::zeros(users.len(), names);
+    let names: Vec<&str> = occupations.iter().map(String::as_str).collect();
+    let mut m = MovieLensUsers::new(users.len(), &names);
     for row in 0..ids.len() {
         let u = users
             .index_of_int(ids[row])
             .expect("map built from these ids") as usize;
-        m.set(u, age_bucket(ages[row]), 1.0);
-        let g = match genders[row].trim() {
-            "F" => 0,
-            "M" => 1,
-            other => return Err(t.row_error(row, format!("gender `{other}` is not M or F"))),
-        };
-        m.set(u, AGE_BUCKETS.len() + g, 1.0);
+        // An unknown occupation is past the list: `set` refuses it after checking the gender.
         let job = occupations
             .iter()
             .position(|o| o == jobs[row].trim())
-            .ok_or_else(|| {
-                t.row_error(
-                    row,
-                    format!("occupation `{}` is not in u.occupation", jobs[row]),
-                )
-            })?;
-        m.set(u, AGE_BUCKETS.len() + 2 + job, 1.0);
+            .unwrap_or(occupations.len());
+        m.set(u, ages[row], genders[row], job).map_err(|reason| {
+            let reason = if reason.starts_with("occupation") {
+                format!("occupation `{}` is not in u.occupation", jobs[row])
+            } else {
+                reason
+            };
+            t.row_error(row, reason)
+        })?;
     }
-    Ok(m)
+    Ok(m.finish())
 }
 
 fn item_features(

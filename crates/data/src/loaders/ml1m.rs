@@ -9,9 +9,7 @@ use std::path::Path;
 
 use crate::dataset::{Dataset, LoadReport, RatingScale};
 use crate::error::Result;
-use crate::features::{
-    AGE_BUCKETS, FeatureMatrix, YEAR_BUCKETS, age_bucket, year_bucket, year_from_title,
-};
+use crate::features::{FeatureMatrix, MovieLensUsers, YEAR_BUCKETS, year_bucket, year_from_title};
 use crate::idmap::IdMap;
 use crate::interactions::Interactions;
 use crate::loaders::{ensure, map_int_column};
@@ -135,40 +133,22 @@ fn user_features(t: &Table, users: &IdMap) -> Result<FeatureMatrix> {
     let genders = t.texts(1, "gender")?;
     let ages: Vec<u32> = t.parse(2, "age code")?;
     let jobs: Vec<usize> = t.parse(3, "occupation code")?;
-    let mut names: Vec<String> = AGE_BUCKETS
-        .iter()
-        .map(|(n, _, _)| format!("age={n}"))
-        .collect();
-    names.push("gender=F".into());
-    names.push("gender=M".into());
-    names.extend(OCCUPATIONS.iter().map(|o| format!("occupation={o}")));
-    let mut m = FeatureMatrix::zeros(users.len(), names);
+    let mut m = MovieLensUsers::new(users.len(), &OCCUPATIONS);
     for row in 0..ids.len() {
         let u = users
             .index_of_int(ids[row])
             .expect("map built from these ids") as usize;
         if !matches!(ages[row], 1 | 18 | 25 | 35 | 45 | 50 | 56) {
-            return Err(t.row_error(
-                row,
-                format!(
-                    "age code {} is not one of 1, 18, 25, 35, 45, 50, 56",
-                    ages[row]
-                ),
-            ));
+            let reason = format!(
+                "age code {} is not one of 1, 18, 25, 35, 45, 50, 56",
+                ages[row]
+            );
+            return Err(t.row_error(row, reason));
         }
-        m.set(u, age_bucket(ages[row]), 1.0);
-        let g = match genders[row].trim() {
-            "F" => 0,
-            "M" => 1,
-            other => return Err(t.row_error(row, format!("gender `{other}` is not M or F"))),
-        };
-        m.set(u, AGE_BUCKETS.len() + g, 1.0);
-        if jobs[row] >= OCCUPATIONS.len() {
-            return Err(t.row_error(row, format!("occupation code {} is not in 0–20", jobs[row])));
-        }
-        m.set(u, AGE_BUCKETS.len() + 2 + jobs[row], 1.0);
+        m.set(u, ages[row], genders[row], jobs[row])
+            .map_err(|reason| t.row_error(row, reason))?;
     }
-    Ok(m)
+    Ok(m.finish())
 }
 
 fn item_features(t: &Table, items: &IdMap) -> Result<(Vec<String>, FeatureMatrix)> {

@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::gfcf::{TrainedFilter, bytes_needed, fit_svd, svd_keys};
-use super::scorer::{FilterScorer, Sharpening, Solver};
+use super::gfcf::{bytes_needed, load_filter, svd_keys, train_filter};
+use super::scorer::{Sharpening, Solver};
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::Result;
@@ -118,15 +118,14 @@ impl Model for Bspm {
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
     ) -> Result<Box<dyn TrainedModel>> {
-        let svd = fit_svd(ctx, cfg.factors, cfg.svd_iters);
-        Ok(Box::new(TrainedFilter(FilterScorer::new(
-            ctx.train,
-            ctx.n_users,
-            ctx.n_items,
-            svd,
+        let sharpening = Some(cfg.sharpening());
+        Ok(train_filter(
+            ctx,
+            cfg.factors,
+            cfg.svd_iters,
             cfg.beta,
-            Some(cfg.sharpening()),
-        ))))
+            sharpening,
+        ))
     }
 
     fn load(
@@ -135,12 +134,6 @@ impl Model for Bspm {
         n_users: usize,
         n_items: usize,
     ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(TrainedFilter(FilterScorer::from_weights(
-            w,
-            n_users,
-            n_items,
-            cfg.beta,
-            Some(cfg.sharpening()),
-        )?)))
+        load_filter(w, n_users, n_items, cfg.beta, Some(cfg.sharpening()))
     }
 }

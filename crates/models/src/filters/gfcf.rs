@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::NormalizedRatings;
-use super::scorer::FilterScorer;
+use super::scorer::{FilterScorer, Sharpening};
 use super::svd::{SvdSettings, randomized_svd};
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
@@ -96,6 +96,42 @@ pub(super) fn bytes_needed(factors: usize, size: DataSize) -> u64 {
     .saturating_add(n.saturating_mul(24))
 }
 
+/// Trains a graph filter on `ctx`: the SVD, then the scorer with these filter settings.
+pub(super) fn train_filter(
+    ctx: &TrainContext<'_>,
+    factors: usize,
+    svd_iters: usize,
+    low_pass_weight: f32,
+    sharpening: Option<Sharpening>,
+) -> Box<dyn TrainedModel> {
+    let svd = fit_svd(ctx, factors, svd_iters);
+    Box::new(TrainedFilter(FilterScorer::new(
+        ctx.train,
+        ctx.n_users,
+        ctx.n_items,
+        svd,
+        low_pass_weight,
+        sharpening,
+    )))
+}
+
+/// Restores a graph filter from its weights with these filter settings.
+pub(super) fn load_filter(
+    w: &Weights,
+    n_users: usize,
+    n_items: usize,
+    low_pass_weight: f32,
+    sharpening: Option<Sharpening>,
+) -> Result<Box<dyn TrainedModel>> {
+    Ok(Box::new(TrainedFilter(FilterScorer::from_weights(
+        w,
+        n_users,
+        n_items,
+        low_pass_weight,
+        sharpening,
+    )?)))
+}
+
 /// The trained form of a graph filter, as the registry holds it.
 #[derive(Debug, Clone)]
 pub struct TrainedFilter(pub FilterScorer);
@@ -152,15 +188,13 @@ impl Model for GfCf {
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
     ) -> Result<Box<dyn TrainedModel>> {
-        let svd = fit_svd(ctx, cfg.factors, cfg.svd_iters);
-        Ok(Box::new(TrainedFilter(FilterScorer::new(
-            ctx.train,
-            ctx.n_users,
-            ctx.n_items,
-            svd,
+        Ok(train_filter(
+            ctx,
+            cfg.factors,
+            cfg.svd_iters,
             cfg.alpha,
             None,
-        ))))
+        ))
     }
 
     fn load(
@@ -169,8 +203,6 @@ impl Model for GfCf {
         n_users: usize,
         n_items: usize,
     ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(TrainedFilter(FilterScorer::from_weights(
-            w, n_users, n_items, cfg.alpha, None,
-        )?)))
+        load_filter(w, n_users, n_items, cfg.alpha, None)
     }
 }
