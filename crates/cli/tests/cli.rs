@@ -792,6 +792,16 @@ fn data_fetch_needs_the_license_accepted_then_the_dataset_loads_by_name() {
         })
         .collect();
     let mirror = Mirror::start(routes);
+    // --help lists every dataset with its size, source and license.
+    let help = ok(&["data", "fetch", "--help"]);
+    for d in gnnrec_fetch::CATALOG {
+        assert!(help.contains(d.name) && help.contains(d.size), "{}", d.name);
+        assert!(help.contains(&d.license[..30]), "{}", d.name);
+    }
+    assert!(help.contains("from https://files.grouplens.org/datasets/movielens/"));
+    assert!(help.contains(
+        "from https://raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/gowalla/"
+    ));
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
     let fetch = [

@@ -20,9 +20,11 @@ pub fn help() -> String {
         } else {
             format!("{} files checked by sha256", d.pins.len())
         };
+        let url = d.remotes[0].url;
+        let source = url.rsplit_once('/').map_or(url, |(dir, _)| dir);
         text.push_str(&format!(
-            "  {:<16} {} ({pinned})\n  {:<16} {}\n",
-            d.name, d.size, "", d.license
+            "  {:<16} {} ({pinned})\n  {:<16} from {source}/\n  {:<16} {}\n",
+            d.name, d.size, "", "", d.license
         ));
     }
     text.push_str(
