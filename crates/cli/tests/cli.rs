@@ -800,7 +800,7 @@ fn data_fetch_needs_the_license_accepted_then_the_dataset_loads_by_name() {
     }
     assert!(help.contains("from https://files.grouplens.org/datasets/movielens/"));
     assert!(help.contains(
-        "from https://raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/gowalla/"
+        "https://raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/gowalla/"
     ));
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
