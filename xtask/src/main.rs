@@ -4,7 +4,8 @@
 //! crates and an end-to-end suite of `gnnrec train` runs (every model × dataset we report, fixed
 //! seeds), then regenerates the generated part of `docs/results.md`, `docs/results.json` and the
 //! plots in `docs/plots/`. A time that regresses the previous result of the same benchmark or
-//! run by more than 20% is flagged in the report. Results are written after every benchmark and
+//! run by more than 20%, relative to each run's own machine probe (`probes`), is flagged in the
+//! report. Results are written after every benchmark and
 //! run, so an interrupted `--full` keeps what it finished.
 //!
 //! xtask sits on top of the workspace: it drives the `gnnrec` binary and `cargo bench` as a user
@@ -13,6 +14,7 @@
 mod benches;
 mod machine;
 mod plots;
+mod probes;
 mod process;
 mod report;
 mod suite;
@@ -98,6 +100,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
     std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
     let mode = if args.full { "full" } else { "quick" };
     let mut report = report::Report::open(&root.join("docs"), mode)?;
+    let probes = probes::measure();
+    eprintln!(
+        "machine probes: stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB)",
+        probes.stream_gbps, probes.gather_gbps, probes.gather_large_gbps
+    );
+    report.header.probes = Some(probes);
     eprintln!(
         "xtask bench --{mode}: {} on {} ({})",
         report.header.commit, report.header.machine.cpu, report.header.date
