@@ -29,6 +29,6 @@ mod user_items;
 pub use dot::DotScorer;
 pub use ranking::{AtK, Ranked, RankingMetrics, evaluate_ranking, rank_users};
 pub use rating::{RatingMetrics, rating_metrics};
-pub use scorer::{RatingPredictor, Scorer};
+pub use scorer::{HistoryScorer, RatingPredictor, Scorer};
 pub use topk::top_k;
 pub use user_items::UserItems;

@@ -20,3 +20,14 @@ pub trait RatingPredictor: Send + Sync {
     /// Predicted ratings for the pairs (`users[j]`, `items[j]`).
     fn predict(&self, users: &[u32], items: &[u32]) -> Vec<f32>;
 }
+
+/// A trained model that scores items for any item history — a user it never saw included
+/// (fold-in), without retraining.
+///
+/// Implementors: popularity, item-KNN, EASE^R and the graph filters, natively.
+pub trait HistoryScorer: Scorer {
+    /// Writes the scores of all items for each of `histories` (distinct item indices, each
+    /// below [`Scorer::n_items`]) into `out`, row-major:
+    /// `out[r * n_items() + i]` is the score of item `i` for `histories[r]`.
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]);
+}

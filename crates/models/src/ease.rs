@@ -15,7 +15,7 @@
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Side};
 use gnnrec_data::Interactions;
-use gnnrec_eval::{Scorer, UserItems};
+use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -170,12 +170,20 @@ impl Scorer for Ease {
     }
 
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
+        let histories: Vec<&[u32]> = users.iter().map(|&u| self.by_user.of(u)).collect();
+        self.score_histories(&histories, out);
+    }
+}
+
+impl HistoryScorer for Ease {
+    /// `x B`: the sum of the rows of `B` of the history's items.
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
         let n = self.n_items;
         out.par_chunks_mut(n)
-            .zip(users.par_iter())
-            .for_each(|(row, &u)| {
+            .zip(histories.par_iter())
+            .for_each(|(row, h)| {
                 row.fill(0.0);
-                for &i in self.by_user.of(u) {
+                for &i in *h {
                     let bi = &self.b[i as usize * n..(i as usize + 1) * n];
                     for (s, &x) in row.iter_mut().zip(bi) {
                         *s += x;
@@ -195,6 +203,9 @@ impl TrainedModel for Ease {
     }
     fn as_scorer(&self) -> &dyn Scorer {
         self
+    }
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(self)
     }
 }
 

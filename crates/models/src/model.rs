@@ -2,7 +2,7 @@
 //! loads) and what training makes ([`TrainedModel`]: a [`Scorer`] that saves its weights, and
 //! perhaps a [`RatingPredictor`]).
 
-use gnnrec_eval::{RatingPredictor, Scorer};
+use gnnrec_eval::{HistoryScorer, RatingPredictor, Scorer};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ModelConfig;
@@ -84,4 +84,10 @@ pub trait TrainedModel: Scorer {
 
     /// The model as a plain scorer (for APIs that take `&dyn Scorer`).
     fn as_scorer(&self) -> &dyn Scorer;
+
+    /// The model as a scorer of any item history (fold-in of users it never saw), if it
+    /// can do that natively.
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        None
+    }
 }

@@ -353,6 +353,55 @@ mod tests {
         }
     }
 
+    /// Every model that folds in natively scores a known user's history exactly as it scores
+    /// the user; the models expected to fold in do.
+    #[test]
+    fn fold_in_of_a_users_history_equals_scoring_the_user() {
+        let (x, _) = crate::test_support::random_graph(31);
+        let ctx = TrainContext {
+            n_users: 8,
+            n_items: 10,
+            train: &x,
+            monitor: None,
+            rating_scale: None,
+            user_features: None,
+            item_features: None,
+            seed: 1,
+            resume: None,
+            device: DeviceSpec::Cpu,
+        };
+        let by_user = gnnrec_eval::UserItems::new(&x, 8);
+        for (name, settings) in [
+            ("pop", vec![]),
+            ("itemknn", vec![]),
+            ("ease", vec![("lambda", "5")]),
+            ("gfcf", vec![("factors", "3")]),
+            ("bspm", vec![("factors", "3")]),
+        ] {
+            let mut spec = ModelSpec::default_for(name).unwrap();
+            for (k, v) in settings {
+                spec.set(k, v).unwrap();
+            }
+            let m = train(&spec, &ctx, &mut crate::observer::Silent).unwrap();
+            let f = m
+                .fold_in()
+                .unwrap_or_else(|| panic!("{name} should fold in"));
+            for u in 0..8u32 {
+                let (mut a, mut b) = (vec![0f32; 10], vec![0f32; 10]);
+                m.score_users(&[u], &mut a);
+                f.score_histories(&[by_user.of(u)], &mut b);
+                assert_eq!(a, b, "{name}, user {u}");
+            }
+        }
+        let lightgcn = ModelSpec::default_for("lightgcn").unwrap();
+        assert!(
+            train(&lightgcn, &ctx, &mut crate::observer::Silent)
+                .unwrap()
+                .fold_in()
+                .is_none()
+        );
+    }
+
     #[test]
     fn names_are_unique() {
         let mut n = names();

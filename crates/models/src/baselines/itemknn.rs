@@ -4,7 +4,7 @@
 //! beat, on the same graph.
 
 use gnnrec_data::Interactions;
-use gnnrec_eval::{Scorer, UserItems};
+use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
 use serde::{Deserialize, Serialize};
 
@@ -155,10 +155,18 @@ impl Scorer for ItemKnn {
     }
 
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
+        let histories: Vec<&[u32]> = users.iter().map(|&u| self.by_user.of(u)).collect();
+        self.score_histories(&histories, out);
+    }
+}
+
+impl HistoryScorer for ItemKnn {
+    /// The sum of the similarity rows of the history's items.
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
         let n = self.sim.n_cols();
-        for (row, &u) in out.chunks_mut(n).zip(users) {
+        for (row, h) in out.chunks_mut(n).zip(histories) {
             row.fill(0.0);
-            for &i in self.by_user.of(u) {
+            for &i in *h {
                 let (cols, vals) = self.sim.row(i as usize);
                 for (&j, &s) in cols.iter().zip(vals) {
                     row[j as usize] += s;
@@ -184,6 +192,9 @@ impl TrainedModel for ItemKnn {
 
     fn as_scorer(&self) -> &dyn Scorer {
         self
+    }
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(self)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Most-popular: every user gets the items with the most training interactions.
 
 use gnnrec_data::Interactions;
-use gnnrec_eval::Scorer;
+use gnnrec_eval::{HistoryScorer, Scorer};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Key, ModelConfig};
@@ -88,6 +88,15 @@ impl Scorer for Popularity {
     }
 }
 
+impl HistoryScorer for Popularity {
+    /// The training counts, whatever the history.
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
+        for row in out.chunks_mut(self.counts.len()).take(histories.len()) {
+            row.copy_from_slice(&self.counts);
+        }
+    }
+}
+
 impl TrainedModel for Popularity {
     fn weights(&self) -> Weights {
         let mut w = Weights::new();
@@ -97,5 +106,9 @@ impl TrainedModel for Popularity {
 
     fn as_scorer(&self) -> &dyn Scorer {
         self
+    }
+
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(self)
     }
 }

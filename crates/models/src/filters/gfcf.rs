@@ -14,7 +14,7 @@ use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::weights::Weights;
-use gnnrec_eval::Scorer;
+use gnnrec_eval::{HistoryScorer, Scorer};
 
 /// Settings of GF-CF.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -151,6 +151,9 @@ impl TrainedModel for TrainedFilter {
     }
     fn as_scorer(&self) -> &dyn Scorer {
         self
+    }
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(&self.0)
     }
 }
 

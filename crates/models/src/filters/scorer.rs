@@ -3,7 +3,7 @@
 
 use faer::{Accum, MatMut, MatRef, Par};
 use gnnrec_data::Interactions;
-use gnnrec_eval::{Scorer, UserItems};
+use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use serde::{Deserialize, Serialize};
 
 use super::normalized::NormalizedRatings;
@@ -112,7 +112,7 @@ impl FilterScorer {
 
     /// Scores every item for each history (distinct item indices) into `out`, row-major
     /// `histories.len() × n_items`: the fold-in of any user.
-    pub fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
+    fn score(&self, histories: &[&[u32]], out: &mut [f32]) {
         let (n, b, k) = (self.norm.n_items(), histories.len(), self.svd.k());
         assert_eq!(out.len(), n * b);
         // Low-pass: (b × k) = Σ over each history of the rows of D_I^{-1/2} V, times (k × n).
@@ -235,6 +235,12 @@ fn sharpen(norm: &NormalizedRatings, sh: Sharpening, x: &mut [f32], b: usize) {
     }
 }
 
+impl HistoryScorer for FilterScorer {
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
+        self.score(histories, out);
+    }
+}
+
 impl Scorer for FilterScorer {
     fn n_items(&self) -> usize {
         self.norm.n_items()
@@ -242,7 +248,7 @@ impl Scorer for FilterScorer {
 
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
         let histories: Vec<&[u32]> = users.iter().map(|&u| self.by_user.of(u)).collect();
-        self.score_histories(&histories, out);
+        self.score(&histories, out);
     }
 }
 
