@@ -3,6 +3,7 @@
 mod data;
 mod evaluate;
 pub mod fetch;
+mod foldin;
 mod graph;
 mod models;
 mod plot;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(DataCommand::Fetch(args)) => fetch::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Tune(args) => tune::run(&args),
+        Command::FoldIn(args) => foldin::run(&args),
         Command::Models(args) => models::run(&args),
         Command::Recipes(args) => recipes::run(&args),
         Command::Eval(args) => evaluate::run(&args),
