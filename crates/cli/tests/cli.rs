@@ -952,3 +952,50 @@ fn fold_in_compares_held_out_users_with_the_model_trained_with_them() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not fold in"));
 }
+
+/// `gnnrec data synth` writes a set that trains by path.
+#[test]
+fn a_synthetic_set_is_written_and_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("synth");
+    let said = ok(&[
+        "data",
+        "synth",
+        "--users",
+        "200",
+        "--items",
+        "300",
+        "--interactions",
+        "6000",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(said.contains("interactions"), "{said}");
+    let r = json(&[
+        "train",
+        "-m",
+        "pop",
+        "-d",
+        out.to_str().unwrap(),
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+        "--json",
+        "-q",
+    ]);
+    assert!(r["metrics"]["recall@20"].as_f64().unwrap() > 0.0);
+    let bad = gnnrec(&[
+        "data",
+        "synth",
+        "--users",
+        "200",
+        "--items",
+        "300",
+        "--interactions",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success());
+}

@@ -33,6 +33,7 @@ pub mod quantiles;
 pub mod registry;
 pub mod source;
 pub mod split;
+pub mod synth;
 pub mod table;
 pub mod testing;
 pub mod text;

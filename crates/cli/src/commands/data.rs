@@ -6,7 +6,7 @@ use gnnrec_data::info::{self as summary, DataInfo};
 use gnnrec_data::registry::{self, KNOWN_DATASETS};
 use gnnrec_data::{Dataset, Split, SplitSpec};
 
-use crate::cli::{DataInfoArgs, DataListArgs, DatasetArgs};
+use crate::cli::{DataInfoArgs, DataListArgs, DataSynthArgs, DatasetArgs};
 use crate::output::{Table, print_json};
 use crate::timefmt::date;
 
@@ -133,5 +133,24 @@ pub fn list(args: &DataListArgs) -> Result<()> {
     }
     t.print();
     println!("\ndata directory: {}", dir.display());
+    Ok(())
+}
+
+pub fn synth(args: &DataSynthArgs) -> Result<()> {
+    let spec = gnnrec_data::synth::SynthSpec {
+        users: args.users,
+        items: args.items,
+        interactions: args.interactions,
+        seed: args.seed,
+    };
+    let set = spec.generate()?;
+    set.write(&args.out)?;
+    println!(
+        "wrote {} interactions of {} users and {} items to {} (train.txt, test.txt)",
+        set.len(),
+        args.users,
+        args.items,
+        args.out.display()
+    );
     Ok(())
 }

@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(DataCommand::Info(args)) => data::info(&args),
         Command::Data(DataCommand::List(args)) => data::list(&args),
         Command::Data(DataCommand::Fetch(args)) => fetch::run(&args),
+        Command::Data(DataCommand::Synth(args)) => data::synth(&args),
         Command::Train(args) => train::run(&args),
         Command::Tune(args) => tune::run(&args),
         Command::FoldIn(args) => foldin::run(&args),
