@@ -948,7 +948,7 @@ fn fold_in_compares_held_out_users_with_the_model_trained_with_them() {
     // Held out of training, the users still get most of the accuracy (no leak: not equal).
     assert!(folded < trained * 1.2 && folded > trained * 0.5, "{r}");
     assert!(r["fold_in_ms"].as_f64().unwrap() > 0.0);
-    let refused = gnnrec(&["fold-in", "--model", "lightgcn", "--set", "epochs=1"]);
+    let refused = gnnrec(&["fold-in", "--model", "gcn", "--set", "epochs=1"]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not fold in"));
 }

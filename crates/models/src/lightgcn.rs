@@ -9,7 +9,7 @@
 //! ([`crate::training::fit`]). MF-BPR ([`crate::mf`]) is the same model with 0 layers.
 
 use candle_core::{Device, Tensor, Var};
-use gnnrec_eval::{DotScorer, Scorer};
+use gnnrec_eval::{DotScorer, HistoryScorer, Scorer};
 use gnnrec_graph::normalized_adjacency;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -165,6 +165,29 @@ impl Scorer for LightGcn {
     }
 }
 
+/// Fold-in by aggregation: a history's user vector is the mean of its items' final
+/// embeddings (LightGCN's first layer for a user is a normalised sum of their items'), and its
+/// scores are the dot products with every item. No hyper-parameter; its quality against the
+/// model trained with the user is in docs/results.md ("Fold-in").
+impl HistoryScorer for LightGcn {
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
+        let (d, q) = (self.scorer.dim(), self.scorer.item_embeddings());
+        let n = q.len() / d;
+        for (row, h) in out.chunks_mut(n).zip(histories) {
+            let mut u = vec![0f32; d];
+            for &i in *h {
+                for (a, &x) in u.iter_mut().zip(&q[i as usize * d..(i as usize + 1) * d]) {
+                    *a += x;
+                }
+            }
+            let scale = 1.0 / h.len().max(1) as f32;
+            for (s, item) in row.iter_mut().zip(q.chunks_exact(d)) {
+                *s = scale * u.iter().zip(item).map(|(a, b)| a * b).sum::<f32>();
+            }
+        }
+    }
+}
+
 impl TrainedModel for LightGcn {
     fn weights(&self) -> Weights {
         let d = self.scorer.dim();
@@ -189,6 +212,9 @@ impl TrainedModel for LightGcn {
     }
     fn as_scorer(&self) -> &dyn Scorer {
         self
+    }
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(self)
     }
 }
 

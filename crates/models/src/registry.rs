@@ -393,13 +393,26 @@ mod tests {
                 assert_eq!(a, b, "{name}, user {u}");
             }
         }
-        let lightgcn = ModelSpec::default_for("lightgcn").unwrap();
-        assert!(
-            train(&lightgcn, &ctx, &mut crate::observer::Silent)
-                .unwrap()
-                .fold_in()
-                .is_none()
-        );
+        // LightGCN folds in by aggregation: a history's scores are the dot products of the
+        // mean of its items' final embeddings with every item.
+        let mut lightgcn = ModelSpec::default_for("lightgcn").unwrap();
+        lightgcn.set("epochs", "2").unwrap();
+        let m = train(&lightgcn, &ctx, &mut crate::observer::Silent).unwrap();
+        let w = m.weights();
+        let (_, q) = w.get("item_embedding").unwrap();
+        let d = q.len() / 10;
+        let h = by_user.of(3);
+        let mut got = vec![0f32; 10];
+        m.fold_in().unwrap().score_histories(&[h], &mut got);
+        for (j, &g) in got.iter().enumerate() {
+            let want: f32 = (0..d)
+                .map(|k| {
+                    let mean: f32 = h.iter().map(|&i| q[i as usize * d + k]).sum::<f32>();
+                    mean / h.len() as f32 * q[j * d + k]
+                })
+                .sum();
+            assert!((g - want).abs() < 1e-5, "item {j}: {g} vs {want}");
+        }
     }
 
     #[test]
