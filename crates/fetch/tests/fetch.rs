@@ -60,6 +60,25 @@ fn options(dir: &Path, mirror: &Mirror, timeout: Duration) -> FetchOptions {
     }
 }
 
+/// A mirror serving `behaviour` for ml-latest-small's archive, and a fetch of it into a
+/// fresh data directory (timeout 5 s).
+fn fetch_small(
+    behaviour: Behaviour,
+) -> (
+    Mirror,
+    tempfile::TempDir,
+    gnnrec_fetch::Result<gnnrec_fetch::FetchReport>,
+) {
+    let mirror = Mirror::start(HashMap::from([(ML_SMALL.to_string(), behaviour)]));
+    let dir = tempfile::tempdir().unwrap();
+    let result = fetch(
+        "ml-latest-small",
+        &options(dir.path(), &mirror, Duration::from_secs(5)),
+        &Quiet,
+    );
+    (mirror, dir, result)
+}
+
 fn nothing_left(dir: &Path, folder: &str) {
     assert!(!dir.join(folder).exists(), "{folder} was left behind");
     assert!(
@@ -116,17 +135,8 @@ fn a_checksum_mismatch_is_a_clear_error_and_leaves_nothing() {
         }
         b
     });
-    let mirror = Mirror::start(HashMap::from([(
-        ML_SMALL.to_string(),
-        Behaviour::Serve(tampered),
-    )]));
-    let dir = tempfile::tempdir().unwrap();
-    let err = fetch(
-        "ml-latest-small",
-        &options(dir.path(), &mirror, Duration::from_secs(5)),
-        &Quiet,
-    )
-    .unwrap_err();
+    let (_mirror, dir, result) = fetch_small(Behaviour::Serve(tampered));
+    let err = result.unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("ratings.csv") && text.contains("checksum mismatch"),
@@ -202,14 +212,8 @@ fn a_fetch_cut_off_every_time_keeps_its_partial_file_and_the_next_one_resumes() 
 
 #[test]
 fn a_404_is_an_error_naming_the_url() {
-    let mirror = Mirror::start(HashMap::from([(ML_SMALL.to_string(), Behaviour::NotFound)]));
-    let dir = tempfile::tempdir().unwrap();
-    let err = fetch(
-        "ml-latest-small",
-        &options(dir.path(), &mirror, Duration::from_secs(5)),
-        &Quiet,
-    )
-    .unwrap_err();
+    let (_mirror, dir, result) = fetch_small(Behaviour::NotFound);
+    let err = result.unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("404") && text.contains("ml-latest-small.zip"),
