@@ -401,6 +401,9 @@ pub struct FoldInArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Whether --dataset was given (it overrides a recipe's dataset only then).
+    #[arg(skip)]
+    pub dataset_given: bool,
 }
 
 /// Arguments of `gnnrec models`.

@@ -37,6 +37,9 @@ fn parse() -> cli::Cli {
             args.dataset_given = m.value_source("dataset") == Some(ValueSource::CommandLine);
         }
         (cli::Command::Tune(args), Some(("tune", m))) => args.flags = model_flags::given(m),
+        (cli::Command::FoldIn(args), Some(("fold-in", m))) => {
+            args.dataset_given = m.value_source("dataset") == Some(ValueSource::CommandLine);
+        }
         _ => {}
     }
     cli

@@ -83,7 +83,7 @@ pub fn run(args: &FoldInArgs) -> Result<()> {
     }
     let data_args = DatasetArgs {
         dataset: match &recipe {
-            Some(r) if args.data.dataset == "ml-latest-small" => r.dataset.clone(),
+            Some(r) if !args.dataset_given => r.dataset.clone(),
             _ => args.data.dataset.clone(),
         },
         data_dir: args.data.data_dir.clone(),
