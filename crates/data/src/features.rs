@@ -63,6 +63,31 @@ pub const AGE_BUCKETS: [(&str, u32, u32); 7] = [
     ("56+", 56, u32::MAX),
 ];
 
+/// Why [`MovieLensUsers::set`] refused a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadUser {
+    /// The gender is neither `M` nor `F`.
+    Gender(String),
+    /// The occupation index is not below the number of known occupations.
+    Occupation {
+        /// The index given.
+        index: usize,
+        /// How many occupations there are.
+        known: usize,
+    },
+}
+
+impl std::fmt::Display for BadUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadUser::Gender(g) => write!(f, "gender `{g}` is not M or F"),
+            BadUser::Occupation { index, known } => {
+                write!(f, "occupation {index} is not one of the {known} known")
+            }
+        }
+    }
+}
+
 /// The user features both MovieLens sets have, one-hot: age bucket, gender, occupation.
 #[derive(Debug, Clone)]
 pub struct MovieLensUsers {
@@ -86,18 +111,19 @@ impl MovieLensUsers {
         }
     }
 
-    /// Sets user `u`'s features; the error is the reason, for the caller to put on its line.
-    pub fn set(&mut self, u: usize, age: u32, gender: &str, job: usize) -> Result<(), String> {
+    /// Sets user `u`'s features; the error says which field is wrong, for the caller to put
+    /// on its line.
+    pub fn set(&mut self, u: usize, age: u32, gender: &str, job: usize) -> Result<(), BadUser> {
         let g = match gender.trim() {
             "F" => 0,
             "M" => 1,
-            other => return Err(format!("gender `{other}` is not M or F")),
+            other => return Err(BadUser::Gender(other.to_string())),
         };
         if job >= self.n_jobs {
-            return Err(format!(
-                "occupation {job} is not one of the {} known",
-                self.n_jobs
-            ));
+            return Err(BadUser::Occupation {
+                index: job,
+                known: self.n_jobs,
+            });
         }
         self.m.set(u, age_bucket(age), 1.0);
         self.m.set(u, AGE_BUCKETS.len() + g, 1.0);

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::dataset::{Dataset, LoadReport, RatingScale};
 use crate::error::Result;
-use crate::features::{FeatureMatrix, MovieLensUsers, YEAR_BUCKETS, year_bucket};
+use crate::features::{BadUser, FeatureMatrix, MovieLensUsers, YEAR_BUCKETS, year_bucket};
 use crate::idmap::IdMap;
 use crate::interactions::Interactions;
 use crate::loaders::{ensure, map_int_column};
@@ -129,16 +129,18 @@ fn user_features(t: &Table, users: &IdMap, occupations: &[String]) -> Result<Fea
         let u = users
             .index_of_int(ids[row])
             .expect("map built from these ids") as usize;
-        // An unknown occupation is past the list: `set` refuses it after checking the gender.
+        // An occupation missing from u.occupation gets the index past the list, which `set`
+        // refuses after checking the gender (the order of the checks of the file's line).
         let job = occupations
             .iter()
             .position(|o| o == jobs[row].trim())
             .unwrap_or(occupations.len());
-        m.set(u, ages[row], genders[row], job).map_err(|reason| {
-            let reason = if reason.starts_with("occupation") {
-                format!("occupation `{}` is not in u.occupation", jobs[row])
-            } else {
-                reason
+        m.set(u, ages[row], genders[row], job).map_err(|e| {
+            let reason = match e {
+                BadUser::Occupation { .. } => {
+                    format!("occupation `{}` is not in u.occupation", jobs[row])
+                }
+                other => other.to_string(),
             };
             t.row_error(row, reason)
         })?;

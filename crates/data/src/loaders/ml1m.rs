@@ -146,7 +146,7 @@ fn user_features(t: &Table, users: &IdMap) -> Result<FeatureMatrix> {
             return Err(t.row_error(row, reason));
         }
         m.set(u, ages[row], genders[row], jobs[row])
-            .map_err(|reason| t.row_error(row, reason))?;
+            .map_err(|e| t.row_error(row, e.to_string()))?;
     }
     Ok(m.finish())
 }
