@@ -75,7 +75,19 @@ impl Default for LightGcnConfig {
 impl LightGcnConfig {
     /// The keys every BPR embedding model shares (dim, l2, monitor_k, neg_pool and the loop).
     pub(crate) fn embedding_keys() -> Vec<Key> {
-        let mut keys = vec![
+        let mut keys = Self::ego_embedding_keys();
+        keys.push(Key::new(
+            "neg_pool",
+            Range::Positive,
+            "negative candidates per BPR triple; trains on the one scored highest (1: uniform)",
+        ));
+        keys.extend(LoopSettings::keys());
+        keys
+    }
+
+    /// The keys of any model of the LightGCN family (XSimGCL's too): dim, l2, monitor_k.
+    pub(crate) fn ego_embedding_keys() -> Vec<Key> {
+        vec![
             Key::new("dim", Range::Positive, "embedding dimension"),
             Key::new(
                 "l2",
@@ -87,14 +99,7 @@ impl LightGcnConfig {
                 Range::Positive,
                 "the K of the recall@K watched on the monitoring set",
             ),
-            Key::new(
-                "neg_pool",
-                Range::Positive,
-                "negative candidates per BPR triple; trains on the one scored highest (1: uniform)",
-            ),
-        ];
-        keys.extend(LoopSettings::keys());
-        keys
+        ]
     }
 }
 

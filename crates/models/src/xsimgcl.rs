@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::{Result, bail};
-use crate::lightgcn::{LightGcn, distinct_rows, embedding_model_bytes};
+use crate::lightgcn::{LightGcn, LightGcnConfig, distinct_rows, embedding_model_bytes};
 use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
@@ -80,14 +80,9 @@ impl Default for XSimGclConfig {
 
 impl ModelConfig for XSimGclConfig {
     fn keys() -> Vec<Key> {
-        let mut keys = vec![
-            Key::new("dim", Range::Positive, "embedding dimension"),
+        let mut keys = LightGcnConfig::ego_embedding_keys();
+        keys.extend([
             Key::new("layers", Range::Positive, "propagation layers"),
-            Key::new(
-                "l2",
-                Range::NonNegative,
-                "L2 weight on the batch's ego embeddings",
-            ),
             Key::new(
                 "eps",
                 Range::NonNegative,
@@ -108,12 +103,7 @@ impl ModelConfig for XSimGclConfig {
                 Range::Positive,
                 "the layer contrasted with the final embedding (1..=layers)",
             ),
-            Key::new(
-                "monitor_k",
-                Range::Positive,
-                "the K of the recall@K watched on the monitoring set",
-            ),
-        ];
+        ]);
         keys.extend(LoopSettings::keys());
         keys
     }

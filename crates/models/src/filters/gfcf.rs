@@ -4,9 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::NormalizedRatings;
 use super::scorer::{FilterScorer, Sharpening};
-use super::svd::{SvdSettings, randomized_svd};
+use super::svd::SvdSettings;
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::Result;
@@ -59,25 +58,6 @@ pub(super) fn oversample(factors: usize) -> usize {
     (factors / 4).max(16)
 }
 
-/// The SVD of `ctx`'s normalised training matrix.
-pub(super) fn fit_svd(
-    ctx: &TrainContext<'_>,
-    factors: usize,
-    svd_iters: usize,
-) -> super::svd::TruncatedSvd {
-    let norm = NormalizedRatings::new(ctx.train, ctx.n_users, ctx.n_items);
-    randomized_svd(
-        norm.r(),
-        norm.rt(),
-        SvdSettings {
-            k: factors,
-            oversample: oversample(factors),
-            power_iters: svd_iters,
-            seed: ctx.seed,
-        },
-    )
-}
-
 /// Bytes the SVD and scoring need at their peak on data of `size`.
 pub(super) fn bytes_needed(factors: usize, size: DataSize) -> u64 {
     let l = (factors + oversample(factors)) as u64;
@@ -104,12 +84,17 @@ pub(super) fn train_filter(
     low_pass_weight: f32,
     sharpening: Option<Sharpening>,
 ) -> Box<dyn TrainedModel> {
-    let svd = fit_svd(ctx, factors, svd_iters);
-    Box::new(TrainedFilter(FilterScorer::new(
+    let settings = SvdSettings {
+        k: factors,
+        oversample: oversample(factors),
+        power_iters: svd_iters,
+        seed: ctx.seed,
+    };
+    Box::new(TrainedFilter(FilterScorer::fit(
         ctx.train,
         ctx.n_users,
         ctx.n_items,
-        svd,
+        settings,
         low_pass_weight,
         sharpening,
     )))

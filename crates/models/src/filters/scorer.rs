@@ -7,7 +7,7 @@ use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use serde::{Deserialize, Serialize};
 
 use super::normalized::NormalizedRatings;
-use super::svd::TruncatedSvd;
+use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
 use crate::error::Result;
 use crate::weights::Weights;
 
@@ -65,9 +65,22 @@ impl FilterScorer {
         low_pass_weight: f32,
         sharpening: Option<Sharpening>,
     ) -> Self {
-        let mut history = Interactions::new(train.users.clone(), train.items.clone());
-        history.dedup_pairs();
-        let norm = NormalizedRatings::new(&history, n_users, n_items);
+        let (history, norm) = normalized(train, n_users, n_items);
+        Self::from_parts(norm, history, svd, low_pass_weight, sharpening)
+    }
+
+    /// Fits the filter of `train`: its normalised matrix (built once) and the randomized SVD
+    /// of it with `settings`.
+    pub fn fit(
+        train: &Interactions,
+        n_users: usize,
+        n_items: usize,
+        settings: SvdSettings,
+        low_pass_weight: f32,
+        sharpening: Option<Sharpening>,
+    ) -> Self {
+        let (history, norm) = normalized(train, n_users, n_items);
+        let svd = randomized_svd(norm.r(), norm.rt(), settings);
         Self::from_parts(norm, history, svd, low_pass_weight, sharpening)
     }
 
@@ -185,6 +198,18 @@ impl FilterScorer {
             sharpening,
         ))
     }
+}
+
+/// The distinct (user, item) pairs of `train` and their normalised matrix.
+fn normalized(
+    train: &Interactions,
+    n_users: usize,
+    n_items: usize,
+) -> (Interactions, NormalizedRatings) {
+    let mut history = Interactions::new(train.users.clone(), train.items.clone());
+    history.dedup_pairs();
+    let norm = NormalizedRatings::new(&history, n_users, n_items);
+    (history, norm)
 }
 
 /// Integrates `dx/dt = −P x` in place for `x` of `n_items × b` (columns are score vectors).
