@@ -90,6 +90,73 @@ pub enum Command {
         after_help = "Example:\n  gnnrec plot --run runs/lightgcn-ml-100k-… --out curves.svg"
     )]
     Plot(PlotArgs),
+    /// Serve recommendations from saved runs over HTTP/JSON: known users, new users from an
+    /// item history (fold-in), batches, similar items; reload without downtime.
+    #[command(after_help = "Examples:\n  \
+        gnnrec serve --run runs/lightgcn-ml-latest-small-…\n  \
+        gnnrec serve --run main=runs/lightgcn-gowalla --run filters=runs/bspm-gowalla --addr 127.0.0.1:8080\n  \
+        gnnrec serve --run DIR --api-key-file key.txt\n\n\
+        Routes (JSON; errors are {\"error\": {\"status\", \"field\", \"message\"}}):\n  \
+        GET  /v1/recommend?user=RAW&k=10[&run=NAME][&exclude_seen=false][&items=A,B][&exclude=C]\n  \
+        POST /v1/recommend         {\"items\": [RAW, …], \"k\": 10}   fold-in of a new user\n  \
+        POST /v1/recommend/batch   {\"users\": [RAW, …], \"k\": 10}\n  \
+        GET  /v1/similar?item=RAW&k=10\n  \
+        GET  /v1/runs   GET /healthz   GET /readyz   GET /metrics\n  \
+        POST /admin/reload         {\"name\": NAME, \"run\": DIR}   (SIGHUP reloads every run)\n\n\
+        A run directory is all the server reads (no dataset): runs from before `gnnrec serve` need\n\
+        `gnnrec pack --run DIR` once. SIGTERM or Ctrl-C drains the requests in flight, then exits 0.")]
+    Serve(ServeArgs),
+    /// Add to a run directory what serving needs (its training interactions, item titles), from
+    /// the dataset: runs trained before `gnnrec serve` existed.
+    #[command(
+        after_help = "Example:\n  gnnrec pack --run runs/lightgcn-gowalla && gnnrec serve --run runs/lightgcn-gowalla"
+    )]
+    Pack(PackArgs),
+}
+
+/// Arguments of `gnnrec serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A run directory to serve, as DIR (served under its folder's name) or NAME=DIR; repeat
+    /// for several. The first is the default run of requests that name none.
+    #[arg(long = "run", value_name = "[NAME=]DIR", required = true)]
+    pub runs: Vec<String>,
+    /// Address to listen on (port 0: any free port, printed at start). Loopback by default.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// A file holding the API key every request must carry (`Authorization: Bearer KEY` or
+    /// `X-API-Key: KEY`); /healthz and /readyz need none.
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Requests handled at once; beyond, 503 with Retry-After.
+    #[arg(long, default_value_t = 512)]
+    pub max_concurrency: usize,
+    /// Requests still running after this many milliseconds are answered 503.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_body: usize,
+    /// Queries scored together at most (micro-batching).
+    #[arg(long, default_value_t = 256)]
+    pub max_batch: usize,
+    /// Worker threads of the scoring [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No access log on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `gnnrec pack`.
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The run directory.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// Data directory [default: the run's, else $GNNREC_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `gnnrec graph …`

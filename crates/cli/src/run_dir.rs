@@ -8,6 +8,8 @@
 //!   items.json         raw item ids in index order
 //!   model.safetensors  the weights
 //!   metrics.json       test metrics, train / eval seconds
+//!   seen.safetensors   the training interactions (excluded as seen when serving)
+//!   titles.json        item titles, where the dataset has them (for serving)
 //!   log.jsonl          one line per epoch (loss, seconds, monitored metrics)
 //! ```
 //! Every file is written to a temporary name and renamed into place.
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use gnnrec_data::fsutil::write_atomic;
-use gnnrec_data::{Dataset, IdMap, RawIds};
+use gnnrec_data::{Dataset, IdMap, Interactions, RawIds};
 use gnnrec_eval::{RankingMetrics, RatingMetrics};
 use gnnrec_models::{EpochRecord, ModelSpec, TrainedModel, Weights};
 use serde::de::DeserializeOwned;
@@ -189,15 +191,20 @@ impl RunDir {
             .collect()
     }
 
-    /// Saves the config, the id maps and the model's weights.
+    /// Saves the config, the id maps, the model's weights and what serving needs (the
+    /// training interactions `train`, excluded as seen, and the item titles): `gnnrec serve`
+    /// reads the run and nothing else.
     pub fn save_model(
         &self,
         config: &RunConfig,
         data: &Dataset,
+        train: &Interactions,
         model: &dyn TrainedModel,
     ) -> Result<()> {
         self.save_config(config, data)?;
-        Ok(model.weights().save(&self.path.join("model.safetensors"))?)
+        model.weights().save(&self.path.join("model.safetensors"))?;
+        gnnrec_serve::write_serving_files(&self.path, train, data.item_titles.as_deref())
+            .with_context(|| format!("writing the serving files of {}", self.path.display()))
     }
 
     /// Writes `config.json` and the id maps (before training, so the run exists from the

@@ -9,6 +9,7 @@ mod models;
 mod plot;
 mod recipes;
 mod recommend;
+mod serve;
 mod train;
 mod tune;
 
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => evaluate::run(&args),
         Command::Recommend(args) => recommend::run(&args),
         Command::Plot(args) => plot::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Pack(args) => serve::pack(&args),
         Command::Graph(GraphCommand::Stats(args)) => graph::stats(&args),
         Command::Graph(GraphCommand::Export(args)) => graph::export(&args),
     }

@@ -324,7 +324,7 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
     let train_seconds = t0.elapsed().as_secs_f64() + earlier_seconds;
     let m = test_metrics(model.as_ref(), &data, &split, &plan.ks);
 
-    dir.save_model(&config, &data, model.as_ref())?;
+    dir.save_model(&config, &data, &split.train, model.as_ref())?;
     dir.write_log(&progress.log)?;
     let metrics = RunMetrics {
         dataset: data.name.clone(),

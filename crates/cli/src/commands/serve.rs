@@ -1,0 +1,92 @@
+//! `gnnrec serve` (the HTTP server of `gnnrec-serve` on a tokio runtime) and `gnnrec pack`
+//! (the serving files of runs made before the server existed).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use gnnrec_serve::served::default_name;
+use gnnrec_serve::{ServeOptions, Server};
+
+use crate::cli::{PackArgs, ServeArgs};
+use crate::commands::recommend::open_run;
+
+/// `NAME=DIR` or `DIR` (served under the folder's name).
+fn named_run(text: &str) -> (String, PathBuf) {
+    match text.split_once('=') {
+        Some((name, dir)) if !name.is_empty() && !name.contains('/') => {
+            (name.to_string(), PathBuf::from(dir))
+        }
+        _ => {
+            let p = PathBuf::from(text);
+            (default_name(&p), p)
+        }
+    }
+}
+
+pub fn run(args: &ServeArgs) -> Result<()> {
+    let threads = super::set_threads(args.threads)?;
+    if !args.quiet {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .init();
+    }
+    let mut opts = ServeOptions::new(args.runs.iter().map(|r| named_run(r)).collect(), args.addr);
+    if let Some(f) = &args.api_key_file {
+        let key = std::fs::read_to_string(f)
+            .with_context(|| format!("reading the API key file {}", f.display()))?;
+        let key = key.trim();
+        if key.is_empty() {
+            bail!("{}: the API key file is empty", f.display());
+        }
+        opts.api_key = Some(key.to_string());
+    }
+    opts.max_concurrency = args.max_concurrency;
+    opts.timeout = Duration::from_millis(args.timeout_ms);
+    opts.max_body = args.max_body;
+    opts.batch.max_batch = args.max_batch;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.clamp(1, 4))
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let server = Server::bind(opts.clone())
+            .await
+            .context("loading the runs to serve")?;
+        let addr = server.local_addr();
+        let names: Vec<&str> = opts.runs.iter().map(|(n, _)| n.as_str()).collect();
+        // Scripts (and the tests) read the address from this line.
+        println!("listening on http://{addr} (runs: {})", names.join(", "));
+        server
+            .run(gnnrec_serve::server::termination())
+            .await
+            .context("serving")
+    })?;
+    eprintln!("stopped: every request in flight was answered");
+    Ok(())
+}
+
+pub fn pack(args: &PackArgs) -> Result<()> {
+    let opened = open_run(&args.run, args.data_dir.as_deref())?;
+    gnnrec_serve::write_serving_files(
+        opened.dir.path(),
+        &opened.split.train,
+        opened.data.item_titles.as_deref(),
+    )
+    .with_context(|| format!("writing the serving files of {}", args.run.display()))?;
+    println!(
+        "{}: wrote {} ({} training interactions){}; `gnnrec serve --run {}` needs nothing else",
+        args.run.display(),
+        gnnrec_serve::bundle::SEEN_FILE,
+        opened.split.train.len(),
+        if opened.data.item_titles.is_some() {
+            " and titles.json"
+        } else {
+            ""
+        },
+        args.run.display()
+    );
+    Ok(())
+}

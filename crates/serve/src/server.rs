@@ -1,0 +1,393 @@
+//! The server: options, the router, the guard every request passes (key, capacity, timeout,
+//! metrics, access log), signals (SIGHUP reloads, SIGTERM drains) and start-up.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::engine::BatchLimits;
+use crate::error::{ApiError, LoadError};
+use crate::metrics::Metrics;
+use crate::routes;
+use crate::served::Served;
+
+/// Limits on what one request may ask.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// The largest K.
+    pub max_k: usize,
+    /// Users in one batch call at most.
+    pub max_batch_users: usize,
+    /// Items in one fold-in history at most.
+    pub max_history: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            max_k: 1000,
+            max_batch_users: 10_000,
+            max_history: 10_000,
+        }
+    }
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// (name, run directory); the first is the default run.
+    pub runs: Vec<(String, PathBuf)>,
+    /// Where to listen (port 0: any free port).
+    pub addr: SocketAddr,
+    /// The key every request but `/healthz` and `/readyz` must carry, if any.
+    pub api_key: Option<String>,
+    /// Requests handled at once; one more is answered 503.
+    pub max_concurrency: usize,
+    /// A request taking longer is answered 503.
+    pub timeout: Duration,
+    /// Largest request body, bytes (413 beyond).
+    pub max_body: usize,
+    /// What one request may ask.
+    pub limits: RequestLimits,
+    /// The scoring queue and batch.
+    pub batch: BatchLimits,
+}
+
+impl ServeOptions {
+    /// Defaults for serving `runs` on `addr`.
+    pub fn new(runs: Vec<(String, PathBuf)>, addr: SocketAddr) -> Self {
+        ServeOptions {
+            runs,
+            addr,
+            api_key: None,
+            max_concurrency: 512,
+            timeout: Duration::from_secs(10),
+            max_body: 1 << 20,
+            limits: RequestLimits::default(),
+            batch: BatchLimits::default(),
+        }
+    }
+}
+
+/// What every handler sees.
+pub struct Shared {
+    /// The served runs.
+    pub served: Served,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// What one request may ask.
+    pub limits: RequestLimits,
+    /// True once shutdown has begun.
+    pub draining: AtomicBool,
+    api_key: Option<String>,
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+/// The handlers' state.
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    /// Publishes the served runs to the metrics.
+    pub fn publish_runs(&self) {
+        let list = self.served.list();
+        self.metrics.set_runs(list.iter().map(|(n, p, e)| {
+            (
+                n.as_str(),
+                e.run.model_name.as_str(),
+                e.run.dataset.as_str(),
+                p.display().to_string(),
+            )
+        }));
+    }
+}
+
+/// The routes a metric may be labelled with (anything else is `other`: a client cannot grow
+/// the metrics without bound by requesting random paths).
+const ROUTES: &[&str] = &[
+    "/v1/recommend",
+    "/v1/recommend/batch",
+    "/v1/similar",
+    "/v1/runs",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/admin/reload",
+];
+
+/// Whether `path` may be requested without the key.
+fn is_open(path: &str) -> bool {
+    path == "/healthz" || path == "/readyz"
+}
+
+/// Compares without an early exit, so that timing does not reveal how much of a key matched.
+fn same_key(given: &[u8], key: &[u8]) -> bool {
+    given.len() == key.len() && given.iter().zip(key).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+fn key_of(req: &Request) -> Option<&[u8]> {
+    let h = req.headers();
+    if let Some(v) = h.get("x-api-key") {
+        return Some(v.as_bytes());
+    }
+    h.get(axum::http::header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .and_then(|v| v.strip_prefix(b"Bearer "))
+}
+
+/// Every request passes here: the key, a permit (503 when none is free), the timeout, then
+/// the metrics and one access-log line.
+async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let route = ROUTES
+        .iter()
+        .find(|r| **r == path)
+        .copied()
+        .unwrap_or("other");
+    let response = async {
+        if let Some(key) = &s.api_key
+            && !is_open(&path)
+            && !key_of(&req).is_some_and(|k| same_key(k, key.as_bytes()))
+        {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                Some("authorization"),
+                "this server needs its API key: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
+            )
+            .into_response();
+        }
+        let Ok(_permit) = Arc::clone(&s.permits).try_acquire_owned() else {
+            return ApiError::overloaded("the server is at its concurrency limit; retry after a second")
+                .into_response();
+        };
+        match tokio::time::timeout(s.timeout, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => ApiError::overloaded(format!(
+                "the request took longer than {} ms",
+                s.timeout.as_millis()
+            ))
+            .into_response(),
+        }
+    }
+    .await;
+    let status = response.status().as_u16();
+    let seconds = start.elapsed().as_secs_f64();
+    s.metrics.observe(route, status, seconds);
+    tracing::info!(target: "gnnrec::access", %method, path, status, micros = (seconds * 1e6) as u64);
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        Some("path"),
+        "no such route; see GET /v1/recommend, POST /v1/recommend, POST /v1/recommend/batch, \
+         GET /v1/similar, GET /v1/runs, GET /healthz, GET /readyz, GET /metrics, POST /admin/reload",
+    )
+}
+
+/// The router over `state`.
+pub fn router(state: AppState, max_body: usize) -> Router {
+    Router::new()
+        .route(
+            "/v1/recommend",
+            get(routes::recommend_user).post(routes::recommend_history),
+        )
+        .route("/v1/recommend/batch", post(routes::recommend_batch))
+        .route("/v1/similar", get(routes::similar))
+        .route("/v1/runs", get(routes::runs))
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route("/metrics", get(routes::metrics))
+        .route("/admin/reload", post(routes::reload))
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("method"),
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// A server that is listening.
+pub struct Server {
+    state: AppState,
+    listener: TcpListener,
+    max_body: usize,
+}
+
+impl Server {
+    /// Loads every run (refusing what does not fit in memory) and binds the address.
+    pub async fn bind(opts: ServeOptions) -> Result<Server, LoadError> {
+        let runs = opts.runs.clone();
+        let batch = opts.batch;
+        let served = tokio::task::spawn_blocking(move || Served::load(&runs, batch))
+            .await
+            .map_err(|e| LoadError::Incomplete(format!("loading the runs failed: {e}")))??;
+        let listener = TcpListener::bind(opts.addr)
+            .await
+            .map_err(|source| LoadError::Io {
+                path: opts.addr.to_string(),
+                source,
+            })?;
+        let state = Arc::new(Shared {
+            served,
+            metrics: Metrics::default(),
+            limits: opts.limits,
+            draining: AtomicBool::new(false),
+            api_key: opts.api_key,
+            permits: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
+            timeout: opts.timeout,
+        });
+        state.publish_runs();
+        Ok(Server {
+            state,
+            listener,
+            max_body: opts.max_body,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets every request in flight
+    /// finish, and returns. SIGHUP (on Unix) reloads every served run from its path.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state.clone();
+        #[cfg(unix)]
+        tokio::spawn(reload_on_sighup(state.clone()));
+        let app = router(state.clone(), self.max_body);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                state.draining.store(true, Ordering::SeqCst);
+                tracing::info!("shutting down: draining the requests in flight");
+            })
+            .await
+    }
+}
+
+/// On every SIGHUP, reloads each served name from its path (failures keep the old model).
+#[cfg(unix)]
+async fn reload_on_sighup(state: AppState) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hup.recv().await.is_some() {
+        for (name, path, _) in state.served.list() {
+            let _ = routes::reload_one(&state, name, path).await;
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn termination() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// A server on a thread of its own (tests, benchmarks): its address and a way to stop it.
+pub struct Spawned {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Spawned {
+    /// Starts serving `opts` on a new thread with its own runtime.
+    pub fn start(opts: ServeOptions) -> Result<Spawned, LoadError> {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                match Server::bind(opts).await {
+                    Ok(server) => {
+                        let _ = addr_tx.send(Ok(server.local_addr()));
+                        server
+                            .run(async move {
+                                let _ = stopped.await;
+                            })
+                            .await
+                    }
+                    Err(e) => {
+                        let _ = addr_tx.send(Err(e));
+                        Ok(())
+                    }
+                }
+            })
+        });
+        let addr = addr_rx
+            .recv()
+            .map_err(|_| LoadError::Incomplete("the server thread failed to start".into()))??;
+        Ok(Spawned {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops it (graceful: requests in flight finish) and waits.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> std::io::Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}

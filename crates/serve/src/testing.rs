@@ -1,0 +1,89 @@
+//! Run directories for tests and benchmarks of the server, made without a dataset: a model
+//! trained in-process on a small seeded interaction set, saved the way `gnnrec train` saves
+//! it (the fields of `config.json` a server reads, the id maps, the weights, the serving
+//! files).
+
+use std::path::Path;
+
+use gnnrec_data::{Interactions, RawIds};
+use gnnrec_models::{DeviceSpec, ModelSpec, Silent, TrainContext};
+
+/// A seeded interaction set: `n_users` users, each with `per_user` distinct items of
+/// `n_items`, preferring low item indices (a popularity skew).
+pub fn interactions(n_users: usize, n_items: usize, per_user: usize, seed: u64) -> Interactions {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let (mut users, mut items) = (Vec::new(), Vec::new());
+    for u in 0..n_users {
+        let mut mine: Vec<u32> = Vec::new();
+        while mine.len() < per_user.min(n_items) {
+            // The smaller of two draws: item i is drawn with probability ∝ (n - i).
+            let i = (next() % n_items).min(next() % n_items) as u32;
+            if !mine.contains(&i) {
+                mine.push(i);
+            }
+        }
+        for i in mine {
+            users.push(u as u32);
+            items.push(i);
+        }
+    }
+    Interactions::new(users, items)
+}
+
+/// Trains `model` (its default settings, with `settings` changed) on `train` and writes a run
+/// directory to `dir`: users are raw ids `u0, u1, …`, items `100, 101, …`, titles `Item N`.
+pub fn write_run(
+    dir: &Path,
+    model: &str,
+    settings: &[(&str, &str)],
+    train: &Interactions,
+    n_users: usize,
+    n_items: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut spec = ModelSpec::default_for(model)?;
+    for (k, v) in settings {
+        spec.set(k, v)?;
+    }
+    let ctx = TrainContext {
+        n_users,
+        n_items,
+        train,
+        monitor: None,
+        rating_scale: None,
+        user_features: None,
+        item_features: None,
+        seed: 7,
+        resume: None,
+        device: DeviceSpec::Cpu,
+    };
+    let trained = gnnrec_models::registry::train(&spec, &ctx, &mut Silent)?;
+    std::fs::create_dir_all(dir)?;
+    let config = serde_json::json!({
+        "dataset": "synthetic",
+        "n_users": n_users,
+        "n_items": n_items,
+        "model": spec,
+    });
+    std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&config)?)?;
+    // users.json lists raw ids in index order: user index u is `u{u}`, item index i is 100 + i.
+    let users = RawIds::Str((0..n_users).map(|u| format!("u{u}")).collect());
+    let items = RawIds::Int((0..n_items as i64).map(|i| 100 + i).collect());
+    std::fs::write(dir.join("users.json"), serde_json::to_vec(&users)?)?;
+    std::fs::write(dir.join("items.json"), serde_json::to_vec(&items)?)?;
+    trained.weights().save(&dir.join("model.safetensors"))?;
+    let titles: Vec<String> = (0..n_items).map(|i| format!("Item {i}")).collect();
+    crate::write_serving_files(dir, train, Some(&titles))?;
+    std::fs::write(
+        dir.join("metrics.json"),
+        serde_json::to_vec(&serde_json::json!({"metrics": {"recall@20": 0.5}}))?,
+    )?;
+    Ok(())
+}
