@@ -71,8 +71,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         gnnrec fold-in --recipe recipes/bspm-gowalla.toml\n  \
         gnnrec fold-in --model ease --dataset ml-100k --set lambda=300 --json\n\n\
-        Only models that fold in natively (pop, itemknn, ease, gfcf, bspm) are measured; the\n\
-        held-out users are a seeded share of the users with test items; both models are scored\n\
+        Models that fold in are measured (natively: pop, itemknn, irgnn, ease, gfcf, bspm; by\n\
+        the mean of the history's item embeddings: mf, lightgcn, xsimgcl); the held-out users are a seeded share of the users with test items; both models are scored\n\
         on exactly those users' test items, their training items excluded from the ranking.")]
     FoldIn(FoldInArgs),
     /// Re-compute the test metrics of a saved run.

@@ -63,18 +63,48 @@ impl Scorer for DotScorer {
     }
 
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
-        let (d, n) = (self.dim, self.n_items());
-        assert_eq!(out.len(), users.len() * n);
+        let d = self.dim;
         let mut lhs = Vec::with_capacity(users.len() * d);
         for &u in users {
             lhs.extend_from_slice(&self.users[u as usize * d..(u as usize + 1) * d]);
         }
-        // SAFETY: dst is users.len() × n (row-major, row stride n), lhs users.len() × d
-        // (row stride d), rhs = itemsᵀ is d × n read from items (n × d row-major), so rhs(k, j)
-        // = items[j * d + k]: column stride d, row stride 1. All buffers have those sizes.
+        self.score_vectors(&lhs, out);
+    }
+}
+
+impl DotScorer {
+    /// Scores item histories (fold-in by aggregation): a history's vector is the mean of its
+    /// items' embeddings, scored against every item like a user's. An empty history scores
+    /// zero (plus the item bias).
+    pub fn score_history_means(&self, histories: &[&[u32]], out: &mut [f32]) {
+        let d = self.dim;
+        let mut lhs = vec![0f32; histories.len() * d];
+        for (row, h) in lhs.chunks_exact_mut(d).zip(histories) {
+            for &i in *h {
+                for (a, &x) in row
+                    .iter_mut()
+                    .zip(&self.items[i as usize * d..(i as usize + 1) * d])
+                {
+                    *a += x;
+                }
+            }
+            let scale = 1.0 / h.len().max(1) as f32;
+            row.iter_mut().for_each(|a| *a *= scale);
+        }
+        self.score_vectors(&lhs, out);
+    }
+
+    /// Scores `lhs` (rows of `dim` floats: user vectors) against every item into `out`.
+    fn score_vectors(&self, lhs: &[f32], out: &mut [f32]) {
+        let (d, n) = (self.dim, self.n_items());
+        let rows = lhs.len() / d;
+        assert_eq!(out.len(), rows * n);
+        // SAFETY: dst is rows × n (row-major, row stride n), lhs rows × d (row stride d),
+        // rhs = itemsᵀ is d × n read from items (n × d row-major), so rhs(k, j) =
+        // items[j * d + k]: column stride d, row stride 1. All buffers have those sizes.
         unsafe {
             gemm(
-                users.len(),
+                rows,
                 n,
                 d,
                 out.as_mut_ptr(),

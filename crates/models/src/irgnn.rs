@@ -20,7 +20,7 @@
 
 use candle_core::{Device, Tensor, Var};
 use gnnrec_data::{FeatureMatrix, Interactions};
-use gnnrec_eval::{DotScorer, Scorer};
+use gnnrec_eval::{DotScorer, HistoryScorer, Scorer};
 use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -221,6 +221,14 @@ impl Scorer for Irgnn {
     }
 }
 
+/// Native fold-in: an IRGNN user *is* the mean of their history's item representations, so
+/// a new history is scored exactly as a user with that history would be.
+impl HistoryScorer for Irgnn {
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
+        self.scorer.score_history_means(histories, out)
+    }
+}
+
 impl TrainedModel for Irgnn {
     fn weights(&self) -> Weights {
         let d = self.scorer.dim();
@@ -245,6 +253,9 @@ impl TrainedModel for Irgnn {
     }
     fn as_scorer(&self) -> &dyn Scorer {
         self
+    }
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(self)
     }
 }
 

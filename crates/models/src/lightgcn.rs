@@ -176,20 +176,7 @@ impl Scorer for LightGcn {
 /// model trained with the user is in docs/results.md ("Fold-in").
 impl HistoryScorer for LightGcn {
     fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
-        let (d, q) = (self.scorer.dim(), self.scorer.item_embeddings());
-        let n = q.len() / d;
-        for (row, h) in out.chunks_mut(n).zip(histories) {
-            let mut u = vec![0f32; d];
-            for &i in *h {
-                for (a, &x) in u.iter_mut().zip(&q[i as usize * d..(i as usize + 1) * d]) {
-                    *a += x;
-                }
-            }
-            let scale = 1.0 / h.len().max(1) as f32;
-            for (s, item) in row.iter_mut().zip(q.chunks_exact(d)) {
-                *s = scale * u.iter().zip(item).map(|(a, b)| a * b).sum::<f32>();
-            }
-        }
+        self.scorer.score_history_means(histories, out)
     }
 }
 

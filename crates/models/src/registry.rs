@@ -393,6 +393,23 @@ mod tests {
                 assert_eq!(a, b, "{name}, user {u}");
             }
         }
+        // IRGNN's users are the mean of their history's item representations: its fold-in
+        // is native, equal to scoring the user up to the order of the float sums.
+        let mut irgnn = ModelSpec::default_for("irgnn").unwrap();
+        irgnn.set("epochs", "2").unwrap();
+        let m = train(&irgnn, &ctx, &mut crate::observer::Silent).unwrap();
+        let f = m.fold_in().expect("irgnn folds in");
+        for u in 0..8u32 {
+            let (mut a, mut b) = (vec![0f32; 10], vec![0f32; 10]);
+            m.score_users(&[u], &mut a);
+            f.score_histories(&[by_user.of(u)], &mut b);
+            for (x, y) in a.iter().zip(&b) {
+                assert!(
+                    (x - y).abs() <= 1e-5 * x.abs().max(1.0),
+                    "irgnn, user {u}: {a:?} vs {b:?}"
+                );
+            }
+        }
         // LightGCN folds in by aggregation: a history's scores are the dot products of the
         // mean of its items' final embeddings with every item.
         let mut lightgcn = ModelSpec::default_for("lightgcn").unwrap();

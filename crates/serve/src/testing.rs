@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use gnnrec_data::{Interactions, RawIds};
-use gnnrec_models::{DeviceSpec, ModelSpec, Silent, TrainContext};
+use gnnrec_data::{Interactions, RatingScale, RawIds};
+use gnnrec_models::{DeviceSpec, ModelSpec, Silent, Task, TrainContext};
 
 /// A seeded interaction set: `n_users` users, each with `per_user` distinct items of
 /// `n_items`, preferring low item indices (a popularity skew).
@@ -52,12 +52,29 @@ pub fn write_run(
     for (k, v) in settings {
         spec.set(k, v)?;
     }
+    // Rating models get ratings 1–5 made from the ids.
+    let rated;
+    let (train_on, rating_scale) = if spec.task() == Task::Rating && train.ratings.is_none() {
+        let mut r = Interactions::new(train.users.clone(), train.items.clone());
+        r.ratings = Some(
+            train
+                .users
+                .iter()
+                .zip(&train.items)
+                .map(|(u, i)| ((u + i) % 5 + 1) as f32)
+                .collect(),
+        );
+        rated = r;
+        (&rated, Some(RatingScale { min: 1.0, max: 5.0 }))
+    } else {
+        (train, None)
+    };
     let ctx = TrainContext {
         n_users,
         n_items,
-        train,
+        train: train_on,
         monitor: None,
-        rating_scale: None,
+        rating_scale,
         user_features: None,
         item_features: None,
         seed: 7,

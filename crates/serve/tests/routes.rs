@@ -198,11 +198,11 @@ fn client_errors_name_the_field_with_their_exact_status() {
 #[test]
 fn fold_in_of_a_users_own_history_gives_that_users_ranking() {
     let dir = tempfile::tempdir().unwrap();
-    let (ease, lightgcn, irgnn) = runs(dir.path());
+    let (ease, lightgcn, bias) = runs(dir.path());
     let s = start(vec![
         ("e".into(), ease),
         ("l".into(), lightgcn),
-        ("i".into(), irgnn),
+        ("b".into(), bias),
     ]);
     // EASE scores a user from their history alone: fold-in of the same history is the same.
     let seen: Vec<String> = seen_of(5).into_iter().collect();
@@ -223,10 +223,10 @@ fn fold_in_of_a_users_own_history_gives_that_users_ranking() {
     assert_eq!(items_of(&v).len(), 5);
     assert!(!items_of(&v).contains(&"107".to_string()));
     // A model that cannot fold in says so.
-    let r = post(s.addr, "/v1/recommend", r#"{"items": [100], "run": "i"}"#);
+    let r = post(s.addr, "/v1/recommend", r#"{"items": [100], "run": "b"}"#);
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.field(), "run");
-    assert_eq!(get(s.addr, "/v1/similar?item=100&run=i").status, 422);
+    assert_eq!(get(s.addr, "/v1/similar?item=100&run=b").status, 422);
 }
 
 #[test]

@@ -127,7 +127,7 @@ pub fn runs(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let train = interactions(USERS, ITEMS, 6, 3);
     let ease = root.join("ease");
     let lightgcn = root.join("lightgcn");
-    let irgnn = root.join("irgnn");
+    let bias = root.join("bias");
     write_run(&ease, "ease", &[("lambda", "10")], &train, USERS, ITEMS).unwrap();
     write_run(
         &lightgcn,
@@ -138,8 +138,8 @@ pub fn runs(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
         ITEMS,
     )
     .unwrap();
-    write_run(&irgnn, "irgnn", &[("epochs", "1")], &train, USERS, ITEMS).unwrap();
-    (ease, lightgcn, irgnn)
+    write_run(&bias, "bias", &[], &train, USERS, ITEMS).unwrap();
+    (ease, lightgcn, bias)
 }
 
 /// The raw item ids in a ranking.
