@@ -1,14 +1,22 @@
 //! Delimited text files read with polars, with errors that name the file and line.
 //!
-//! Polars does the fast work (splitting, quoting, columnar storage). Every cell is read as
-//! text and converted here, so that a bad value is reported with its line, and a file polars
-//! rejects is re-scanned line by line to say *which* line is wrong.
+//! Polars does the fast work: splitting, quoting, columnar storage, and — for the columns a
+//! format declares ([`TableFormat::types`]: the ids, ratings and times of the interaction
+//! files) — parsing numbers into typed columns in its parallel reader. When that typed read
+//! fails (a bad number somewhere), the file is read again with every cell as text and
+//! converted here, so that the bad value is reported with its line; a file polars rejects
+//! altogether is re-scanned line by line to say *which* line is wrong. Formats polars cannot
+//! split keep a dedicated reader: the ragged adjacency lists of the LightGCN splits
+//! (`loaders/adjacency.rs`); `::`-separated files (MovieLens 1M) are rewritten to a one-byte
+//! separator first ([`TableFormat::double_colon`]).
 
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::str::FromStr;
 
-use polars::prelude::{CsvParseOptions, CsvReadOptions, DataFrame, SerReader};
+use std::sync::Arc;
+
+use polars::prelude::{CsvParseOptions, CsvReadOptions, DataFrame, DataType, SerReader};
 
 use crate::error::{DataError, Result};
 use crate::source::Source;
@@ -28,6 +36,78 @@ pub struct TableFormat {
     /// Fields are separated by `::` (MovieLens 1M's `.dat` files), which polars cannot split
     /// on: each `::` is rewritten to `separator` (a byte the file must not contain) first.
     pub double_colon: bool,
+    /// The types of the first columns, read by polars as typed columns (the rest, and every
+    /// column when empty, are read as text).
+    pub types: &'static [ColumnType],
+}
+
+/// user id, item id, rating, Unix time: the rating files of MovieLens.
+pub const RATINGS: &[ColumnType] = &[
+    ColumnType::Int,
+    ColumnType::Int,
+    ColumnType::Float,
+    ColumnType::Int,
+];
+
+/// The type polars reads a column as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// 64-bit integers.
+    Int,
+    /// 64-bit floats.
+    Float,
+    /// Text.
+    Text,
+}
+
+impl ColumnType {
+    fn dtype(self) -> DataType {
+        match self {
+            ColumnType::Int => DataType::Int64,
+            ColumnType::Float => DataType::Float64,
+            ColumnType::Text => DataType::String,
+        }
+    }
+}
+
+/// A value a typed cell converts to (`None`: out of the type's range).
+pub trait Cell: FromStr {
+    /// From an integer cell.
+    fn from_int(v: i64) -> Option<Self>;
+    /// From a float cell.
+    fn from_float(v: f64) -> Option<Self>;
+}
+
+macro_rules! int_cell {
+    ($($t:ty),*) => {$(
+        impl Cell for $t {
+            fn from_int(v: i64) -> Option<Self> {
+                <$t>::try_from(v).ok()
+            }
+            fn from_float(v: f64) -> Option<Self> {
+                (v.fract() == 0.0 && v >= <$t>::MIN as f64 && v <= <$t>::MAX as f64).then_some(v as $t)
+            }
+        }
+    )*};
+}
+int_cell!(i64, i32, u8, u16, u32, u64, usize);
+
+impl Cell for f64 {
+    fn from_int(v: i64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_float(v: f64) -> Option<Self> {
+        Some(v)
+    }
+}
+
+impl Cell for f32 {
+    fn from_int(v: i64) -> Option<Self> {
+        Some(v as f32)
+    }
+    fn from_float(v: f64) -> Option<Self> {
+        Some(v as f32)
+    }
 }
 
 impl TableFormat {
@@ -38,6 +118,7 @@ impl TableFormat {
         quoted: true,
         encoding: Encoding::Utf8,
         double_colon: false,
+        types: &[],
     };
 
     /// Tab-separated without quoting.
@@ -48,6 +129,7 @@ impl TableFormat {
             quoted: false,
             encoding: Encoding::Utf8,
             double_colon: false,
+            types: &[],
         }
     }
 
@@ -59,7 +141,13 @@ impl TableFormat {
             quoted: false,
             encoding,
             double_colon: true,
+            types: &[],
         }
+    }
+
+    /// The same format with its first columns read as `types`.
+    pub const fn typed(self, types: &'static [ColumnType]) -> TableFormat {
+        TableFormat { types, ..self }
     }
 
     /// Separated by `separator` without quoting or header.
@@ -70,6 +158,7 @@ impl TableFormat {
             quoted: false,
             encoding: Encoding::Utf8,
             double_colon: false,
+            types: &[],
         }
     }
 }
@@ -95,18 +184,32 @@ impl Table {
             text
         };
         let text = without_blank_lines(text);
-        let parse = CsvParseOptions::default()
-            .with_separator(format.separator)
-            .with_quote_char(format.quoted.then_some(b'"'))
-            .with_truncate_ragged_lines(false)
-            .with_missing_is_null(true);
-        let frame = CsvReadOptions::default()
-            .with_has_header(format.has_header)
-            .with_infer_schema_length(Some(0))
-            .with_parse_options(parse)
-            .into_reader_with_file_handle(Cursor::new(&text.data[..]))
-            .finish();
-        let frame = match frame {
+        let read = |types: &[ColumnType]| {
+            let parse = CsvParseOptions::default()
+                .with_separator(format.separator)
+                .with_quote_char(format.quoted.then_some(b'"'))
+                .with_truncate_ragged_lines(false)
+                .with_missing_is_null(true);
+            let dtypes = (!types.is_empty())
+                .then(|| Arc::new(types.iter().map(|t| t.dtype()).collect::<Vec<_>>()));
+            CsvReadOptions::default()
+                .with_has_header(format.has_header)
+                .with_infer_schema_length(Some(0))
+                .with_dtype_overwrite(dtypes)
+                .with_parse_options(parse)
+                .into_reader_with_file_handle(Cursor::new(&text.data[..]))
+                .finish()
+        };
+        // Typed first; on any failure, every cell as text (the conversions below then name
+        // the line of the bad value).
+        let typed = if format.types.is_empty() {
+            None
+        } else {
+            read(format.types)
+                .ok()
+                .filter(|f| f.width() >= format.types.len())
+        };
+        let frame = match typed.map_or_else(|| read(&[]), Ok) {
             Ok(f) => f,
             Err(e) => {
                 return Err(diagnose_fields(&file, &text, format).unwrap_or_else(|| {
@@ -254,8 +357,44 @@ impl Table {
         Ok(column.iter().collect())
     }
 
-    /// Column `col` parsed as `T`; `what` names the value in messages ("user id", "rating").
-    pub fn parse<T: FromStr>(&self, col: usize, what: &str) -> Result<Vec<T>> {
+    /// Column `col` as `T`; `what` names the value in messages ("user id", "rating"). A typed
+    /// column converts directly; a text column is parsed cell by cell.
+    pub fn parse<T: Cell>(&self, col: usize, what: &str) -> Result<Vec<T>> {
+        let column = &self.frame.columns()[col];
+        let convert = |row: usize, v: Option<Option<T>>, shown: &dyn Fn() -> String| match v {
+            Some(Some(x)) => Ok(x),
+            Some(None) => Err(self.row_error(row, format!("{what} {} is out of range", shown()))),
+            None => Err(self.missing_cell(row, col, what)),
+        };
+        match column.dtype() {
+            DataType::Int64 => {
+                let ca = column
+                    .i64()
+                    .map_err(|e| DataError::file(&self.file, e.to_string()))?;
+                return ca
+                    .iter()
+                    .enumerate()
+                    .map(|(row, v)| {
+                        convert(row, v.map(T::from_int), &|| format!("{}", v.unwrap_or(0)))
+                    })
+                    .collect();
+            }
+            DataType::Float64 => {
+                let ca = column
+                    .f64()
+                    .map_err(|e| DataError::file(&self.file, e.to_string()))?;
+                return ca
+                    .iter()
+                    .enumerate()
+                    .map(|(row, v)| {
+                        convert(row, v.map(T::from_float), &|| {
+                            format!("{}", v.unwrap_or(0.0))
+                        })
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
         let cells = self.texts(col, what)?;
         let mut out = Vec::with_capacity(cells.len());
         for (row, cell) in cells.into_iter().enumerate() {
@@ -427,4 +566,50 @@ fn diagnose_fields(file: &str, text: &Text, format: TableFormat) -> Option<DataE
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &'static str, format: TableFormat) -> Result<Table> {
+        let source = Source::Embedded {
+            name: "t.tsv".into(),
+            bytes: text.as_bytes(),
+        };
+        Table::read(&source, format, 1)
+    }
+
+    #[test]
+    fn typed_and_text_reads_give_the_same_values() {
+        let text = "1\t10\t4.5\t100\n2\t11\t3\t200\n\n3\t12\t1.0\t300\n";
+        let typed = table(text, TableFormat::tsv(false).typed(RATINGS)).unwrap();
+        let plain = table(text, TableFormat::tsv(false)).unwrap();
+        assert_eq!(typed.frame.columns()[0].dtype(), &DataType::Int64);
+        assert_eq!(plain.frame.columns()[0].dtype(), &DataType::String);
+        for t in [&typed, &plain] {
+            assert_eq!(t.parse::<u32>(0, "user").unwrap(), vec![1, 2, 3]);
+            assert_eq!(t.parse::<i64>(1, "item").unwrap(), vec![10, 11, 12]);
+            assert_eq!(t.parse::<f64>(2, "rating").unwrap(), vec![4.5, 3.0, 1.0]);
+            assert_eq!(t.parse::<i64>(3, "time").unwrap(), vec![100, 200, 300]);
+            // Row 2 sits on line 4, after a blank line.
+            assert_eq!(t.line_of_row(2), 4);
+        }
+    }
+
+    #[test]
+    fn a_bad_number_in_a_typed_file_names_its_line() {
+        let format = TableFormat::tsv(false).typed(RATINGS);
+        let t = table("1\t10\t4\t100\n2\t1x\t3\t200\n", format).unwrap();
+        let e = t.parse::<i64>(1, "item id").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("`1x`"), "{e}");
+        // Typed, but out of the range of the type asked for.
+        let t = table("1\t10\t4\t100\n-2\t11\t3\t200\n", format).unwrap();
+        let e = t.parse::<u32>(0, "user id").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("-2"), "{e}");
+        // An empty cell.
+        let t = table("1\t10\t4\t100\n2\t\t3\t200\n", format).unwrap();
+        let e = t.parse::<i64>(1, "item id").unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
 }

@@ -267,6 +267,8 @@ fn read(spec: &InteractionFile) -> Result<Columns> {
         quoted: separator == b',',
         encoding: Default::default(),
         double_colon: false,
+        // The user's columns are found by name after reading: all read as text.
+        types: &[],
     };
     let table = Table::read(&source, format, 2)?;
     let lower: Vec<String> = table

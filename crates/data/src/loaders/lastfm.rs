@@ -9,7 +9,10 @@ use crate::idmap::IdMap;
 use crate::interactions::Interactions;
 use crate::source::Source;
 use crate::split::{Split, SplitSpec};
-use crate::table::{Table, TableFormat};
+use crate::table::{ColumnType, Table, TableFormat};
+
+/// user, item, play count.
+const INTERACTIONS: &[ColumnType] = &[ColumnType::Int, ColumnType::Int, ColumnType::Float];
 
 /// Loads the LightGCN Last.fm split from `dir`. Users and items are those of the two files;
 /// the play count (some rows are written like `3.2466e+05`) becomes the interaction weight.
@@ -17,12 +20,12 @@ use crate::table::{Table, TableFormat};
 pub fn load(dir: &Path) -> Result<Dataset> {
     let train_t = Table::read(
         &Source::path(dir.join("data1.txt")),
-        TableFormat::tsv(false),
+        TableFormat::tsv(false).typed(INTERACTIONS),
         3,
     )?;
     let test_t = Table::read(
         &Source::path(dir.join("test1.txt")),
-        TableFormat::tsv(false),
+        TableFormat::tsv(false).typed(INTERACTIONS),
         3,
     )?;
     let (tu, ti, tw) = columns(&train_t)?;

@@ -12,7 +12,7 @@ use crate::interactions::MISSING_TIME;
 use crate::loaders::days_from_civil;
 use crate::source::Source;
 use crate::split::SplitSpec;
-use crate::table::{Table, TableFormat};
+use crate::table::{ColumnType, Table, TableFormat};
 
 /// Loads HetRec Last.fm from `dir` (the `hetrec2011/` folder).
 ///
@@ -22,7 +22,7 @@ use crate::table::{Table, TableFormat};
 pub fn load(dir: &Path) -> Result<Dataset> {
     let ua = Table::read(
         &Source::path(dir.join("user_artists.dat")),
-        TableFormat::tsv(true),
+        TableFormat::tsv(true).typed(&[ColumnType::Int, ColumnType::Int, ColumnType::Float]),
         3,
     )?;
     ua.expect_header(&["userID", "artistID", "weight"])?;

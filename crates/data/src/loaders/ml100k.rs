@@ -11,7 +11,7 @@ use crate::interactions::Interactions;
 use crate::loaders::{ensure, map_int_column};
 use crate::source::Source;
 use crate::split::{Split, SplitSpec};
-use crate::table::{Table, TableFormat};
+use crate::table::{RATINGS, Table, TableFormat};
 use crate::text::Encoding;
 
 /// Names of the official splits, in the order they are listed.
@@ -94,7 +94,7 @@ pub fn load(dir: &Path) -> Result<Dataset> {
 
 /// Reads a `user\titem\trating\ttimestamp` file against known users and items.
 fn read_ratings(source: &Source, users: &IdMap, items: &IdMap) -> Result<(Interactions, usize)> {
-    let t = Table::read(source, TableFormat::tsv(false), 4)?;
+    let t = Table::read(source, TableFormat::tsv(false).typed(RATINGS), 4)?;
     let u: Vec<i64> = t.parse(0, "user id")?;
     let i: Vec<i64> = t.parse(1, "item id")?;
     let r = t.parse_finite(2, "rating", 1.0, 5.0)?;

@@ -15,7 +15,7 @@ use crate::interactions::Interactions;
 use crate::loaders::{ensure, map_int_column};
 use crate::source::Source;
 use crate::split::SplitSpec;
-use crate::table::{Table, TableFormat};
+use crate::table::{RATINGS, Table, TableFormat};
 use crate::text::Encoding;
 
 /// The occupation of each code 0–20 (the dataset's README).
@@ -92,7 +92,7 @@ pub fn load(dir: &Path) -> Result<Dataset> {
 
     let ratings = Table::read(
         &Source::path(dir.join("ratings.dat")),
-        TableFormat::double_colon(Encoding::Utf8),
+        TableFormat::double_colon(Encoding::Utf8).typed(RATINGS),
         4,
     )?;
     let u: Vec<i64> = ratings.parse(0, "user id")?;

@@ -9,7 +9,7 @@ use crate::idmap::IdMap;
 use crate::interactions::Interactions;
 use crate::source::Source;
 use crate::split::SplitSpec;
-use crate::table::{Table, TableFormat};
+use crate::table::{RATINGS, Table, TableFormat};
 
 /// The files of ml-latest-small.
 #[derive(Debug, Clone)]
@@ -25,7 +25,11 @@ pub struct MlLatestSmallFiles {
 /// Loads ml-latest-small. Items are the rated movies (9,724 of the 9,742 in `movies.csv`);
 /// item features are genre multi-hot plus release-year bucket.
 pub fn load(files: &MlLatestSmallFiles) -> Result<Dataset> {
-    let ratings = Table::read(&files.ratings, TableFormat::CSV_WITH_HEADER, 4)?;
+    let ratings = Table::read(
+        &files.ratings,
+        TableFormat::CSV_WITH_HEADER.typed(RATINGS),
+        4,
+    )?;
     ratings.expect_header(&["userId", "movieId", "rating", "timestamp"])?;
     let raw_users: Vec<i64> = ratings.parse(0, "userId")?;
     let raw_items: Vec<i64> = ratings.parse(1, "movieId")?;
