@@ -1,4 +1,5 @@
-//! Project automation for gnnrec: `cargo xtask bench`.
+//! Project automation for gnnrec: `cargo xtask bench`, and `cargo xtask load` (the server's
+//! load test).
 //!
 //! `cargo xtask bench [--quick | --full] [--only PATTERN]` runs the criterion benches of the
 //! crates and an end-to-end suite of `gnnrec train` runs (every model × dataset we report, fixed
@@ -12,6 +13,7 @@
 //! would, and depends on no gnnrec crate.
 
 mod benches;
+mod load;
 mod machine;
 mod plots;
 mod probes;
@@ -41,6 +43,11 @@ enum Task {
         cargo xtask bench --full                 # the paper-table reproduction (hours)\n  \
         cargo xtask bench --quick --only ml-100k # the runs and benches whose id contains ml-100k")]
     Bench(BenchArgs),
+    /// Load-test `gnnrec serve` on a run with a real HTTP load generator (oha): throughput and
+    /// p50 / p99 latency at each concurrency, beside the floor of one request.
+    #[command(after_help = "Example:\n  \
+        cargo build --release -p gnnrec && cargo xtask load --run runs/lightgcn-gowalla")]
+    Load(load::LoadArgs),
 }
 
 /// Arguments of `cargo xtask bench`.
@@ -84,6 +91,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.task {
         Task::Bench(args) => bench(&args),
+        Task::Load(args) => load::run(&args, &workspace_root()),
     }
 }
 

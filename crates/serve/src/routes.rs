@@ -86,6 +86,23 @@ fn rows(engine: &Engine, r: &Ranking) -> Vec<Value> {
         .collect()
 }
 
+/// Ranks one query and answers it: the run, the model, `echo` (the request's subject, e.g.
+/// `("user", "42")`) where there is one, K and the ranked items.
+async fn answer(engine: &Engine, run: String, echo: Option<(&str, &str)>, q: Query) -> ApiResult {
+    let k = q.k;
+    let r = engine.rank(vec![q]).await?;
+    let mut body = json!({
+        "run": run,
+        "model": engine.run.model_name,
+        "k": k,
+        "items": rows(engine, &r[0]),
+    });
+    if let Some((key, value)) = echo {
+        body[key] = Value::String(value.to_string());
+    }
+    Ok(Json(body).into_response())
+}
+
 fn no_fold_in(engine: &Engine, run: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -124,15 +141,7 @@ pub async fn recommend_user(State(s): State<AppState>, RawQuery(q): RawQuery) ->
         exclude,
         candidates,
     };
-    let r = engine.rank(vec![q]).await?;
-    Ok(Json(json!({
-        "run": run,
-        "model": engine.run.model_name,
-        "user": raw,
-        "k": k,
-        "items": rows(&engine, &r[0]),
-    }))
-    .into_response())
+    answer(&engine, run, Some(("user", raw)), q).await
 }
 
 /// The body of `POST /v1/recommend`.
@@ -196,14 +205,7 @@ pub async fn recommend_history(
         exclude,
         candidates,
     };
-    let r = engine.rank(vec![q]).await?;
-    Ok(Json(json!({
-        "run": run,
-        "model": engine.run.model_name,
-        "k": k,
-        "items": rows(&engine, &r[0]),
-    }))
-    .into_response())
+    answer(&engine, run, None, q).await
 }
 
 /// The body of `POST /v1/recommend/batch`.
@@ -297,15 +299,7 @@ pub async fn similar(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiRes
         exclude: item,
         candidates: None,
     };
-    let r = engine.rank(vec![q]).await?;
-    Ok(Json(json!({
-        "run": run,
-        "model": engine.run.model_name,
-        "item": raw,
-        "k": k,
-        "items": rows(&engine, &r[0]),
-    }))
-    .into_response())
+    answer(&engine, run, Some(("item", raw)), q).await
 }
 
 /// `GET /v1/runs`: what is served.
