@@ -1,6 +1,7 @@
 //! `cargo xtask load --run DIR`: the load test of `gnnrec serve`, with a real HTTP load
-//! generator ([oha](https://github.com/hatoo/oha), plain HTTP only, installed by cargo into `target/tools`
-//! when it is not on the PATH).
+//! generator ([oha](https://github.com/hatoo/oha), installed by cargo into `target/tools` when
+//! it is not on the PATH; built with native TLS on the system's OpenSSL, since its default
+//! rustls build compiles aws-lc from C and it does not build without TLS).
 //!
 //! The server and the generator share this machine's cores, as they would on a 2-core box.
 //! Every request is a single-user `GET /v1/recommend?user=U&k=20` (seen items excluded, no
@@ -65,6 +66,8 @@ fn oha(root: &Path) -> Result<PathBuf> {
                 "oha",
                 "--locked",
                 "--no-default-features",
+                "--features",
+                "native-tls",
                 "--root",
             ])
             .arg(root.join("target/tools"))
