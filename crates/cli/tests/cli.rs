@@ -1096,7 +1096,12 @@ fn serve_answers_from_the_run_alone_reloads_on_sighup_and_drains_on_sigterm() {
     let pid = child.id() as i32;
     // SAFETY: signalling our own child process.
     unsafe { libc::kill(pid, libc::SIGHUP) };
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The reload loads the run again (EASE: 9,724² floats); wait for the metrics to count it.
+    let reloaded = (0..600).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&addr, "/metrics").1.contains(r#"status="ok"} 1"#)
+    });
+    assert!(reloaded, "SIGHUP reloaded the run within a minute");
     assert_eq!(http_get(&addr, "/healthz").0, 200);
     unsafe { libc::kill(pid, libc::SIGTERM) };
     let out = child.wait_with_output().unwrap();

@@ -231,6 +231,10 @@ pub struct Server {
     state: AppState,
     listener: TcpListener,
     max_body: usize,
+    /// SIGHUP, registered when the server binds (before it says where it listens: a signal
+    /// sent as soon as the address is known must find its handler).
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
 impl Server {
@@ -261,6 +265,8 @@ impl Server {
             state,
             listener,
             max_body: opts.max_body,
+            #[cfg(unix)]
+            hangup: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok(),
         })
     }
 
@@ -279,7 +285,9 @@ impl Server {
     ) -> std::io::Result<()> {
         let state = self.state.clone();
         #[cfg(unix)]
-        tokio::spawn(reload_on_sighup(state.clone()));
+        if let Some(hup) = self.hangup {
+            tokio::spawn(reload_on_sighup(state.clone(), hup));
+        }
         let app = router(state.clone(), self.max_body);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
@@ -293,11 +301,7 @@ impl Server {
 
 /// On every SIGHUP, reloads each served name from its path (failures keep the old model).
 #[cfg(unix)]
-async fn reload_on_sighup(state: AppState) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        return;
-    };
+async fn reload_on_sighup(state: AppState, mut hup: tokio::signal::unix::Signal) {
     while hup.recv().await.is_some() {
         for (name, path, _) in state.served.list() {
             let _ = routes::reload_one(&state, name, path).await;
@@ -305,24 +309,29 @@ async fn reload_on_sighup(state: AppState) {
     }
 }
 
-/// Completes on SIGTERM or Ctrl-C.
-pub async fn termination() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on SIGTERM or Ctrl-C. The SIGTERM handler is registered when this
+/// is called (inside a runtime), not when the future is first polled: call it before telling
+/// anyone where the server listens.
+pub fn termination() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }
 
 /// A server on a thread of its own (tests, benchmarks): its address and a way to stop it.

@@ -55,14 +55,12 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         let server = Server::bind(opts.clone())
             .await
             .context("loading the runs to serve")?;
+        let stop = gnnrec_serve::server::termination();
         let addr = server.local_addr();
         let names: Vec<&str> = opts.runs.iter().map(|(n, _)| n.as_str()).collect();
         // Scripts (and the tests) read the address from this line.
         println!("listening on http://{addr} (runs: {})", names.join(", "));
-        server
-            .run(gnnrec_serve::server::termination())
-            .await
-            .context("serving")
+        server.run(stop).await.context("serving")
     })?;
     eprintln!("stopped: every request in flight was answered");
     Ok(())
