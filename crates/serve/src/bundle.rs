@@ -39,7 +39,7 @@ pub fn write_serving_files(
     titles: Option<&[String]>,
 ) -> Result<(), LoadError> {
     let mut w = Weights::new();
-    w.insert_history(&Interactions::new(train.users.clone(), train.items.clone()));
+    w.insert_history(train);
     w.save(&dir.join(SEEN_FILE))
         .map_err(|source| LoadError::Model {
             path: dir.display().to_string(),

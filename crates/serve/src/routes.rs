@@ -367,11 +367,8 @@ struct ReloadRequest {
 /// must be served). In-flight requests finish on the old model; on error the old one stays.
 pub async fn reload(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> ApiResult {
     let b: ReloadRequest = json_body(body)?;
-    if !s.served.has(&b.name) {
-        return Err(s.served.get(Some(&b.name)).err().unwrap_or_else(|| {
-            ApiError::not_found("name", format!("no run named `{}` is served", b.name))
-        }));
-    }
+    // 404 when the name is not served (a reload replaces, it does not add).
+    s.served.get(Some(&b.name))?;
     reload_one(&s, b.name, b.run).await?;
     runs(State(s)).await
 }

@@ -90,12 +90,6 @@ impl Served {
             .collect()
     }
 
-    /// Whether `name` is served.
-    pub fn has(&self, name: &str) -> bool {
-        let slots = self.slots.read().unwrap_or_else(|e| e.into_inner());
-        slots.iter().any(|s| s.name == name)
-    }
-
     /// Loads the run at `path` (blocking: call it off the async threads) and, if it loads,
     /// serves it under `name` in place of the old one. On error nothing changes.
     pub fn reload(&self, name: &str, path: &Path) -> Result<(), LoadError> {
