@@ -1,8 +1,11 @@
 //! LightGCN at gowalla size (70,839 nodes, 1.62 M non-zeros, d = 64) on the real training
 //! split (a random graph of the same size when gowalla is absent):
+//! - `spmm_1_product`: one product `Â · X` (the row kernel alone, outside candle);
 //! - `propagate_3_layers_fwd_bwd`: three CSR custom-op products and their backward pass;
 //! - `step_batch_2048`: one whole training step at the paper's settings (forward, BPR loss,
 //!   autograd, fused Adam). Seconds per epoch = this × ⌈810,128 / 2048⌉ = × 396.
+//! - `step_batch_2048_candle_reference`: the same step through candle's autograd (the
+//!   reference the hand-written CPU step is tested against, and the path of CUDA devices);
 //! - `step_batch_16384_pool_16`: one step of the gowalla recipe in docs/results.md (the hardest
 //!   of 16 negative candidates, which needs every layer in full). Seconds per epoch = × 50.
 
@@ -50,6 +53,10 @@ fn lightgcn(c: &mut Criterion) {
     let adj = SparseMatrix::new(normalized_adjacency(&train, USERS, ITEMS));
     let n = USERS + ITEMS;
     let x: Vec<f32> = (0..n * DIM).map(|_| rng.random_range(-0.1..0.1)).collect();
+    let mut out = vec![0f32; n * DIM];
+    g.bench_function("spmm_1_product", |b| {
+        b.iter(|| adj.csr().spmm(&x, DIM, &mut out))
+    });
     let x = Var::from_vec(x, (n, DIM), &Device::Cpu).expect("tensor");
     g.bench_function("propagate_3_layers_fwd_bwd", |b| {
         b.iter(|| {
@@ -63,13 +70,22 @@ fn lightgcn(c: &mut Criterion) {
         })
     });
 
-    let cfg = LightGcnConfig::default();
+    // The paper's settings: dim 64 (the library's default is 128 since issue 13; a bench at
+    // the default moved twice the bytes of the CLI's paper-settings epoch it is compared with).
+    let cfg = LightGcnConfig {
+        dim: DIM,
+        ..LightGcnConfig::default()
+    };
     let sampler = BprSampler::new(&train, USERS, ITEMS);
-    for (name, batch, pool) in [
-        ("step_batch_2048", 2048, 1),
-        ("step_batch_16384_pool_16", 16_384, 16),
+    for (name, batch, pool, reference) in [
+        ("step_batch_2048", 2048, 1, false),
+        ("step_batch_2048_candle_reference", 2048, 1, true),
+        ("step_batch_16384_pool_16", 16_384, 16, false),
     ] {
         let mut trainer = Trainer::new(&cfg, &train, USERS, ITEMS, &mut rng).expect("trainer");
+        if reference {
+            trainer = trainer.with_reference_step();
+        }
         let triples = sampler.epoch(&mut rng, pool);
         let steps = triples.users.len() / batch;
         let mut s = 0;

@@ -24,6 +24,7 @@ pub mod filters;
 pub mod gcn;
 pub mod irgnn;
 pub mod lightgcn;
+mod lightgcn_step;
 pub mod memory;
 pub mod mf;
 pub mod model;

@@ -20,6 +20,7 @@ use crate::adam::Adam;
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::error::{Result, bail};
+use crate::lightgcn_step::{Shape, StepBuffers};
 use crate::memory::{DataSize, f32s};
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
@@ -347,6 +348,11 @@ pub struct Trainer {
     adam: Option<Adam>,
     n_users: usize,
     epochs: Option<BprEpochs>,
+    /// The hand-written CPU step's buffers ([`crate::lightgcn_step`]).
+    buffers: StepBuffers,
+    /// Always take candle's autograd step (the reference), even where the hand-written one
+    /// applies.
+    reference: bool,
 }
 
 impl Trainer {
@@ -374,7 +380,18 @@ impl Trainer {
             adam: None,
             n_users,
             epochs: None,
+            buffers: StepBuffers::default(),
+            reference: false,
         })
+    }
+
+    /// The same trainer taking candle's autograd step (the reference the hand-written CPU step
+    /// is tested and benchmarked against) instead of the hand-written one.
+    pub fn with_reference_step(self) -> Self {
+        Trainer {
+            reference: true,
+            ..self
+        }
     }
 
     /// The same trainer computing its steps on `device` (on a CUDA device the propagation is
@@ -383,14 +400,28 @@ impl Trainer {
         Trainer { device, ..self }
     }
 
+    /// The step's loss and gradient: by the hand-written CPU step where it applies (CPU,
+    /// symmetric graph), else by candle's autograd.
     fn loss_at(
-        &self,
+        &mut self,
         ego: &[f32],
         users: &[u32],
         pos: &[u32],
         neg: &[u32],
     ) -> Result<(f32, Vec<f32>)> {
         let d = self.cfg.dim;
+        if !self.reference
+            && self.device.is_cpu()
+            && let Some(a) = self.adj.cpu_symmetric()
+        {
+            let shape = Shape {
+                n_users: self.n_users,
+                dim: d,
+                layers: self.cfg.layers,
+                l2: self.cfg.l2,
+            };
+            return Ok(self.buffers.loss_and_grad(a, ego, shape, users, pos, neg));
+        }
         Ok(step_loss(
             &self.device,
             &self.adj,
@@ -408,7 +439,10 @@ impl Trainer {
     /// returns the loss before the step. (The training loop takes its own steps through
     /// [`Objective`]; this one serves benches and tests.)
     pub fn step(&mut self, users: &[u32], pos: &[u32], neg: &[u32]) -> Result<f32> {
-        let (loss, grad) = self.loss_at(&self.ego, users, pos, neg)?;
+        let ego = std::mem::take(&mut self.ego);
+        let result = self.loss_at(&ego, users, pos, neg);
+        self.ego = ego;
+        let (loss, grad) = result?;
         if !loss.is_finite() {
             bail!("the loss became {loss}; lower the learning rate");
         }
@@ -431,8 +465,12 @@ impl Objective for Trainer {
         k: usize,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(f32, Vec<f32>)> {
-        let b = self.epochs.as_ref().expect("set by train").batch(k);
-        self.loss_at(params, b.users, b.pos, b.neg)
+        // The epoch's batches are lent out of `self` while the step borrows it mutably.
+        let epochs = self.epochs.take().expect("set by train");
+        let b = epochs.batch(k);
+        let result = self.loss_at(params, b.users, b.pos, b.neg);
+        self.epochs = Some(epochs);
+        result
     }
     fn snapshot(&self, params: &[f32]) -> Result<LightGcn> {
         Ok(model_from_ego(
@@ -564,6 +602,69 @@ mod tests {
             for (a, b) in g1.iter().zip(&g2) {
                 assert!((a - b).abs() < 1e-6, "{a} vs {b}");
             }
+        }
+    }
+
+    #[test]
+    fn the_hand_written_cpu_step_computes_the_loss_and_gradient_of_the_candle_step() {
+        let (x, ego) = random_graph(14);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
+        let a = adj
+            .cpu_symmetric()
+            .expect("the normalised adjacency is symmetric");
+        // Repeated users, positives and negatives; a negative that is also a positive.
+        let (users, pos) = ([0u32, 5, 7, 5, 2], [1u32, 2, 3, 2, 9]);
+        let uniform = [4u32, 0, 9, 6, 1];
+        let pools = [4u32, 0, 9, 6, 6, 1, 2, 8, 5, 3];
+        for layers in 0..=3 {
+            for neg in [&uniform[..], &pools[..]] {
+                let cfg = LightGcnConfig {
+                    dim: 3,
+                    layers,
+                    l2: 0.1,
+                    ..Default::default()
+                };
+                let cpu = Device::Cpu;
+                let (l_ref, g_ref) =
+                    step_loss(&cpu, &adj, &ego, 8, 3, &cfg, &users, &pos, neg).unwrap();
+                let shape = crate::lightgcn_step::Shape {
+                    n_users: 8,
+                    dim: 3,
+                    layers,
+                    l2: 0.1,
+                };
+                let mut buffers = StepBuffers::default();
+                // Twice: the second step reuses the buffers the first one sized.
+                for _ in 0..2 {
+                    let (l, g) = buffers.loss_and_grad(a, &ego, shape, &users, &pos, neg);
+                    let what = format!("{layers} layers, {} negatives", neg.len());
+                    assert!((l - l_ref).abs() < 1e-6, "{what}: loss {l} vs {l_ref}");
+                    assert_eq!(g.len(), g_ref.len());
+                    for (k, (a, b)) in g.iter().zip(&g_ref).enumerate() {
+                        assert!((a - b).abs() < 1e-6, "{what}: gradient [{k}] {a} vs {b}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_trainer_takes_the_same_steps_either_way() {
+        let (x, _) = random_graph(15);
+        let cfg = LightGcnConfig {
+            dim: 4,
+            layers: 3,
+            ..Default::default()
+        };
+        let make = || Trainer::new(&cfg, &x, 8, 10, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let (mut fast, mut reference) = (make(), make().with_reference_step());
+        for _ in 0..3 {
+            let a = fast.step(&[0, 5, 7], &[1, 2, 3], &[4, 0, 9]).unwrap();
+            let b = reference.step(&[0, 5, 7], &[1, 2, 3], &[4, 0, 9]).unwrap();
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+        for (a, b) in fast.ego.iter().zip(&reference.ego) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
     }
 

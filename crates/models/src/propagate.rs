@@ -60,6 +60,12 @@ impl SparseMatrix {
         }
     }
 
+    /// The matrix when it is symmetric (its own transpose) and multiplied by the CPU custom
+    /// op, as the hand-written LightGCN step needs; `None` otherwise.
+    pub fn cpu_symmetric(&self) -> Option<&Csr> {
+        (!self.ops_only && Arc::ptr_eq(&self.a, &self.a_t)).then_some(&*self.a)
+    }
+
     /// The matrix.
     pub fn csr(&self) -> &Csr {
         &self.a

@@ -1,0 +1,268 @@
+//! The LightGCN training step written by hand for the CPU: forward propagation, BPR loss and
+//! its L2 term, and the backward pass, without autograd — the same loss and gradient as the
+//! candle step (`lightgcn::step_loss`, which stays the reference and the path of CUDA devices;
+//! a test holds them equal), with only the work the gradient needs:
+//!
+//! - forward, layers `1..K-1` are full products `Eᵏ = Â Eᵏ⁻¹` into buffers kept between steps;
+//!   layer `K` is computed only for the batch's rows (all of it when a pool of negatives must
+//!   be scored); the layer mean only for those rows;
+//! - backward, with `G` the loss gradient at the batch's final rows and `g = G / (K + 1)`:
+//!   `∂Eᴷ⁻¹ = Âᵀ g + g` is a scatter from the batch's rows (not a full product), then
+//!   `∂Eᵏ⁻¹ = Â ∂Eᵏ + g` for `k = K-1 … 1` (`Â` is symmetric, so `Âᵀ = Â` and each is the same
+//!   row-parallel product as the forward pass);
+//! - so a step at `K = 3` costs four full products (two forward, two backward), where candle's
+//!   autograd also materialised the layer sums, the index-select gradients and a copy of the
+//!   table on the way in and out.
+//!
+//! Written by hand because candle's autograd cannot skip that work and no crate offers a
+//! LightGCN step; it is [`crate::propagate`]'s row kernel that does the products.
+
+use gnnrec_graph::Csr;
+use rayon::prelude::*;
+
+use crate::lightgcn::distinct_rows;
+use crate::sampler::hardest_negatives;
+
+/// Buffers kept between steps (one table per stored layer, one for the backward pass), so a
+/// step allocates only the gradient it returns.
+#[derive(Debug, Default)]
+pub(crate) struct StepBuffers {
+    layers: Vec<Vec<f32>>,
+    fin: Vec<f32>,
+    back: Vec<f32>,
+}
+
+/// What the step needs of the model.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    pub n_users: usize,
+    pub dim: usize,
+    pub layers: usize,
+    pub l2: f32,
+}
+
+impl StepBuffers {
+    /// The loss of the triples (`users[k]`, `pos[k]`, a negative per triple — or `neg.len() /
+    /// users.len()` candidates per triple, of which the current model's highest-scored is
+    /// trained on) at ego embeddings `ego`, and its gradient with respect to `ego`.
+    /// `a` must be symmetric (the normalised bipartite adjacency).
+    pub(crate) fn loss_and_grad(
+        &mut self,
+        a: &Csr,
+        ego: &[f32],
+        s: Shape,
+        users: &[u32],
+        pos: &[u32],
+        neg: &[u32],
+    ) -> (f32, Vec<f32>) {
+        let (d, k_layers) = (s.dim, s.layers);
+        let n = ego.len() / d;
+        let b = users.len();
+        let off = s.n_users as u32;
+        let pos: Vec<u32> = pos.iter().map(|&i| i + off).collect();
+        let pool = neg.len() / b.max(1);
+        let full_last = pool > 1;
+        // Forward: the layers kept in full (1..K-1, and K when a pool is scored).
+        let kept = if full_last {
+            k_layers
+        } else {
+            k_layers.saturating_sub(1)
+        };
+        self.layers.resize_with(kept, Vec::new);
+        for k in 0..kept {
+            let (done, rest) = self.layers.split_at_mut(k);
+            let prev = if k == 0 { ego } else { &done[k - 1] };
+            let out = &mut rest[0];
+            out.resize(n * d, 0.0);
+            a.spmm(prev, d, out);
+        }
+        let scale = 1.0 / (k_layers + 1) as f32;
+        let neg: Vec<u32> = if full_last {
+            // Every node's final embedding, to score the candidates.
+            self.fin.resize(n * d, 0.0);
+            let layers = &self.layers;
+            self.fin
+                .par_chunks_mut(d)
+                .enumerate()
+                .for_each(|(r, o)| mean_row(ego, layers, r, d, scale, o));
+            let f = &self.fin;
+            let row = |r: u32| &f[r as usize * d..(r as usize + 1) * d];
+            let score = |u: u32, i: u32| dot(row(u), row(i + off));
+            hardest_negatives(users, neg, pool, score)
+                .into_iter()
+                .map(|i| i + off)
+                .collect()
+        } else {
+            neg.iter().map(|&i| i + off).collect()
+        };
+        let (rows, at) = distinct_rows(&[users, &pos, &neg]);
+        // The batch's final rows.
+        let mut fin_rows = vec![0f32; rows.len() * d];
+        {
+            let layers = &self.layers;
+            let fin = &self.fin;
+            fin_rows
+                .par_chunks_mut(d)
+                .zip(rows.par_iter())
+                .for_each(|(o, &r)| {
+                    let r = r as usize;
+                    if full_last {
+                        o.copy_from_slice(&fin[r * d..(r + 1) * d]);
+                    } else {
+                        final_row(a, ego, layers, k_layers, r, d, scale, o);
+                    }
+                });
+        }
+        // BPR: mean softplus(s(u, neg) − s(u, pos)), and its gradient at the final rows.
+        let mut g_rows = vec![0f32; rows.len() * d];
+        let mut bpr = 0f64;
+        for ((&u, &p), &q) in at[0].iter().zip(&at[1]).zip(&at[2]) {
+            let (u, p, q) = (u as usize, p as usize, q as usize);
+            let fu = &fin_rows[u * d..(u + 1) * d];
+            let fp = &fin_rows[p * d..(p + 1) * d];
+            let fq = &fin_rows[q * d..(q + 1) * d];
+            let x = dot(fu, fq) - dot(fu, fp);
+            bpr += softplus(x) as f64;
+            let c = sigmoid(x) / b as f32;
+            for j in 0..d {
+                let (eu, ep, eq) = (fu[j], fp[j], fq[j]);
+                g_rows[u * d + j] += c * (eq - ep);
+                g_rows[p * d + j] -= c * eu;
+                g_rows[q * d + j] += c * eu;
+            }
+        }
+        let bpr = (bpr / b as f64) as f32;
+        // L2 on the batch's ego rows, counted once per occurrence.
+        let mut reg = 0f64;
+        for part in [users, &pos[..], &neg[..]] {
+            for &r in part {
+                let e = &ego[r as usize * d..(r as usize + 1) * d];
+                reg += dot(e, e) as f64;
+            }
+        }
+        let loss = bpr + s.l2 * (reg * 0.5 / b as f64) as f32;
+
+        // Backward. `g` is each layer's gradient at the batch's rows.
+        g_rows.iter_mut().for_each(|x| *x *= scale);
+        let mut grad = vec![0f32; n * d];
+        if k_layers > 0 {
+            // ∂Eᴷ⁻¹ = Âᵀ g (a scatter from the rows' neighbours; Âᵀ = Â) …
+            scatter_rows(a, &rows, &g_rows, d, &mut grad);
+            let mut other = std::mem::take(&mut self.back);
+            other.resize(n * d, 0.0);
+            // … + g, then ∂Eᵏ⁻¹ = Â ∂Eᵏ + g down to E⁰.
+            add_rows(&rows, &g_rows, d, &mut grad);
+            for _ in 1..k_layers {
+                a.spmm(&grad, d, &mut other);
+                std::mem::swap(&mut grad, &mut other);
+                add_rows(&rows, &g_rows, d, &mut grad);
+            }
+            self.back = other;
+        } else {
+            add_rows(&rows, &g_rows, d, &mut grad);
+        }
+        let c = s.l2 / b as f32;
+        for part in [users, &pos[..], &neg[..]] {
+            for &r in part {
+                let r = r as usize;
+                for j in r * d..(r + 1) * d {
+                    grad[j] += c * ego[j];
+                }
+            }
+        }
+        (loss, grad)
+    }
+}
+
+/// `o = (E⁰[r] + Σ_k Eᵏ[r]) · scale` over the stored layers.
+fn mean_row(ego: &[f32], layers: &[Vec<f32>], r: usize, d: usize, scale: f32, o: &mut [f32]) {
+    o.copy_from_slice(&ego[r * d..(r + 1) * d]);
+    for l in layers {
+        for (x, &y) in o.iter_mut().zip(&l[r * d..(r + 1) * d]) {
+            *x += y;
+        }
+    }
+    o.iter_mut().for_each(|x| *x *= scale);
+}
+
+/// Row `r` of the final embedding when layers `1..K-1` are stored and layer `K` is not:
+/// `(E⁰[r] + … + Eᴷ⁻¹[r] + Â[r] Eᴷ⁻¹) · scale`.
+#[allow(clippy::too_many_arguments)]
+fn final_row(
+    a: &Csr,
+    ego: &[f32],
+    layers: &[Vec<f32>],
+    k_layers: usize,
+    r: usize,
+    d: usize,
+    scale: f32,
+    o: &mut [f32],
+) {
+    if k_layers == 0 {
+        o.copy_from_slice(&ego[r * d..(r + 1) * d]);
+        o.iter_mut().for_each(|x| *x *= scale);
+        return;
+    }
+    let last_input = layers.last().map_or(ego, Vec::as_slice);
+    a.row_times(r, last_input, d, o);
+    for (x, &y) in o.iter_mut().zip(&ego[r * d..(r + 1) * d]) {
+        *x += y;
+    }
+    for l in layers {
+        for (x, &y) in o.iter_mut().zip(&l[r * d..(r + 1) * d]) {
+            *x += y;
+        }
+    }
+    o.iter_mut().for_each(|x| *x *= scale);
+}
+
+/// `out[j] += Σ_{r ∈ rows} Â[r, j] · g[r]` — `Âᵀ g` for `g` non-zero only at `rows` — as a
+/// row-parallel pass over `Â` (symmetric: `Â[r, j] = Â[j, r]`) that gathers only the
+/// neighbours in `rows`: it streams the matrix once, with no write shared between threads.
+fn scatter_rows(a: &Csr, rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
+    let mut slot = vec![u32::MAX; a.n_rows()];
+    for (k, &r) in rows.iter().enumerate() {
+        slot[r as usize] = k as u32;
+    }
+    out.par_chunks_mut(d)
+        .with_min_len(64)
+        .enumerate()
+        .for_each(|(j, o)| {
+            let (cols, vals) = a.row(j);
+            for (&c, &v) in cols.iter().zip(vals) {
+                let k = slot[c as usize];
+                if k != u32::MAX {
+                    let k = k as usize;
+                    for (x, &y) in o.iter_mut().zip(&g[k * d..(k + 1) * d]) {
+                        *x += v * y;
+                    }
+                }
+            }
+        });
+}
+
+/// `out[rows[k]] += g[k]`.
+fn add_rows(rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
+    for (k, &r) in rows.iter().enumerate() {
+        let r = r as usize;
+        for (x, &y) in out[r * d..(r + 1) * d]
+            .iter_mut()
+            .zip(&g[k * d..(k + 1) * d])
+        {
+            *x += y;
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `ln(1 + eˣ)`, stable for large `|x|`.
+fn softplus(x: f32) -> f32 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
