@@ -1,5 +1,5 @@
-//! Project automation for gnnrec: `cargo xtask bench`, and `cargo xtask load` (the server's
-//! load test).
+//! Project automation for gnnrec: `cargo xtask bench`, `cargo xtask load` (the server's
+//! load test) and `cargo xtask scale` (cost as the data grows).
 //!
 //! `cargo xtask bench [--quick | --full] [--only PATTERN]` runs the criterion benches of the
 //! crates and an end-to-end suite of `gnnrec train` runs (every model × dataset we report, fixed
@@ -13,12 +13,15 @@
 //! would, and depends on no gnnrec crate.
 
 mod benches;
+mod floor;
 mod load;
 mod machine;
 mod plots;
 mod probes;
 mod process;
+mod pyg;
 mod report;
+mod scale;
 mod suite;
 
 use std::path::PathBuf;
@@ -48,6 +51,12 @@ enum Task {
     #[command(after_help = "Example:\n  \
         cargo build --release -p gnnrec && cargo xtask load --run runs/lightgcn-gowalla")]
     Load(load::LoadArgs),
+    /// Cost as the data grows: synthetic sets from 1M to 30M interactions; load, graph, one
+    /// LightGCN epoch, evaluation, GF-CF's fit and peak memory at each; a table, the log–log
+    /// slopes and a plot (resumes where an interrupted run stopped).
+    #[command(after_help = "Example:\n  \
+        cargo build --release -p gnnrec && cargo xtask scale --sizes 1M,3M,10M,30M")]
+    Scale(scale::ScaleArgs),
 }
 
 /// Arguments of `cargo xtask bench`.
@@ -74,6 +83,10 @@ pub struct BenchArgs {
     /// Exit non-zero when a result regresses by more than 20% (it is flagged either way).
     #[arg(long)]
     pub fail_on_regression: bool,
+    /// Also time PyTorch Geometric's LightGCN step (xtask/pyg/lightgcn_step.py) with this
+    /// Python, which must have torch and torch_geometric: the ratio to ours, in one window.
+    #[arg(long, value_name = "PYTHON")]
+    pub pyg: Option<PathBuf>,
     /// Data directory for the runs [default: $GNNREC_DATA, else ./data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -92,6 +105,7 @@ fn main() -> Result<()> {
     match cli.task {
         Task::Bench(args) => bench(&args),
         Task::Load(args) => load::run(&args, &workspace_root()),
+        Task::Scale(args) => scale::run(&args, &workspace_root()),
     }
 }
 
@@ -121,10 +135,27 @@ fn bench(args: &BenchArgs) -> Result<()> {
     if !args.no_criterion {
         benches::run(args, &mut report)?;
     }
+    if let Some(python) = &args.pyg {
+        pyg::run(python, args, &root, &mut report)?;
+    }
     if !args.no_suite {
         suite::run(args, &root, &mut report)?;
     }
     report.write()?;
+    let floors = report.against_floor();
+    if let Some(r) = report::speedup_over_pyg(&floors) {
+        eprintln!("our paper-settings step is {r:.1}× faster than PyG's (same invocation)");
+    }
+    for f in floors {
+        eprintln!(
+            "{}: {} per unit = {:.1} × its floor of {} ({})",
+            f.id,
+            report::secs(f.seconds),
+            f.multiple,
+            report::secs(f.floor_seconds),
+            f.work
+        );
+    }
     let flagged = report.flagged().to_vec();
     for f in &flagged {
         eprintln!("REGRESSION: {f}");

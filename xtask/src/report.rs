@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::floor::AgainstFloor;
 use crate::machine::{self, Machine};
 use crate::plots;
 use crate::probes::Probes;
@@ -200,6 +201,12 @@ fn regression(
     })
 }
 
+/// How many times faster our paper-settings step is than PyG's, when both are measured.
+pub fn speedup_over_pyg(floors: &[AgainstFloor]) -> Option<f64> {
+    let time = |id: &str| floors.iter().find(|f| f.id == id).map(|f| f.seconds);
+    Some(time(crate::pyg::STEP_ID)? / time("lightgcn_gowalla/step_batch_2048")?)
+}
+
 /// Seconds for tables: `3.57 s`, `248 ms`, `61 µs`.
 pub fn secs(s: f64) -> String {
     if s >= 1.0 {
@@ -292,6 +299,30 @@ impl Report {
             ),
         };
         write_atomic(&md_path, &md)
+    }
+
+    /// The gowalla products and steps measured by this invocation against their floor.
+    pub fn against_floor(&self) -> Vec<AgainstFloor> {
+        let h = &self.header;
+        let Some(probes) = h.probes else {
+            return Vec::new();
+        };
+        let benches = self
+            .results
+            .benches
+            .iter()
+            .filter(|b| b.stamp.date == h.date)
+            .map(|b| (b.id.as_str(), Some(b.mean_seconds)));
+        let runs = self
+            .results
+            .runs
+            .iter()
+            .filter(|r| r.stamp.date == h.date)
+            .map(|r| (r.id.as_str(), r.seconds_per_epoch));
+        benches
+            .chain(runs)
+            .filter_map(|(id, t)| crate::floor::against_floor(id, t?, &probes))
+            .collect()
     }
 
     fn markdown(&self) -> String {
@@ -416,6 +447,38 @@ impl Report {
                 );
             }
             let _ = writeln!(s);
+        }
+        let floors = self.against_floor();
+        if !floors.is_empty() {
+            let _ = writeln!(
+                s,
+                "### Against the floor (this invocation)\n\n\
+                 Each gowalla LightGCN product and step of this invocation as a multiple of its \
+                 floor: the rows it must gather and the bytes it must stream, divided by this \
+                 invocation's probes (`xtask/src/floor.rs`). The CLI's step is its epoch at the \
+                 paper's settings ÷ {:.0} steps.\n\n\
+                 | measured | time per unit | floor | multiple | what the floor counts |\n|---|---|---|---|---|",
+                crate::floor::STEPS_PER_EPOCH_2048
+            );
+            for f in &floors {
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {} | {} | **{:.1}×** | {} |",
+                    f.id,
+                    secs(f.seconds),
+                    secs(f.floor_seconds),
+                    f.multiple,
+                    f.work
+                );
+            }
+            let _ = writeln!(s);
+            if let Some(r) = speedup_over_pyg(&floors) {
+                let _ = writeln!(
+                    s,
+                    "Our step at the paper's settings is **{r:.1}×** faster than PyTorch \
+                     Geometric's, timed in this invocation (`cargo xtask bench --pyg PYTHON`).\n"
+                );
+            }
         }
         let _ = write!(s, "{END}");
         s

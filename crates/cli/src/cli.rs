@@ -313,6 +313,12 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// Evaluate on a seeded sample of N test users instead of all of them. Full ranking costs
+    /// users × items: minutes at gowalla's size, hours past a million users. The output
+    /// names the sample ("evaluated_on": "test, a seeded sample of N of M users").
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub eval_users: Option<usize>,
+
     /// Worker threads [default: all cores].
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,

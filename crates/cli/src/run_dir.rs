@@ -90,6 +90,9 @@ pub struct RunMetrics {
     /// Test pairs whose user or item was never seen in training (predicted from biases / the
     /// global mean).
     pub cold_pairs: Option<usize>,
+    /// Wall seconds of loading the dataset and its split (absent in older runs).
+    #[serde(default)]
+    pub load_seconds: f64,
     /// Wall seconds of training.
     pub train_seconds: f64,
     /// Wall seconds of the final evaluation.

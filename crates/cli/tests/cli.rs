@@ -985,6 +985,34 @@ fn a_synthetic_set_is_written_and_trains() {
         "-q",
     ]);
     assert!(r["metrics"]["recall@20"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["evaluated_on"], "test");
+    assert!(r["load_seconds"].as_f64().unwrap() >= 0.0);
+    // A seeded sample of the test users, named in the output; the same seed, the same sample.
+    let sampled = |name: &str, n: &str| {
+        json(&[
+            "train",
+            "-m",
+            "pop",
+            "-d",
+            out.to_str().unwrap(),
+            "--eval-users",
+            n,
+            "--out",
+            dir.path().join(name).to_str().unwrap(),
+            "--json",
+            "-q",
+        ])
+    };
+    let (a, b) = (sampled("a", "50"), sampled("b", "50"));
+    assert_eq!(
+        a["evaluated_on"],
+        "test, a seeded sample of 50 of 200 users"
+    );
+    assert_eq!(a["metrics"], b["metrics"]);
+    assert_ne!(a["metrics"], r["metrics"]);
+    let all = sampled("all", "500");
+    assert_eq!(all["evaluated_on"], "test");
+    assert_eq!(all["metrics"], r["metrics"]);
     let bad = gnnrec(&[
         "data",
         "synth",

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Result;
-use gnnrec_data::{Dataset, Split};
+use gnnrec_data::{Dataset, Interactions};
 use gnnrec_eval::{RankingMetrics, RatingMetrics, UserItems, evaluate_ranking, rating_metrics};
 use gnnrec_models::TrainedModel;
 
@@ -27,42 +27,41 @@ pub struct TestMetrics {
     pub seconds: f64,
 }
 
-/// Evaluates `model` on `split.test`: full ranking (excluding each user's training items) at
+/// Evaluates `model` on `test`: full ranking (excluding each user's `train` items) at
 /// every K, and rating errors when the model predicts ratings.
 pub fn test_metrics(
     model: &dyn TrainedModel,
     data: &Dataset,
-    split: &Split,
+    train: &Interactions,
+    test: &Interactions,
     ks: &[usize],
 ) -> TestMetrics {
     let t0 = Instant::now();
     let (nu, ni) = (data.n_users(), data.n_items());
-    let train = UserItems::new(&split.train, nu);
-    let test = UserItems::new(&split.test, nu);
-    let popularity = split.train.item_degrees(ni);
-    let ranking = evaluate_ranking(model.as_scorer(), &train, &test, &popularity, ks);
+    let seen = UserItems::new(train, nu);
+    let held_out = UserItems::new(test, nu);
+    let popularity = train.item_degrees(ni);
+    let ranking = evaluate_ranking(model.as_scorer(), &seen, &held_out, &popularity, ks);
     let mut flat = ranking.to_map();
     let (mut rating, mut cold_pairs) = (None, None);
     if let (Some(p), Some(truth), Some(scale)) = (
         model.rating_predictor(),
-        split.test.ratings.as_ref(),
+        test.ratings.as_ref(),
         data.rating_scale,
     ) {
-        let predicted = p.predict(&split.test.users, &split.test.items);
+        let predicted = p.predict(&test.users, &test.items);
         let m = rating_metrics(&predicted, truth, scale.min, scale.max);
         flat.insert("mse".into(), m.mse);
         flat.insert("rmse".into(), m.rmse);
         flat.insert("mae".into(), m.mae);
         flat.insert("mse_scaled".into(), m.mse_scaled);
         rating = Some(m);
-        let seen_u = split.train.user_degrees(nu);
-        let seen_i = split.train.item_degrees(ni);
+        let seen_u = train.user_degrees(nu);
+        let seen_i = train.item_degrees(ni);
         cold_pairs = Some(
-            split
-                .test
-                .users
+            test.users
                 .iter()
-                .zip(&split.test.items)
+                .zip(&test.items)
                 .filter(|&(&u, &i)| seen_u[u as usize] == 0 || seen_i[i as usize] == 0)
                 .count(),
         );
@@ -126,7 +125,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         model,
     } = open_run(&args.run, args.data_dir.as_deref())?;
     let ks = args.k.clone().unwrap_or_else(|| config.ks.clone());
-    let m = test_metrics(model.as_ref(), &data, &split, &ks);
+    let m = test_metrics(model.as_ref(), &data, &split.train, &split.test, &ks);
     // Every look at the test split is counted in the run's metrics.json.
     let recorded = dir.read_json::<RunMetrics>("metrics.json").ok();
     let test_evaluations = match recorded.clone() {

@@ -40,6 +40,8 @@ pub(crate) struct Plan {
     pub device: DeviceSpec,
     /// The recipe file the run came from.
     pub recipe: Option<PathBuf>,
+    /// Evaluate on a seeded sample of this many test users.
+    pub eval_users: Option<usize>,
 }
 
 impl Plan {
@@ -91,6 +93,7 @@ impl Plan {
             resume: None,
             device: args.device,
             recipe: args.recipe.clone(),
+            eval_users: args.eval_users,
         })
     }
 
@@ -153,6 +156,7 @@ impl Plan {
             resume: Some((ck, log)),
             device: args.device,
             recipe: config.recipe.clone(),
+            eval_users: args.eval_users,
         })
     }
 }
@@ -166,13 +170,49 @@ pub(crate) struct Trained {
     pub metrics: RunMetrics,
     pub test: crate::commands::evaluate::TestMetrics,
     pub model: Box<dyn gnnrec_models::TrainedModel>,
+    /// Seconds of each epoch (iterative models; what the training time is beyond them is
+    /// setup: graphs, initialisation).
+    pub epoch_seconds: Vec<f64>,
+}
+
+/// The test interactions of a seeded sample of `n` of the test users (`None`: there are at
+/// most `n`, so all of them), and the label that says what was evaluated.
+fn sample_test_users(
+    test: &gnnrec_data::Interactions,
+    n: usize,
+    seed: u64,
+) -> (Option<gnnrec_data::Interactions>, String) {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut users = test.users.clone();
+    users.sort_unstable();
+    users.dedup();
+    let total = users.len();
+    if n >= total {
+        return (None, "test".to_string());
+    }
+    // Sorted, so the last is the largest id.
+    let mut chosen = vec![false; users.last().map_or(0, |&u| u as usize + 1)];
+    users.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    for &u in &users[..n] {
+        chosen[u as usize] = true;
+    }
+    let rows: Vec<usize> = (0..test.len())
+        .filter(|&r| chosen[test.users[r] as usize])
+        .collect();
+    (
+        Some(test.select(&rows)),
+        format!("test, a seeded sample of {n} of {total} users"),
+    )
 }
 
 /// Trains the plan's model (or continues it), evaluates it on the test split and saves the
 /// run directory.
 pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Trained> {
     let spec = plan.spec.clone();
+    let loading = Instant::now();
     let (data, split) = data::load(&plan.data)?;
+    let load_seconds = loading.elapsed().as_secs_f64();
 
     // Iterative models may watch a held-out set; the others fit on all of train.
     let monitor = if spec.is_iterative() {
@@ -322,7 +362,19 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
     let t0 = Instant::now();
     let model = registry::train(&spec, &ctx, &mut progress)?;
     let train_seconds = t0.elapsed().as_secs_f64() + earlier_seconds;
-    let m = test_metrics(model.as_ref(), &data, &split, &plan.ks);
+    let (evaluated_on, sample);
+    let scored = match plan.eval_users {
+        Some(n) => {
+            let (s, label) = sample_test_users(&split.test, n, plan.seed);
+            (evaluated_on, sample) = (label, s);
+            sample.as_ref().unwrap_or(&split.test)
+        }
+        None => {
+            evaluated_on = "test".to_string();
+            &split.test
+        }
+    };
+    let m = test_metrics(model.as_ref(), &data, &split.train, scored, &plan.ks);
 
     dir.save_model(&config, &data, &split.train, model.as_ref())?;
     dir.write_log(&progress.log)?;
@@ -330,12 +382,13 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         dataset: data.name.clone(),
         model: spec.name().into(),
         split: split.name.clone(),
-        evaluated_on: "test".into(),
+        evaluated_on,
         monitor: monitor_label,
         metrics: m.flat.clone(),
         ranking: Some(m.ranking.clone()),
         rating: m.rating,
         cold_pairs: m.cold_pairs,
+        load_seconds,
         train_seconds,
         eval_seconds: m.seconds,
         epochs: spec.is_iterative().then_some(progress.log.len()),
@@ -347,6 +400,7 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
     dir.write_json("metrics.json", &metrics)?;
 
     Ok(Trained {
+        epoch_seconds: progress.log.iter().map(|r| r.seconds).collect(),
         spec,
         data,
         split,
@@ -386,10 +440,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             "dataset": metrics.dataset,
             "model": metrics.model,
             "split": metrics.split,
-            "evaluated_on": "test",
+            "evaluated_on": metrics.evaluated_on,
             "monitor": metrics.monitor,
             "metrics": metrics.metrics,
+            "load_seconds": metrics.load_seconds,
             "train_seconds": train_seconds,
+            "epoch_seconds": done.epoch_seconds,
             "eval_seconds": m.seconds,
             "epochs": metrics.epochs,
             "test_evaluations": metrics.test_evaluations,

@@ -197,7 +197,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
                 let mut counter = Counter { epochs: 0 };
                 let model = registry::train(&spec, &ctx, &mut counter)?;
                 let seconds = t0.elapsed().as_secs_f64();
-                let m = test_metrics(model.as_ref(), &data, &carved, &[20]);
+                let m = test_metrics(model.as_ref(), &data, &carved.train, &carved.test, &[20]);
                 let validation = *m
                     .flat
                     .get(metric)
@@ -243,6 +243,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         resume: None,
         device: Default::default(),
         recipe: None,
+        eval_users: None,
     };
     let done = execute(plan, true, threads)?;
     if args.json {
