@@ -57,6 +57,9 @@ enum Task {
     #[command(after_help = "Example:\n  \
         cargo build --release -p gnnrec && cargo xtask scale --sizes 1M,3M,10M,30M")]
     Scale(scale::ScaleArgs),
+    /// Measure this machine's streaming and gather bandwidths (the probes `bench` runs first)
+    /// and print them with the floor of one gowalla product and step.
+    Probes,
 }
 
 /// Arguments of `cargo xtask bench`.
@@ -106,6 +109,27 @@ fn main() -> Result<()> {
         Task::Bench(args) => bench(&args),
         Task::Load(args) => load::run(&args, &workspace_root()),
         Task::Scale(args) => scale::run(&args, &workspace_root()),
+        Task::Probes => {
+            let p = probes::measure();
+            println!(
+                "stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
+                 {:.1} GB/s (18 MB, the rows of a gowalla propagation, in its order)",
+                p.stream_gbps, p.gather_gbps, p.gather_large_gbps, p.gather_graph_gbps
+            );
+            for id in [
+                "lightgcn_gowalla/spmm_1_product",
+                "lightgcn_gowalla/step_batch_2048",
+            ] {
+                if let Some(f) = floor::against_floor(id, 0.0, &p) {
+                    println!(
+                        "floor of {id}: {} ({})",
+                        report::secs(f.floor_seconds),
+                        f.work
+                    );
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -124,8 +148,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let mut report = report::Report::open(&root.join("docs"), mode)?;
     let probes = probes::measure();
     eprintln!(
-        "machine probes: stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB)",
-        probes.stream_gbps, probes.gather_gbps, probes.gather_large_gbps
+        "machine probes: stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
+         {:.1} GB/s (gowalla propagation order)",
+        probes.stream_gbps, probes.gather_gbps, probes.gather_large_gbps, probes.gather_graph_gbps
     );
     report.header.probes = Some(probes);
     eprintln!(

@@ -103,6 +103,9 @@ pub struct Point {
     pub filter_eval_seconds: Option<f64>,
     /// Peak RSS of the GF-CF command, MiB.
     pub filter_peak_rss_mib: Option<f64>,
+    /// Why GF-CF was not measured (its refusal), if it was not.
+    #[serde(default)]
+    pub filter_note: Option<String>,
 }
 
 /// Runs the curve (resuming), then prints the table and slopes and draws the plot.
@@ -219,21 +222,36 @@ fn measure(bin: &Path, dir: &Path, n: u64, args: &ScaleArgs) -> Result<Point> {
         filter_fit_seconds: None,
         filter_eval_seconds: None,
         filter_peak_rss_mib: None,
+        filter_note: None,
     };
     std::fs::remove_dir_all(&run).ok();
     if !args.no_filters {
         let run = dir.join(format!("gfcf-{n}"));
-        let gfcf = train_measured(
+        // A filter that refuses (its memory estimate exceeds the machine) is recorded as such;
+        // the size's LightGCN measurements stand.
+        match train_measured(
             bin,
             &data,
             &run,
             &scratch,
             &["--model", "gfcf"],
             args.eval_users,
-        )?;
-        point.filter_fit_seconds = Some(number(&gfcf.json, "train_seconds")?);
-        point.filter_eval_seconds = Some(number(&gfcf.json, "eval_seconds")?);
-        point.filter_peak_rss_mib = Some(gfcf.peak_rss_mib);
+        ) {
+            Ok(gfcf) => {
+                point.filter_fit_seconds = Some(number(&gfcf.json, "train_seconds")?);
+                point.filter_eval_seconds = Some(number(&gfcf.json, "eval_seconds")?);
+                point.filter_peak_rss_mib = Some(gfcf.peak_rss_mib);
+            }
+            Err(e) => {
+                let why = e.to_string();
+                let line = why
+                    .lines()
+                    .find(|l| l.starts_with("error:"))
+                    .unwrap_or("failed");
+                eprintln!("   GF-CF: {line}");
+                point.filter_note = Some(line.trim_start_matches("error: ").to_string());
+            }
+        }
         std::fs::remove_dir_all(&run).ok();
     }
     Ok(point)
@@ -341,7 +359,10 @@ fn markdown(points: &[Point]) -> String {
             p.eval_seconds,
             p.evaluated_on,
             p.lightgcn_peak_rss_mib,
-            opt(p.filter_fit_seconds, " s"),
+            match (&p.filter_note, p.filter_fit_seconds) {
+                (Some(why), None) => format!("refused: {why}"),
+                (_, fit) => opt(fit, " s"),
+            },
             opt(p.filter_peak_rss_mib.map(f64::round), " MiB"),
         );
     }

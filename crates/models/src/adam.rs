@@ -61,14 +61,14 @@ impl Adam {
                     .zip(self.v.par_chunks_mut(CHUNK)),
             )
             .for_each(|((p, g), (m, v))| {
-                for k in 0..p.len() {
-                    let gk = g[k];
-                    m[k] = b1 * m[k] + (1.0 - b1) * gk;
-                    v[k] = b2 * v[k] + (1.0 - b2) * gk * gk;
+                // Zipped, not indexed: without bounds checks the loop vectorises.
+                for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *m = b1 * *m + (1.0 - b1) * g;
+                    *v = b2 * *v + (1.0 - b2) * g * g;
                     if keep != 1.0 {
-                        p[k] *= keep;
+                        *p *= keep;
                     }
-                    p[k] -= step * m[k] / (v[k].sqrt() + eps_hat);
+                    *p -= step * *m / (v.sqrt() + eps_hat);
                 }
             });
     }

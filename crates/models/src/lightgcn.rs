@@ -450,6 +450,7 @@ impl Trainer {
         self.adam
             .get_or_insert_with(|| Adam::new(n, lr))
             .step(&mut self.ego, &grad);
+        self.buffers.recycle(grad);
         Ok(loss)
     }
 }
@@ -471,6 +472,9 @@ impl Objective for Trainer {
         let result = self.loss_at(params, b.users, b.pos, b.neg);
         self.epochs = Some(epochs);
         result
+    }
+    fn recycle(&mut self, grad: Vec<f32>) {
+        self.buffers.recycle(grad);
     }
     fn snapshot(&self, params: &[f32]) -> Result<LightGcn> {
         Ok(model_from_ego(
@@ -643,6 +647,8 @@ mod tests {
                     for (k, (a, b)) in g.iter().zip(&g_ref).enumerate() {
                         assert!((a - b).abs() < 1e-6, "{what}: gradient [{k}] {a} vs {b}");
                     }
+                    // The next step writes into this (non-zero) vector.
+                    buffers.recycle(g);
                 }
             }
         }

@@ -30,6 +30,8 @@ pub(crate) struct StepBuffers {
     layers: Vec<Vec<f32>>,
     fin: Vec<f32>,
     back: Vec<f32>,
+    /// The gradient vector of an earlier step, handed back by [`StepBuffers::recycle`].
+    spare: Vec<f32>,
 }
 
 /// What the step needs of the model.
@@ -144,9 +146,11 @@ impl StepBuffers {
 
         // Backward. `g` is each layer's gradient at the batch's rows.
         g_rows.iter_mut().for_each(|x| *x *= scale);
-        let mut grad = vec![0f32; n * d];
+        let mut grad = std::mem::take(&mut self.spare);
+        grad.resize(n * d, 0.0);
         if k_layers > 0 {
-            // ∂Eᴷ⁻¹ = Âᵀ g (a scatter from the rows' neighbours; Âᵀ = Â) …
+            // ∂Eᴷ⁻¹ = Âᵀ g (a scatter from the rows' neighbours; Âᵀ = Â; it writes every row,
+            // so the recycled vector needs no clearing) …
             scatter_rows(a, &rows, &g_rows, d, &mut grad);
             let mut other = std::mem::take(&mut self.back);
             other.resize(n * d, 0.0);
@@ -159,6 +163,7 @@ impl StepBuffers {
             }
             self.back = other;
         } else {
+            grad.par_iter_mut().for_each(|x| *x = 0.0);
             add_rows(&rows, &g_rows, d, &mut grad);
         }
         let c = s.l2 / b as f32;
@@ -171,6 +176,12 @@ impl StepBuffers {
             }
         }
         (loss, grad)
+    }
+
+    /// Takes back a gradient [`StepBuffers::loss_and_grad`] returned, for the next step to
+    /// write into.
+    pub(crate) fn recycle(&mut self, grad: Vec<f32>) {
+        self.spare = grad;
     }
 }
 
@@ -216,9 +227,10 @@ fn final_row(
     o.iter_mut().for_each(|x| *x *= scale);
 }
 
-/// `out[j] += Σ_{r ∈ rows} Â[r, j] · g[r]` — `Âᵀ g` for `g` non-zero only at `rows` — as a
+/// `out[j] = Σ_{r ∈ rows} Â[r, j] · g[r]` — `Âᵀ g` for `g` non-zero only at `rows` — as a
 /// row-parallel pass over `Â` (symmetric: `Â[r, j] = Â[j, r]`) that gathers only the
-/// neighbours in `rows`: it streams the matrix once, with no write shared between threads.
+/// neighbours in `rows`: it streams the matrix once and writes every row of `out`, with no
+/// write shared between threads.
 fn scatter_rows(a: &Csr, rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
     let mut slot = vec![u32::MAX; a.n_rows()];
     for (k, &r) in rows.iter().enumerate() {
@@ -228,6 +240,7 @@ fn scatter_rows(a: &Csr, rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
         .with_min_len(64)
         .enumerate()
         .for_each(|(j, o)| {
+            o.fill(0.0);
             let (cols, vals) = a.row(j);
             for (&c, &v) in cols.iter().zip(vals) {
                 let k = slot[c as usize];

@@ -66,12 +66,12 @@ pub(super) fn bytes_needed(factors: usize, size: DataSize) -> u64 {
         size.n_items as u64,
         size.n_train as u64,
     );
-    // The SVD's probes, their products and faer's QR / SVD copies; the vectors and both
-    // scaled copies; the two orientations of R̃ and the history; per scoring thread,
-    // a block of 64 users' scores and the sharpening buffers.
+    // The SVD's products and faer's QR / SVD copies (the probes are freed before the first
+    // QR); the vectors and both scaled copies; the two orientations of R̃ and the history; per
+    // scoring thread, a block of 64 users' scores and the sharpening buffers.
     let threads = rayon::current_num_threads() as u64;
     crate::memory::f32s(
-        l * (6 * i + 4 * u) + 3 * i * factors as u64 + 6 * n + threads * 64 * (7 * i + 2 * u),
+        l * (5 * i + 4 * u) + 3 * i * factors as u64 + 6 * n + threads * 64 * (7 * i + 2 * u),
     )
     .saturating_add(n.saturating_mul(24))
 }

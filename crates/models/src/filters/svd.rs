@@ -60,6 +60,8 @@ pub fn randomized_svd(a: &Csr, at: &Csr, settings: SvdSettings) -> TruncatedSvd 
     let mut y = vec![0f32; rows * l];
     let mut z = vec![0f32; cols * l];
     a.spmm(&omega, l, &mut y);
+    // The probes are done with: free them before the QR copies (a cols × l table).
+    drop(omega);
     let mut q = orthonormal(&y, rows, l);
     for _ in 0..settings.power_iters {
         at.spmm(&q, l, &mut z);

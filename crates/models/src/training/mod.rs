@@ -70,6 +70,9 @@ pub trait Objective {
     ) -> Result<(f32, Vec<f32>)>;
     /// The model `params` make.
     fn snapshot(&self, params: &[f32]) -> Result<Self::Model>;
+    /// Hands back the gradient of the last step once the optimiser has used it, so that the
+    /// next step can write into it instead of allocating (a table-sized vector per step).
+    fn recycle(&mut self, _grad: Vec<f32>) {}
     /// Decoupled weight decay of Adam (AdamW); 0 where the L2 term is part of the loss.
     fn weight_decay(&self) -> f32 {
         0.0
@@ -244,6 +247,7 @@ pub fn fit<O: Objective>(
                 bail!("the loss became {loss} at epoch {epoch}; lower the learning rate");
             }
             st.adam.step(&mut st.params, &grad);
+            obj.recycle(grad);
             loss_sum += loss as f64;
             obs.step();
         }
