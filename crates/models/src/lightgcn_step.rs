@@ -7,7 +7,7 @@
 //!   layer `K` is computed only for the batch's rows (all of it when a pool of negatives must
 //!   be scored); the layer mean only for those rows;
 //! - backward, with `G` the loss gradient at the batch's final rows and `g = G / (K + 1)`:
-//!   `∂Eᴷ⁻¹ = Âᵀ g + g` is a scatter from the batch's rows (not a full product), then
+//!   `∂Eᴷ⁻¹ = Âᵀ g + g` is one pass over `Â` that gathers only the batch's rows, then
 //!   `∂Eᵏ⁻¹ = Â ∂Eᵏ + g` for `k = K-1 … 1` (`Â` is symmetric, so `Âᵀ = Â` and each is the same
 //!   row-parallel product as the forward pass);
 //! - so a step at `K = 3` costs four full products (two forward, two backward), where candle's
@@ -15,7 +15,7 @@
 //!   table on the way in and out.
 //!
 //! Written by hand because candle's autograd cannot skip that work and no crate offers a
-//! LightGCN step; it is [`crate::propagate`]'s row kernel that does the products.
+//! LightGCN step; the products are `Csr::spmm` and its row kernel (`gnnrec_graph::row_kernel`).
 
 use gnnrec_graph::Csr;
 use rayon::prelude::*;
@@ -23,8 +23,8 @@ use rayon::prelude::*;
 use crate::lightgcn::distinct_rows;
 use crate::sampler::hardest_negatives;
 
-/// Buffers kept between steps (one table per stored layer, one for the backward pass), so a
-/// step allocates only the gradient it returns.
+/// Buffers kept between steps (one table per stored layer, one for the backward pass, and the
+/// gradient vector handed back by [`StepBuffers::recycle`]), so a step allocates no table.
 #[derive(Debug, Default)]
 pub(crate) struct StepBuffers {
     layers: Vec<Vec<f32>>,
