@@ -10,9 +10,10 @@
 //! and 2 forward and their two backward products; layer 3 is needed only for the batch's rows —
 //! and the Adam update of the whole table (read parameters, gradient and both moments, write
 //! three). The recipe's step (batch 16,384, the hardest of 16 negatives) scores every node, so
-//! it needs all three layers forward in full, and two backward: five full products. Everything else a step does (sampling, the BPR loss, layer
-//! sums, allocation) is above the floor, so the multiple says how far the step is from a
-//! kernel that only moved the bytes it must.
+//! it needs all three layers forward in full, and two backward: five full products.
+//! Everything else a step does (sampling, the BPR loss, layer sums, allocation) is above the
+//! floor, so the multiple says how far the step is from a kernel that only moved the bytes it
+//! must.
 
 use serde::Serialize;
 
@@ -62,18 +63,29 @@ fn gather_gbps(p: &Probes) -> f64 {
 }
 
 impl Work {
+    /// One product and nothing else.
+    const PRODUCT: Work = Work {
+        products: 1.0,
+        table_passes: 0.0,
+    };
+
+    /// Bytes of rows gathered.
+    fn gathered(self) -> f64 {
+        self.products * NNZ * ROW_BYTES
+    }
+
+    /// Bytes streamed: each product's matrix (index + value per non-zero) and output, and the
+    /// extra table passes.
+    fn streamed(self) -> f64 {
+        self.products * (NNZ * 8.0 + NODES * ROW_BYTES) + self.table_passes * NODES * ROW_BYTES
+    }
+
     fn floor_seconds(self, p: &Probes) -> f64 {
-        let gathered = self.products * NNZ * ROW_BYTES;
-        let streamed =
-            self.products * (NNZ * 8.0 + NODES * ROW_BYTES) + self.table_passes * NODES * ROW_BYTES;
-        gathered / (gather_gbps(p) * 1e9) + streamed / (p.stream_gbps * 1e9)
+        self.gathered() / (gather_gbps(p) * 1e9) + self.streamed() / (p.stream_gbps * 1e9)
     }
 
     fn describe(self, p: &Probes) -> String {
-        let gathered = self.products * NNZ * ROW_BYTES / 1e9;
-        let streamed = (self.products * (NNZ * 8.0 + NODES * ROW_BYTES)
-            + self.table_passes * NODES * ROW_BYTES)
-            / 1e9;
+        let (gathered, streamed) = (self.gathered() / 1e9, self.streamed() / 1e9);
         let adam = if self.table_passes > 0.0 {
             " + Adam"
         } else {
@@ -97,13 +109,7 @@ fn work_of(id: &str) -> Option<(Work, f64)> {
         table_passes: 7.0,
     };
     Some(match id {
-        PRODUCT_ID => (
-            Work {
-                products: 1.0,
-                table_passes: 0.0,
-            },
-            1.0,
-        ),
+        PRODUCT_ID => (Work::PRODUCT, 1.0),
         "lightgcn_gowalla/propagate_3_layers_fwd_bwd" => (
             Work {
                 products: 6.0,
@@ -129,10 +135,10 @@ fn work_of(id: &str) -> Option<(Work, f64)> {
 /// best gather this machine has shown on the pattern — a product is exactly 1× its floor, and a
 /// step's multiple says how far it is from doing nothing but its products and its streams.
 pub fn with_product(mut probes: Probes, product_seconds: f64) -> Probes {
-    let stream = (NNZ * 8.0 + NODES * ROW_BYTES) / (probes.stream_gbps * 1e9);
+    let stream = Work::PRODUCT.streamed() / (probes.stream_gbps * 1e9);
     let gather_time = product_seconds - stream;
     if gather_time > 0.0 {
-        let achieved = NNZ * ROW_BYTES / gather_time / 1e9;
+        let achieved = Work::PRODUCT.gathered() / gather_time / 1e9;
         if achieved > gather_gbps(&probes) {
             probes.gather_graph_gbps = achieved;
         }

@@ -152,8 +152,8 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
         .collect();
     let shape = tensor_shape(&run.join("model.safetensors"), "item_embedding")?;
     let item_bytes = shape.iter().product::<u64>() * 4;
-    let probes = probes::measure();
-    let floor_us = item_bytes as f64 / (probes.stream_gbps * 1e9) * 1e6;
+    let stream_gbps = probes::stream_gbps();
+    let floor_us = item_bytes as f64 / (stream_gbps * 1e9) * 1e6;
     let (_server, addr) = start_server(root, run)?;
     let scratch = root.join("target/xtask-runs/load");
     std::fs::create_dir_all(&scratch)?;
@@ -177,7 +177,7 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
         users.len(),
         shape,
         item_bytes as f64 / 1e6,
-        probes.stream_gbps,
+        stream_gbps,
         floor_us
     );
     let mut rows = Vec::new();
@@ -218,7 +218,7 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     }
     let result = serde_json::json!({
         "run": run, "users": users.len(), "item_embedding_shape": shape,
-        "item_embedding_bytes": item_bytes, "stream_gbps": probes.stream_gbps,
+        "item_embedding_bytes": item_bytes, "stream_gbps": stream_gbps,
         "floor_us_per_request": floor_us, "k": args.k, "seconds": args.seconds, "rows": rows,
     });
     if let Some(dir) = args.out.parent() {

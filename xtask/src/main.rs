@@ -96,6 +96,11 @@ pub struct BenchArgs {
 }
 
 impl BenchArgs {
+    /// The data directory: `--data-dir`, else `$GNNREC_DATA`, else `./data`.
+    pub fn data_dir(&self) -> PathBuf {
+        data_dir(self.data_dir.as_deref())
+    }
+
     /// Whether an id passes `--only`.
     pub fn selects(&self, id: &str) -> bool {
         self.only.as_deref().is_none_or(|p| id.contains(p))
@@ -110,16 +115,13 @@ fn main() -> Result<()> {
         Task::Load(args) => load::run(&args, &workspace_root()),
         Task::Scale(args) => scale::run(&args, &workspace_root()),
         Task::Probes => {
-            let p = probes::measure();
+            let p = probes::measure(&data_dir(None));
             println!(
                 "stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
                  {:.1} GB/s (18 MB, the rows of a gowalla propagation, in its order)",
                 p.stream_gbps, p.gather_gbps, p.gather_large_gbps, p.gather_graph_gbps
             );
-            for id in [
-                "lightgcn_gowalla/spmm_1_product",
-                "lightgcn_gowalla/step_batch_2048",
-            ] {
+            for id in [floor::PRODUCT_ID, "lightgcn_gowalla/step_batch_2048"] {
                 if let Some(f) = floor::against_floor(id, 0.0, &p) {
                     println!(
                         "floor of {id}: {} ({})",
@@ -131,6 +133,14 @@ fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `explicit`, else `$GNNREC_DATA`, else `./data` — where the `gnnrec` binary looks too.
+fn data_dir(explicit: Option<&std::path::Path>) -> PathBuf {
+    explicit
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("GNNREC_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("data"))
 }
 
 /// The workspace root (xtask's parent folder).
@@ -146,7 +156,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
     let mode = if args.full { "full" } else { "quick" };
     let mut report = report::Report::open(&root.join("docs"), mode)?;
-    let probes = probes::measure();
+    let probes = probes::measure(&args.data_dir());
     eprintln!(
         "machine probes: stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
          {:.1} GB/s (gowalla propagation order)",

@@ -20,13 +20,7 @@ pub fn epoch_seconds(runs: &[RunEntry], path: &Path) -> Result<()> {
         return Ok(());
     }
     let svg = render(&bars).map_err(|e| anyhow!("drawing {}: {e}", path.display()))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("svg.tmp");
-    std::fs::write(&tmp, svg)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    crate::report::write_atomic(path, &svg)
 }
 
 fn render(bars: &[(String, f64)]) -> Result<String, Box<dyn std::error::Error>> {

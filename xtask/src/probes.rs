@@ -8,6 +8,7 @@
 //! Times of benchmarks and runs move by 20–35% between machines and days; divided by the
 //! same run's gather time they do not (much): the regression check compares those ratios.
 
+use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -35,21 +36,29 @@ const ROWS: usize = 70_839;
 const GATHERS: usize = 4_000_000;
 const PASSES: usize = 5;
 
-/// Runs the probes (a few seconds).
-pub fn measure() -> Probes {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let stream = stream_seconds(threads);
+/// Runs the probes (a few seconds); the propagation-order probe reads gowalla from `data_dir`.
+pub fn measure(data_dir: &Path) -> Probes {
+    let threads = threads();
     let small = gather_seconds(ROWS, &uniform_indices(ROWS), threads);
     let large = gather_seconds(ROWS * 10, &uniform_indices(ROWS * 10), threads);
-    let graph = gowalla_indices().map(|idx| gather_seconds(ROWS, &idx, threads));
+    let graph = gowalla_indices(data_dir).map(|idx| gather_seconds(ROWS, &idx, threads));
     let row_bytes = (DIM * 4 * GATHERS) as f64;
     Probes {
-        stream_gbps: (STREAM_FLOATS * 4) as f64 / stream / 1e9,
+        stream_gbps: stream_gbps(),
         gather_gbps: row_bytes / small / 1e9,
         gather_large_gbps: row_bytes / large / 1e9,
         gather_seconds: small,
         gather_graph_gbps: graph.map_or(0.0, |t| row_bytes / t / 1e9),
     }
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The streaming read probe alone, GB/s (what the server's load test needs).
+pub fn stream_gbps() -> f64 {
+    (STREAM_FLOATS * 4) as f64 / stream_seconds(threads()) / 1e9
 }
 
 /// A xorshift stream of `u64`s (the probes need cheap, fixed draws, not statistics).
@@ -74,12 +83,10 @@ fn uniform_indices(rows: usize) -> Vec<u32> {
 /// The rows one propagation over gowalla's training graph gathers, in the order it gathers
 /// them: the column indices of its symmetric user–item adjacency, row by row (users, then
 /// items offset by the users), each row's neighbours in increasing order as CSR stores them —
-/// read from `$GNNREC_DATA/gowalla/train.txt`. `None` without the file: random rows miss the
+/// read from `data_dir/gowalla/train.txt`. `None` without the file: random rows miss the
 /// locality of a real graph (a user's places share ids), so no synthetic stream stands in.
-fn gowalla_indices() -> Option<Vec<u32>> {
-    let dir =
-        std::env::var_os("GNNREC_DATA").map_or_else(|| "data".into(), std::path::PathBuf::from);
-    let text = std::fs::read_to_string(dir.join("gowalla/train.txt")).ok()?;
+fn gowalla_indices(data_dir: &Path) -> Option<Vec<u32>> {
+    let text = std::fs::read_to_string(data_dir.join("gowalla/train.txt")).ok()?;
     let mut user_items: Vec<Vec<u32>> = Vec::new();
     for line in text.lines() {
         let mut ids = line.split_whitespace().map(|t| t.parse::<u32>());
@@ -215,7 +222,7 @@ const BLOCK_ROWS: usize = 64;
 
 #[inline(always)]
 fn gather_portable(table: &[f32], idx: &[u32]) -> f32 {
-    let mut total = [0f32; DIM];
+    let mut total = 0f32;
     for row in idx.chunks(ROW_LEN) {
         let mut acc = [0f32; DIM];
         for (k, &r) in row.iter().enumerate() {
@@ -236,10 +243,9 @@ fn gather_portable(table: &[f32], idx: &[u32]) -> f32 {
                 *a += x;
             }
         }
-        total[0] += acc.iter().sum::<f32>();
-        std::hint::black_box(&acc);
+        total += acc.iter().sum::<f32>();
     }
-    total[0]
+    total
 }
 
 fn best(mut f: impl FnMut()) -> f64 {

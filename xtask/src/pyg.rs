@@ -3,7 +3,7 @@
 //! and torch_geometric) in the same invocation as our own step, so that the ratio of the two is
 //! measured on one machine in one window. Without `--pyg` nothing runs: CI has no torch.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow};
@@ -18,12 +18,7 @@ pub const STEP_ID: &str = "pyg/lightgcn_gowalla_step_batch_2048";
 
 /// Times PyG's step with `python` and records it.
 pub fn run(python: &Path, args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
-    let data = args
-        .data_dir
-        .clone()
-        .or_else(|| std::env::var_os("GNNREC_DATA").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("data"))
-        .join("gowalla");
+    let data = args.data_dir().join("gowalla");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let script = root.join("xtask/pyg/lightgcn_step.py");
     let mut cmd = Command::new(python);

@@ -307,21 +307,17 @@ impl Report {
         let Some(mut probes) = h.probes else {
             return Vec::new();
         };
-        let mine = |b: &&BenchEntry| b.stamp.date == h.date;
-        if let Some(product) = self
-            .results
-            .benches
-            .iter()
-            .filter(mine)
-            .find(|b| b.id == crate::floor::PRODUCT_ID)
-        {
-            probes = crate::floor::with_product(probes, product.mean_seconds);
-        }
-        let benches = self
+        let benches: Vec<&BenchEntry> = self
             .results
             .benches
             .iter()
             .filter(|b| b.stamp.date == h.date)
+            .collect();
+        if let Some(product) = benches.iter().find(|b| b.id == crate::floor::PRODUCT_ID) {
+            probes = crate::floor::with_product(probes, product.mean_seconds);
+        }
+        let benches = benches
+            .into_iter()
             .map(|b| (b.id.as_str(), Some(b.mean_seconds)));
         let runs = self
             .results
@@ -568,7 +564,7 @@ fn upsert<E: Entry>(list: &mut Vec<E>, mut e: E, header: &Header) -> Option<Stri
 }
 
 /// Writes `text` to `path` through a temporary file and a rename.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(".xtask.tmp-{}", std::process::id()));

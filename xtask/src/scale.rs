@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::process::run_measured;
+use crate::report::write_atomic;
 
 /// Gowalla's interactions per user (1,027,370 / 29,858) and per item (÷ 40,981).
 const PER_USER: f64 = 34.41;
@@ -145,9 +146,7 @@ pub fn run(args: &ScaleArgs, root: &Path) -> Result<()> {
         points.retain(|q| q.interactions != n);
         points.push(p);
         points.sort_by_key(|p| p.interactions);
-        let tmp = results_path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&points)?)?;
-        std::fs::rename(&tmp, &results_path)?;
+        write_atomic(&results_path, &serde_json::to_string_pretty(&points)?)?;
     }
     println!("{}", markdown(&points));
     plot(&points, &root.join(&args.plot))?;
@@ -386,13 +385,7 @@ fn plot(points: &[Point], path: &Path) -> Result<()> {
         return Ok(());
     }
     let svg = render(points).map_err(|e| anyhow!("drawing {}: {e}", path.display()))?;
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
-    let tmp = path.with_extension("svg.tmp");
-    std::fs::write(&tmp, svg)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    write_atomic(path, &svg)
 }
 
 fn render(points: &[Point]) -> Result<String, Box<dyn std::error::Error>> {

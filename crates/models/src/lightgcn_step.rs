@@ -86,7 +86,7 @@ impl StepBuffers {
             self.fin
                 .par_chunks_mut(d)
                 .enumerate()
-                .for_each(|(r, o)| mean_row(ego, layers, r, d, scale, o));
+                .for_each(|(r, o)| final_row(a, ego, layers, false, r, d, scale, o));
             let f = &self.fin;
             let row = |r: u32| &f[r as usize * d..(r as usize + 1) * d];
             let score = |u: u32, i: u32| dot(row(u), row(i + off));
@@ -111,7 +111,7 @@ impl StepBuffers {
                     if full_last {
                         o.copy_from_slice(&fin[r * d..(r + 1) * d]);
                     } else {
-                        final_row(a, ego, layers, k_layers, r, d, scale, o);
+                        final_row(a, ego, layers, k_layers > 0, r, d, scale, o);
                     }
                 });
         }
@@ -185,41 +185,26 @@ impl StepBuffers {
     }
 }
 
-/// `o = (E⁰[r] + Σ_k Eᵏ[r]) · scale` over the stored layers.
-fn mean_row(ego: &[f32], layers: &[Vec<f32>], r: usize, d: usize, scale: f32, o: &mut [f32]) {
-    o.copy_from_slice(&ego[r * d..(r + 1) * d]);
-    for l in layers {
-        for (x, &y) in o.iter_mut().zip(&l[r * d..(r + 1) * d]) {
-            *x += y;
-        }
-    }
-    o.iter_mut().for_each(|x| *x *= scale);
-}
-
-/// Row `r` of the final embedding when layers `1..K-1` are stored and layer `K` is not:
-/// `(E⁰[r] + … + Eᴷ⁻¹[r] + Â[r] Eᴷ⁻¹) · scale`.
+/// Row `r` of the final embedding, `(E⁰[r] + Σ stored Eᵏ[r] (+ Â[r] Eᴷ⁻¹)) · scale`: the
+/// stored layers, and — with `last_layer` — layer `K` computed for this row alone from the
+/// last stored one (or from `E⁰` when none is stored).
 #[allow(clippy::too_many_arguments)]
 fn final_row(
     a: &Csr,
     ego: &[f32],
     layers: &[Vec<f32>],
-    k_layers: usize,
+    last_layer: bool,
     r: usize,
     d: usize,
     scale: f32,
     o: &mut [f32],
 ) {
-    if k_layers == 0 {
-        o.copy_from_slice(&ego[r * d..(r + 1) * d]);
-        o.iter_mut().for_each(|x| *x *= scale);
-        return;
+    if last_layer {
+        a.row_times(r, layers.last().map_or(ego, Vec::as_slice), d, o);
+    } else {
+        o.fill(0.0);
     }
-    let last_input = layers.last().map_or(ego, Vec::as_slice);
-    a.row_times(r, last_input, d, o);
-    for (x, &y) in o.iter_mut().zip(&ego[r * d..(r + 1) * d]) {
-        *x += y;
-    }
-    for l in layers {
+    for l in std::iter::once(ego).chain(layers.iter().map(Vec::as_slice)) {
         for (x, &y) in o.iter_mut().zip(&l[r * d..(r + 1) * d]) {
             *x += y;
         }

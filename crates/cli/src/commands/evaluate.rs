@@ -27,6 +27,36 @@ pub struct TestMetrics {
     pub seconds: f64,
 }
 
+/// The users with test interactions, in an order shuffled by `seed`: a seeded sample of them is
+/// a prefix (the same for the same test set and seed).
+pub(crate) fn test_users_shuffled(test: &Interactions, seed: u64) -> Vec<u32> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut users = test.users.clone();
+    users.sort_unstable();
+    users.dedup();
+    users.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    users
+}
+
+/// The interactions of `x` whose user is among `users` (`inside`), or is not (`!inside`).
+pub(crate) fn rows_of_users(x: &Interactions, users: &[u32], inside: bool) -> Interactions {
+    let end = x
+        .users
+        .iter()
+        .chain(users)
+        .max()
+        .map_or(0, |&u| u as usize + 1);
+    let mut listed = vec![false; end];
+    for &u in users {
+        listed[u as usize] = true;
+    }
+    let rows: Vec<usize> = (0..x.len())
+        .filter(|&k| listed[x.users[k] as usize] == inside)
+        .collect();
+    x.select(&rows)
+}
+
 /// Evaluates `model` on `test`: full ranking (excluding each user's `train` items) at
 /// every K, and rating errors when the model predicts ratings.
 pub fn test_metrics(

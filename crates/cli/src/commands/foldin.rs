@@ -6,19 +6,16 @@
 //! then scored by A's fold-in from their training items, and by B as a known user; both
 //! rankings exclude the user's training items and are scored on the user's test items.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use gnnrec_data::{Dataset, Interactions};
 use gnnrec_eval::{HistoryScorer, Scorer, UserItems, evaluate_ranking};
 use gnnrec_models::{ModelSpec, Silent, TrainContext, registry};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::cli::{DatasetArgs, FoldInArgs};
+use crate::commands::evaluate::{rows_of_users, test_users_shuffled};
 use crate::commands::{data, set_threads};
 use crate::output::{Table, print_json};
 use crate::recipe::Recipe;
@@ -97,20 +94,11 @@ pub fn run(args: &FoldInArgs) -> Result<()> {
     let seed = args.seed.or(recipe.as_ref().map(|r| r.seed)).unwrap_or(42);
     let (data, split) = data::load(&data_args)?;
     let (nu, ni) = (data.n_users(), data.n_items());
-    let test = UserItems::new(&split.test, nu);
-    let mut users: Vec<u32> = (0..nu as u32).filter(|&u| !test.of(u).is_empty()).collect();
-    let with_test = users.len();
-    users.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    users.truncate(((users.len() as f64) * args.holdout).round().max(1.0) as usize);
-    let held: HashSet<u32> = users.iter().copied().collect();
-    let keep = |x: &Interactions, inside: bool| {
-        let rows: Vec<usize> = (0..x.len())
-            .filter(|&k| held.contains(&x.users[k]) == inside)
-            .collect();
-        x.select(&rows)
-    };
-    let without = keep(&split.train, false);
-    let held_test = keep(&split.test, true);
+    let mut held = test_users_shuffled(&split.test, seed);
+    let with_test = held.len();
+    held.truncate(((held.len() as f64) * args.holdout).round().max(1.0) as usize);
+    let without = rows_of_users(&split.train, &held, false);
+    let held_test = rows_of_users(&split.test, &held, true);
     eprintln!(
         "fold-in of {}: {} of the {with_test} users with test items held out ({} of {} training interactions)",
         spec.model,
@@ -138,7 +126,7 @@ pub fn run(args: &FoldInArgs) -> Result<()> {
         history: &history,
     });
     let trained_with = pair(b.as_scorer());
-    let sample: Vec<u32> = users.iter().copied().take(200).collect();
+    let sample: Vec<u32> = held.iter().copied().take(200).collect();
     let mut out = vec![0f32; ni];
     let t0 = Instant::now();
     for &u in &sample {

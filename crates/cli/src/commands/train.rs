@@ -182,26 +182,17 @@ fn sample_test_users(
     n: usize,
     seed: u64,
 ) -> (Option<gnnrec_data::Interactions>, String) {
-    use rand::SeedableRng;
-    use rand::seq::SliceRandom;
-    let mut users = test.users.clone();
-    users.sort_unstable();
-    users.dedup();
+    let users = crate::commands::evaluate::test_users_shuffled(test, seed);
     let total = users.len();
     if n >= total {
         return (None, "test".to_string());
     }
-    // Sorted, so the last is the largest id.
-    let mut chosen = vec![false; users.last().map_or(0, |&u| u as usize + 1)];
-    users.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-    for &u in &users[..n] {
-        chosen[u as usize] = true;
-    }
-    let rows: Vec<usize> = (0..test.len())
-        .filter(|&r| chosen[test.users[r] as usize])
-        .collect();
     (
-        Some(test.select(&rows)),
+        Some(crate::commands::evaluate::rows_of_users(
+            test,
+            &users[..n],
+            true,
+        )),
         format!("test, a seeded sample of {n} of {total} users"),
     )
 }
