@@ -10,6 +10,8 @@
 //!   `∂Eᴷ⁻¹ = Âᵀ g + g` is one pass over `Â` that gathers only the batch's rows, then
 //!   `∂Eᵏ⁻¹ = Â ∂Eᵏ + g` for `k = K-1 … 1` (`Â` is symmetric, so `Âᵀ = Â` and each is the same
 //!   row-parallel product as the forward pass);
+//!   each pass adds the batch rows' `g` (and, at `E⁰`, the L2 term) to the rows it writes,
+//!   so no serial pass over the batch's rows follows it;
 //! - so a step at `K = 3` costs four full products (two forward, two backward), where candle's
 //!   autograd also materialised the layer sums, the index-select gradients and a copy of the
 //!   table on the way in and out.
@@ -35,6 +37,35 @@ pub(crate) struct StepBuffers {
     free: Vec<Vec<f32>>,
     fin_rows: Vec<f32>,
     g_rows: Vec<f32>,
+    g0_rows: Vec<f32>,
+    /// Each node's index among the batch's distinct rows, [`NONE`] elsewhere (reset after
+    /// every step).
+    slot: Vec<u32>,
+}
+
+/// A node outside the batch, in [`StepBuffers::slot`].
+const NONE: u32 = u32::MAX;
+
+/// The batch rows' term a backward pass adds to the rows it writes: `g[k]` at `rows[k]`.
+#[derive(Clone, Copy)]
+struct RowsPlus<'a> {
+    slot: &'a [u32],
+    g: &'a [f32],
+    d: usize,
+}
+
+impl RowsPlus<'_> {
+    /// `o += g[k]` when node `r` is the batch's row `k`.
+    #[inline]
+    fn add(&self, r: usize, o: &mut [f32]) {
+        let k = self.slot[r];
+        if k != NONE {
+            let k = k as usize;
+            for (x, &y) in o.iter_mut().zip(&self.g[k * self.d..(k + 1) * self.d]) {
+                *x += y;
+            }
+        }
+    }
 }
 
 /// What the step needs of the model.
@@ -150,45 +181,71 @@ impl StepBuffers {
         }
         let loss = bpr + s.l2 * (reg * 0.5 / b as f64) as f32;
 
-        // Backward. `g` is each layer's gradient at the batch's rows.
+        // Backward. `g` is each layer's gradient at the batch's rows; at E⁰ the L2 term's
+        // `l2 / b · eᵣ` per occurrence of row `r` joins it (`g0`).
         g_rows.iter_mut().for_each(|x| *x *= scale);
+        let mut g0_rows = std::mem::take(&mut self.g0_rows);
+        g0_rows.clone_from(&g_rows);
+        let c = s.l2 / b as f32;
+        for part in [&at[0], &at[1], &at[2]] {
+            for &k in part.iter() {
+                let (k, r) = (k as usize, rows[k as usize] as usize);
+                for (x, &e) in g0_rows[k * d..(k + 1) * d].iter_mut().zip(&ego[r * d..]) {
+                    *x += c * e;
+                }
+            }
+        }
+        let mut slot = std::mem::take(&mut self.slot);
+        slot.resize(n, NONE);
+        for (k, &r) in rows.iter().enumerate() {
+            slot[r as usize] = k as u32;
+        }
+        let plus = |last: bool| RowsPlus {
+            slot: &slot,
+            g: if last { &g0_rows } else { &g_rows },
+            d,
+        };
         let mut grad = self.table(n * d);
         if k_layers > 0 {
-            // ∂Eᴷ⁻¹ into `grad`, then the products alternate between two tables.
+            // ∂Eᴷ⁻¹ = Âᵀ g + g (a scatter from the rows' neighbours; Âᵀ = Â) into `grad`, then
+            // ∂Eᵏ⁻¹ = Â ∂Eᵏ + g down to E⁰, the products alternating between two tables. Each
+            // pass writes every row, so the pooled tables need no clearing, and adds the
+            // batch rows' term as it writes them.
             let products = k_layers - 1;
             let (mut cur, mut next) = (grad, Vec::new());
             if products > 0 {
                 next = self.table(n * d);
             }
-            // ∂Eᴷ⁻¹ = Âᵀ g (a scatter from the rows' neighbours; Âᵀ = Â; it writes every row,
-            // so the recycled vector needs no clearing) + g …
-            scatter_rows(a, &rows, &g_rows, d, &mut cur);
-            add_rows(&rows, &g_rows, d, &mut cur);
-            // … then ∂Eᵏ⁻¹ = Â ∂Eᵏ + g down to E⁰.
-            for _ in 0..products {
-                a.spmm(&cur, d, &mut next);
+            scatter_rows(a, &g_rows, plus(products == 0), &mut cur);
+            for p in 0..products {
+                let plus = plus(p + 1 == products);
+                next.par_chunks_mut(d)
+                    .with_min_len(64)
+                    .enumerate()
+                    .for_each(|(r, o)| {
+                        a.row_times(r, &cur, d, o);
+                        plus.add(r, o);
+                    });
                 std::mem::swap(&mut cur, &mut next);
-                add_rows(&rows, &g_rows, d, &mut cur);
             }
             grad = cur;
             if products > 0 {
                 self.free.push(next);
             }
         } else {
-            grad.par_iter_mut().for_each(|x| *x = 0.0);
-            add_rows(&rows, &g_rows, d, &mut grad);
+            let plus = plus(true);
+            grad.par_chunks_mut(d).enumerate().for_each(|(r, o)| {
+                o.fill(0.0);
+                plus.add(r, o);
+            });
         }
-        let c = s.l2 / b as f32;
-        for part in [users, &pos[..], &neg[..]] {
-            for &r in part {
-                let r = r as usize;
-                for j in r * d..(r + 1) * d {
-                    grad[j] += c * ego[j];
-                }
-            }
+        for &r in &rows {
+            slot[r as usize] = NONE;
         }
+        self.slot = slot;
         self.fin_rows = fin_rows;
         self.g_rows = g_rows;
+        self.g0_rows = g0_rows;
         (loss, grad)
     }
 
@@ -234,15 +291,12 @@ fn final_row(
     o.iter_mut().for_each(|x| *x *= scale);
 }
 
-/// `out[j] = Σ_{r ∈ rows} Â[r, j] · g[r]` — `Âᵀ g` for `g` non-zero only at `rows` — as a
-/// row-parallel pass over `Â` (symmetric: `Â[r, j] = Â[j, r]`) that gathers only the
-/// neighbours in `rows`: it streams the matrix once and writes every row of `out`, with no
-/// write shared between threads.
-fn scatter_rows(a: &Csr, rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
-    let mut slot = vec![u32::MAX; a.n_rows()];
-    for (k, &r) in rows.iter().enumerate() {
-        slot[r as usize] = k as u32;
-    }
+/// `out[j] = Σ_{r ∈ rows} Â[r, j] · g[r] (+ plus's term at the batch's rows)` — `Âᵀ g` for
+/// `g` non-zero only at the batch's rows — as a row-parallel pass over `Â` (symmetric:
+/// `Â[r, j] = Â[j, r]`) that gathers only the neighbours in the batch: it streams the matrix
+/// once and writes every row of `out`, with no write shared between threads.
+fn scatter_rows(a: &Csr, g: &[f32], plus: RowsPlus<'_>, out: &mut [f32]) {
+    let d = plus.d;
     out.par_chunks_mut(d)
         .with_min_len(64)
         .enumerate()
@@ -250,28 +304,16 @@ fn scatter_rows(a: &Csr, rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
             o.fill(0.0);
             let (cols, vals) = a.row(j);
             for (&c, &v) in cols.iter().zip(vals) {
-                let k = slot[c as usize];
-                if k != u32::MAX {
+                let k = plus.slot[c as usize];
+                if k != NONE {
                     let k = k as usize;
                     for (x, &y) in o.iter_mut().zip(&g[k * d..(k + 1) * d]) {
                         *x += v * y;
                     }
                 }
             }
+            plus.add(j, o);
         });
-}
-
-/// `out[rows[k]] += g[k]`.
-fn add_rows(rows: &[u32], g: &[f32], d: usize, out: &mut [f32]) {
-    for (k, &r) in rows.iter().enumerate() {
-        let r = r as usize;
-        for (x, &y) in out[r * d..(r + 1) * d]
-            .iter_mut()
-            .zip(&g[k * d..(k + 1) * d])
-        {
-            *x += y;
-        }
-    }
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
