@@ -23,6 +23,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The worker threads the command was asked for (`--threads`), where it takes the flag.
+    pub fn threads(&self) -> Option<usize> {
+        match &self.command {
+            Command::Train(a) => a.threads,
+            Command::Tune(a) => a.threads,
+            Command::FoldIn(a) => a.threads,
+            Command::Serve(a) => a.threads,
+            _ => None,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
