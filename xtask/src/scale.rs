@@ -43,6 +43,10 @@ pub struct ScaleArgs {
     /// Skip the graph filter (GF-CF) fits.
     #[arg(long)]
     pub no_filters: bool,
+    /// Extra LightGCN settings, `KEY=VALUE` (e.g. `tables=bf16`), passed on as `gnnrec train
+    /// --set`; use another `--dir` (and `--plot`) to keep both curves.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     /// Measure every size again, even those already in the results.
     #[arg(long)]
     pub fresh: bool,
@@ -180,25 +184,15 @@ fn measure(bin: &Path, dir: &Path, n: u64, args: &ScaleArgs) -> Result<Point> {
     let train = count_train(&data.join("train.txt"))?;
     let batch = train.div_ceil(args.steps);
     let run = dir.join(format!("lightgcn-{n}"));
-    let lightgcn = train_measured(
-        bin,
-        &data,
-        &run,
-        &scratch,
-        &[
-            "--model",
-            "lightgcn",
-            "--dim",
-            "64",
-            "--layers",
-            "3",
-            "--epochs",
-            "1",
-            "--batch",
-            &batch.to_string(),
-        ],
-        args.eval_users,
-    )?;
+    let batch_arg = batch.to_string();
+    let mut model = vec![
+        "--model", "lightgcn", "--dim", "64", "--layers", "3", "--epochs", "1", "--batch",
+        &batch_arg,
+    ];
+    for kv in &args.set {
+        model.extend(["--set", kv.as_str()]);
+    }
+    let lightgcn = train_measured(bin, &data, &run, &scratch, &model, args.eval_users)?;
     let v = &lightgcn.json;
     let epoch_seconds = v["epoch_seconds"][0]
         .as_f64()
