@@ -43,8 +43,8 @@ pub struct ScaleArgs {
     /// Skip the graph filter (GF-CF) fits.
     #[arg(long)]
     pub no_filters: bool,
-    /// Extra LightGCN settings, `KEY=VALUE` (e.g. `tables=bf16`), passed on as `gnnrec train
-    /// --set`; use another `--dir` (and `--plot`) to keep both curves.
+    /// Extra LightGCN settings, `KEY=VALUE` (e.g. `neg_pool=4`), passed on as `gnnrec train
+    /// --set`; only with a `--dir` and `--plot` of their own, so the committed curve stays.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Measure every size again, even those already in the results.
@@ -120,6 +120,13 @@ pub fn run(args: &ScaleArgs, root: &Path) -> Result<()> {
         bail!(
             "{} is missing: build it first (cargo build --release -p gnnrec)",
             bin.display()
+        );
+    }
+    if !args.set.is_empty()
+        && (args.dir == Path::new("target/scale") || args.plot == Path::new("docs/plots/scale.svg"))
+    {
+        bail!(
+            "--set measures another curve: give it a --dir and a --plot of its own (the defaults hold the committed one)"
         );
     }
     let dir = root.join(&args.dir);

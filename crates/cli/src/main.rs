@@ -53,14 +53,12 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = parse();
-    // candle sizes its own pool of spinning workers from the physical core count, blind to
+    // candle sizes its barrier pool of spinning workers from the physical core count, blind to
     // `--threads` and to the CPU affinity (`taskset`, cpuset containers): on one core of two,
     // its idle worker spun against the one doing the work (IRGNN on ml-100k: 15.4 s instead
     // of 2.3 s). Size it as rayon's pool is sized, before any thread exists.
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
-        let threads = cli.threads().unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
+        let threads = commands::planned_threads(&cli);
         // SAFETY: first thing in main after parsing, before any thread exists.
         unsafe { std::env::set_var("CANDLE_NUM_THREADS", threads.to_string()) };
     }

@@ -647,8 +647,10 @@ mod tests {
                     for (k, (a, b)) in g.iter().zip(&g_ref).enumerate() {
                         assert!((a - b).abs() < 1e-6, "{what}: gradient [{k}] {a} vs {b}");
                     }
-                    // The next step writes into this (non-zero) vector.
+                    // The next step writes into this (non-zero) vector, and finds every kept
+                    // buffer poisoned.
                     buffers.recycle(g);
+                    buffers.poison();
                 }
             }
         }

@@ -40,6 +40,26 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// Sets the number of worker threads (once per process).
+/// The worker threads the command will run on: `--threads`, else those of the run a `train
+/// --resume` continues, else `RAYON_NUM_THREADS`, else the cores this process may run on (its
+/// CPU affinity and quota) — what rayon's pool gets.
+pub fn planned_threads(cli: &crate::cli::Cli) -> usize {
+    if let Some(t) = cli.threads() {
+        return t;
+    }
+    if let crate::cli::Command::Train(args) = &cli.command
+        && let Some(p) = &args.resume
+        && let Ok(t) = crate::run_dir::RunDir::open(p).and_then(|r| Ok(r.config()?.threads))
+    {
+        return t;
+    }
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&t: &usize| t > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     if let Some(t) = threads {
         rayon::ThreadPoolBuilder::new()

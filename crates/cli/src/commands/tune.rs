@@ -83,7 +83,7 @@ fn spec_of(name: &str, point: &[(String, String)]) -> Result<ModelSpec> {
 }
 
 /// What `tune.json` holds, also read back to resume.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Saved {
     model: String,
     dataset: String,
@@ -221,7 +221,13 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         }
         saved.rows.push(row);
         saved.best = best_of(&saved.rows, lower_is_better);
-        save(&out, &saved, metric)?;
+        // The file also keeps the rows scored before that this grid has yet to reach, so a
+        // search interrupted again loses none of them.
+        let mut file = saved.clone();
+        file.rows
+            .extend(still_to_reach(&earlier, &points, &saved.rows));
+        file.best = best_of(&file.rows, lower_is_better);
+        save(&out, &file, metric)?;
     }
     let best = saved.best.clone().expect("the grid is not empty");
 
@@ -284,6 +290,15 @@ fn best_of(rows: &[Row], lower_is_better: bool) -> Option<Row> {
             if lower_is_better { o } else { o.reverse() }
         })
         .cloned()
+}
+
+/// The rows scored before whose grid points this search has yet to reach.
+fn still_to_reach(earlier: &[Row], points: &[Vec<(String, String)>], done: &[Row]) -> Vec<Row> {
+    earlier
+        .iter()
+        .filter(|r| points.contains(&r.settings) && !done.iter().any(|d| d.settings == r.settings))
+        .cloned()
+        .collect()
 }
 
 fn read_saved(path: &Path) -> Result<Option<Saved>> {
@@ -372,4 +387,33 @@ fn render(rows: &[Row], metric: &str, title: &str) -> Result<String, Box<dyn std
         root.present()?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(lambda: &str, validation: f64) -> Row {
+        Row {
+            settings: vec![("lambda".to_string(), lambda.to_string())],
+            validation,
+            epochs: 0,
+            seconds: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_resumed_search_keeps_in_its_file_the_rows_it_has_yet_to_reach() {
+        let earlier = [row("300", 0.21), row("1000", 0.19), row("7", 0.1)];
+        let lambdas = ["30", "300", "1000"].map(String::from).to_vec();
+        let points = grid(&[("lambda".to_string(), lambdas)]);
+        let lambdas_of = |rows: Vec<Row>| -> Vec<String> {
+            rows.into_iter().map(|r| r.settings[0].1.clone()).collect()
+        };
+        // Scoring 30, the first point: 300 and 1000 are still to come; 7 is not in this grid.
+        let left = still_to_reach(&earlier, &points, &[row("30", 0.22)]);
+        assert_eq!(lambdas_of(left), ["300", "1000"]);
+        let left = still_to_reach(&earlier, &points, &[row("30", 0.22), row("300", 0.21)]);
+        assert_eq!(lambdas_of(left), ["1000"]);
+    }
 }
