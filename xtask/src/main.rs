@@ -116,11 +116,7 @@ fn main() -> Result<()> {
         Task::Scale(args) => scale::run(&args, &workspace_root()),
         Task::Probes => {
             let p = probes::measure(&data_dir(None));
-            println!(
-                "stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
-                 {:.1} GB/s (18 MB, the rows of a gowalla propagation, in its order)",
-                p.stream_gbps, p.gather_gbps, p.gather_large_gbps, p.gather_graph_gbps
-            );
+            println!("{}", p.summary());
             for id in [floor::PRODUCT_ID, "lightgcn_gowalla/step_batch_2048"] {
                 if let Some(f) = floor::against_floor(id, 0.0, &p) {
                     println!(
@@ -157,11 +153,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let mode = if args.full { "full" } else { "quick" };
     let mut report = report::Report::open(&root.join("docs"), mode)?;
     let probes = probes::measure(&args.data_dir());
-    eprintln!(
-        "machine probes: stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
-         {:.1} GB/s (gowalla propagation order)",
-        probes.stream_gbps, probes.gather_gbps, probes.gather_large_gbps, probes.gather_graph_gbps
-    );
+    eprintln!("machine probes: {}", probes.summary());
     report.header.probes = Some(probes);
     eprintln!(
         "xtask bench --{mode}: {} on {} ({})",

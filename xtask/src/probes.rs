@@ -31,6 +31,17 @@ pub struct Probes {
     pub gather_graph_gbps: f64,
 }
 
+impl Probes {
+    /// One line of the four bandwidths, for people.
+    pub fn summary(&self) -> String {
+        format!(
+            "stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
+             {:.1} GB/s (gowalla propagation order)",
+            self.stream_gbps, self.gather_gbps, self.gather_large_gbps, self.gather_graph_gbps
+        )
+    }
+}
+
 const DIM: usize = 64;
 const ROWS: usize = 70_839;
 const GATHERS: usize = 4_000_000;

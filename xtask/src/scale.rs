@@ -23,6 +23,10 @@ use serde_json::Value;
 use crate::process::run_measured;
 use crate::report::write_atomic;
 
+/// Where the committed curve's sets, runs and results go, and its plot.
+const DEFAULT_DIR: &str = "target/scale";
+const DEFAULT_PLOT: &str = "docs/plots/scale.svg";
+
 /// Gowalla's interactions per user (1,027,370 / 29,858) and per item (÷ 40,981).
 const PER_USER: f64 = 34.41;
 const PER_ITEM: f64 = 25.07;
@@ -51,10 +55,10 @@ pub struct ScaleArgs {
     #[arg(long)]
     pub fresh: bool,
     /// Where the synthetic sets, runs and results go.
-    #[arg(long, value_name = "DIR", default_value = "target/scale")]
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DIR)]
     pub dir: PathBuf,
     /// The log–log plot to write.
-    #[arg(long, value_name = "FILE.svg", default_value = "docs/plots/scale.svg")]
+    #[arg(long, value_name = "FILE.svg", default_value = DEFAULT_PLOT)]
     pub plot: PathBuf,
 }
 
@@ -123,7 +127,7 @@ pub fn run(args: &ScaleArgs, root: &Path) -> Result<()> {
         );
     }
     if !args.set.is_empty()
-        && (args.dir == Path::new("target/scale") || args.plot == Path::new("docs/plots/scale.svg"))
+        && (args.dir == Path::new(DEFAULT_DIR) || args.plot == Path::new(DEFAULT_PLOT))
     {
         bail!(
             "--set measures another curve: give it a --dir and a --plot of its own (the defaults hold the committed one)"

@@ -236,12 +236,27 @@ impl Csr {
     /// `out = self · x` for a dense row-major `x` of `n_cols × d`; `out` is `n_rows × d`.
     /// Parallel over rows.
     pub fn spmm(&self, x: &[f32], d: usize, out: &mut [f32]) {
+        self.spmm_then(x, d, out, |_, _| {});
+    }
+
+    /// [`Csr::spmm`], then `then(r, row)` on each output row `r` while it is still in cache
+    /// (a fused epilogue, e.g. adding a term to some rows).
+    pub fn spmm_then(
+        &self,
+        x: &[f32],
+        d: usize,
+        out: &mut [f32],
+        then: impl Fn(usize, &mut [f32]) + Sync,
+    ) {
         assert_eq!(x.len(), self.n_cols * d);
         assert_eq!(out.len(), self.n_rows * d);
         out.par_chunks_mut(d)
             .with_min_len(64)
             .enumerate()
-            .for_each(|(r, o)| self.row_times(r, x, d, o));
+            .for_each(|(r, o)| {
+                self.row_times(r, x, d, o);
+                then(r, o);
+            });
     }
 
     /// `o = row r of self · x` (one output row of [`Csr::spmm`]).

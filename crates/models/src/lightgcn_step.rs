@@ -172,30 +172,26 @@ impl StepBuffers {
             }
         }
         let bpr = (bpr / b as f64) as f32;
-        // L2 on the batch's ego rows, counted once per occurrence.
-        let mut reg = 0f64;
-        for part in [users, &pos[..], &neg[..]] {
-            for &r in part {
-                let e = &ego[r as usize * d..(r as usize + 1) * d];
-                reg += dot(e, e) as f64;
-            }
-        }
-        let loss = bpr + s.l2 * (reg * 0.5 / b as f64) as f32;
 
         // Backward. `g` is each layer's gradient at the batch's rows; at E⁰ the L2 term's
-        // `l2 / b · eᵣ` per occurrence of row `r` joins it (`g0`).
+        // `l2 / b · eᵣ` per occurrence of row `r` joins it (`g0`). The L2 term on the batch's
+        // ego rows, counted once per occurrence, is summed in the same pass.
         g_rows.iter_mut().for_each(|x| *x *= scale);
         let mut g0_rows = std::mem::take(&mut self.g0_rows);
         g0_rows.clone_from(&g_rows);
         let c = s.l2 / b as f32;
+        let mut reg = 0f64;
         for part in [&at[0], &at[1], &at[2]] {
             for &k in part.iter() {
                 let (k, r) = (k as usize, rows[k as usize] as usize);
-                for (x, &e) in g0_rows[k * d..(k + 1) * d].iter_mut().zip(&ego[r * d..]) {
+                let e = &ego[r * d..(r + 1) * d];
+                reg += dot(e, e) as f64;
+                for (x, &e) in g0_rows[k * d..(k + 1) * d].iter_mut().zip(e) {
                     *x += c * e;
                 }
             }
         }
+        let loss = bpr + s.l2 * (reg * 0.5 / b as f64) as f32;
         let mut slot = std::mem::take(&mut self.slot);
         slot.resize(n, NONE);
         for (k, &r) in rows.iter().enumerate() {
@@ -220,13 +216,7 @@ impl StepBuffers {
             scatter_rows(a, &g_rows, plus(products == 0), &mut cur);
             for p in 0..products {
                 let plus = plus(p + 1 == products);
-                next.par_chunks_mut(d)
-                    .with_min_len(64)
-                    .enumerate()
-                    .for_each(|(r, o)| {
-                        a.row_times(r, &cur, d, o);
-                        plus.add(r, o);
-                    });
+                a.spmm_then(&cur, d, &mut next, |r, o| plus.add(r, o));
                 std::mem::swap(&mut cur, &mut next);
             }
             grad = cur;

@@ -39,7 +39,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Sets the number of worker threads (once per process).
 /// The worker threads the command will run on: `--threads`, else those of the run a `train
 /// --resume` continues, else `RAYON_NUM_THREADS`, else the cores this process may run on (its
 /// CPU affinity and quota) — what rayon's pool gets.
@@ -48,8 +47,7 @@ pub fn planned_threads(cli: &crate::cli::Cli) -> usize {
         return t;
     }
     if let crate::cli::Command::Train(args) = &cli.command
-        && let Some(p) = &args.resume
-        && let Ok(t) = crate::run_dir::RunDir::open(p).and_then(|r| Ok(r.config()?.threads))
+        && let Ok(Some(t)) = train::resumed_threads(args)
     {
         return t;
     }
@@ -60,6 +58,7 @@ pub fn planned_threads(cli: &crate::cli::Cli) -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Sets the number of worker threads (once per process).
 pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     if let Some(t) = threads {
         rayon::ThreadPoolBuilder::new()

@@ -402,14 +402,17 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
     })
 }
 
+/// The thread count of the run `--resume` continues, if any: a resumed run keeps it (results
+/// are identical for the same seed and threads) unless --threads says otherwise.
+pub(crate) fn resumed_threads(args: &TrainArgs) -> Result<Option<usize>> {
+    args.resume
+        .as_ref()
+        .map(|p| Ok(RunDir::open(p)?.config()?.threads))
+        .transpose()
+}
+
 pub fn run(args: &TrainArgs) -> Result<()> {
-    // A resumed run keeps its thread count (results are identical for the same seed and
-    // threads) unless --threads says otherwise.
-    let run_threads = match &args.resume {
-        Some(p) => Some(RunDir::open(p)?.config()?.threads),
-        None => None,
-    };
-    let threads = set_threads(args.threads.or(run_threads))?;
+    let threads = set_threads(args.threads.or(resumed_threads(args)?))?;
     let plan = match &args.resume {
         Some(path) => Plan::resume(args, path)?,
         None => Plan::fresh(args)?,
