@@ -85,7 +85,7 @@ pub enum Command {
         gnnrec fold-in --recipe recipes/bspm-gowalla.toml\n  \
         gnnrec fold-in --model ease --dataset ml-100k --set lambda=300 --json\n\n\
         Models that fold in are measured (natively: pop, itemknn, irgnn, ease, gfcf, bspm; by\n\
-        the mean of the history's item embeddings: mf, lightgcn, xsimgcl); the held-out users are a seeded share of the users with test items; both models are scored\n\
+        the mean of the history's item embeddings: mf, lightgcn, simgcl, xsimgcl); the held-out users are a seeded share of the users with test items; both models are scored\n\
         on exactly those users' test items, their training items excluded from the ranking.")]
     FoldIn(FoldInArgs),
     /// Re-compute the test metrics of a saved run.

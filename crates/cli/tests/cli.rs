@@ -109,7 +109,7 @@ fn independent_recall_ndcg_at_20(csv: &Path) -> (f64, f64) {
     (recall / n, ndcg / n)
 }
 
-/// Every model added by the state-of-the-art issue (the graph filters, EASE^R, XSimGCL)
+/// Every model added by the state-of-the-art issue (the graph filters, EASE^R, SimGCL, XSimGCL)
 /// exports the recommendations its metrics.json describes.
 #[test]
 fn the_new_models_export_what_their_metrics_say() {
@@ -118,6 +118,10 @@ fn the_new_models_export_what_their_metrics_say() {
         ("gfcf", &["--factors", "32"][..]),
         ("bspm", &["--factors", "32", "--sharpen-steps", "2"][..]),
         ("ease", &[][..]),
+        (
+            "simgcl",
+            &["--epochs", "2", "--lr", "0.01", "--batch", "4096"][..],
+        ),
         ("xsimgcl", &["--epochs", "2", "--batch", "4096"][..]),
     ] {
         let run = dir.path().join(model);

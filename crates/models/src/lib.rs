@@ -1,7 +1,8 @@
 //! # gnnrec-models
 //!
 //! The models of gnnrec on [candle](https://github.com/huggingface/candle): the baselines
-//! (most-popular, bias, item-KNN), MF-BPR, LightGCN, IRGNN and the GCN rating model ([`gcn`]), with the sparse propagation op candle lacks
+//! (most-popular, bias, item-KNN), EASE^R, the graph filters ([`filters`]), MF-BPR, LightGCN, SimGCL and
+//! XSimGCL, IRGNN and the GCN rating model ([`gcn`]), with the sparse propagation op candle lacks
 //! ([`propagate`]), a fused Adam ([`adam`]) and a BPR sampler ([`sampler`]).
 //!
 //! Layering: depends on `gnnrec-data` (interactions), `gnnrec-graph` (the normalised
@@ -17,6 +18,7 @@ pub mod baselines;
 pub mod checkpoint;
 pub mod config;
 pub mod context;
+mod contrastive;
 pub mod device;
 pub mod ease;
 pub mod error;
@@ -32,6 +34,7 @@ pub mod observer;
 pub mod propagate;
 pub mod registry;
 pub mod sampler;
+pub mod simgcl;
 #[cfg(test)]
 mod test_support;
 pub mod training;

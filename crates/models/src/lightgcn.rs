@@ -512,7 +512,7 @@ pub fn train(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::random_graph;
+    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
 
     #[test]
     fn step_gradient_matches_finite_differences() {
@@ -529,23 +529,9 @@ mod tests {
         let normal = Normal::new(0.0f32, 0.5).unwrap();
         let ego: Vec<f32> = (0..7 * 2).map(|_| normal.sample(&mut rng)).collect();
         let (users, pos, neg) = ([0u32, 2], [1u32, 3], [2u32, 0]);
-        let (_, g) = step_loss(&Device::Cpu, &adj, &ego, 3, 2, &cfg, &users, &pos, &neg).unwrap();
-        let h = 1e-2;
-        for k in 0..ego.len() {
-            let f = |delta: f32| {
-                let mut e = ego.clone();
-                e[k] += delta;
-                step_loss(&Device::Cpu, &adj, &e, 3, 2, &cfg, &users, &pos, &neg)
-                    .unwrap()
-                    .0
-            };
-            let numeric = (f(h) - f(-h)) / (2.0 * h);
-            assert!(
-                (numeric - g[k]).abs() < 2e-3,
-                "entry {k}: {numeric} vs {}",
-                g[k]
-            );
-        }
+        assert_gradient_matches_finite_differences(&ego, |e| {
+            step_loss(&Device::Cpu, &adj, e, 3, 2, &cfg, &users, &pos, &neg).unwrap()
+        });
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::memory::{self, DataSize};
 use crate::mf::Mf;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
+use crate::simgcl::SimGcl;
 use crate::weights::Weights;
 use crate::xsimgcl::XSimGcl;
 
@@ -39,6 +40,7 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<Bspm>::NEW,
     &Plugin::<Mf>::NEW,
     &Plugin::<LightGcn>::NEW,
+    &Plugin::<SimGcl>::NEW,
     &Plugin::<XSimGcl>::NEW,
     &Plugin::<Irgnn>::NEW,
     &Plugin::<GcnModel>::NEW,

@@ -8,25 +8,23 @@
 //! the final embeddings, the ego-L2 term of our LightGCN, and `cl_weight` times InfoNCE
 //! (temperature `tau`, cosine similarity) between the final embedding and layer
 //! `cl_layer`, over the batch's distinct users and, separately, its distinct positive items.
-//! Recommendation uses the noise-free encoder. The trained model is a [`LightGcn`].
+//! Recommendation uses the noise-free encoder. The trained model is a [`LightGcn`]. The
+//! encoder, the losses and the training objective are shared with SimGCL
+//! (`contrastive.rs`); XSimGCL's one forward pass per step is its cost advantage.
 
-use candle_core::{D, DType, Device, Tensor, Var};
-use gnnrec_graph::normalized_adjacency;
-use rand::{Rng, RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
-use rayon::prelude::*;
+use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
+use crate::contrastive::{self, BatchRows, ContrastiveStep, encode, layer_mean};
 use crate::error::{Result, bail};
-use crate::lightgcn::{LightGcn, LightGcnConfig, distinct_rows, embedding_model_bytes};
+use crate::lightgcn::{LightGcn, LightGcnConfig, embedding_model_bytes};
 use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
-use crate::propagate::{SparseMatrix, layer_mean_outside_autograd};
-use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit};
+use crate::propagate::SparseMatrix;
+use crate::training::{LoopSettings, Schedule};
 use crate::weights::Weights;
 
 /// Hyperparameters of XSimGCL. The defaults are the paper's yelp2018 settings (2 layers,
@@ -81,29 +79,12 @@ impl Default for XSimGclConfig {
 impl ModelConfig for XSimGclConfig {
     fn keys() -> Vec<Key> {
         let mut keys = LightGcnConfig::ego_embedding_keys();
-        keys.extend([
-            Key::new("layers", Range::Positive, "propagation layers"),
-            Key::new(
-                "eps",
-                Range::NonNegative,
-                "magnitude ε of the noise added at every layer",
-            ),
-            Key::new(
-                "tau",
-                Range::PositiveReal,
-                "temperature τ of the InfoNCE loss",
-            ),
-            Key::new(
-                "cl_weight",
-                Range::NonNegative,
-                "weight λ of the contrastive loss",
-            ),
-            Key::new(
-                "cl_layer",
-                Range::Positive,
-                "the layer contrasted with the final embedding (1..=layers)",
-            ),
-        ]);
+        keys.extend(contrastive::noise_keys());
+        keys.push(Key::new(
+            "cl_layer",
+            Range::Positive,
+            "the layer contrasted with the final embedding (1..=layers)",
+        ));
         keys.extend(LoopSettings::keys());
         keys
     }
@@ -119,178 +100,31 @@ impl ModelConfig for XSimGclConfig {
     }
 }
 
-/// Rows of noise drawn from one seed (so the draw is parallel and independent of threads).
-const NOISE_ROWS: usize = 1024;
-
-/// `ε · sign(x) ⊙ normalize(U)` for `x` of `n × dim`, `U` uniform on [0, 1), drawn from
-/// `seed` in blocks of [`NOISE_ROWS`] rows.
-fn perturbation(x: &[f32], dim: usize, eps: f32, seed: u64) -> Vec<f32> {
-    let mut out = vec![0f32; x.len()];
-    out.par_chunks_mut(NOISE_ROWS * dim)
-        .zip(x.par_chunks(NOISE_ROWS * dim))
-        .enumerate()
-        .for_each(|(block, (o, xs))| {
-            let mut rng = ChaCha8Rng::seed_from_u64(
-                seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            for (orow, xrow) in o.chunks_mut(dim).zip(xs.chunks(dim)) {
-                let mut norm = 0f32;
-                for v in orow.iter_mut() {
-                    *v = rng.random::<f32>();
-                    norm += *v * *v;
-                }
-                let scale = eps / norm.sqrt().max(1e-12);
-                for (v, &s) in orow.iter_mut().zip(xrow) {
-                    let sign = if s > 0.0 {
-                        1.0
-                    } else if s < 0.0 {
-                        -1.0
-                    } else {
-                        0.0
-                    };
-                    *v *= scale * sign;
-                }
-            }
-        });
-    out
-}
-
-/// Rows scaled to unit L2 norm.
-fn normalize_rows(x: &Tensor) -> candle_core::Result<Tensor> {
-    let norm = x.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12f32, f32::MAX)?;
-    x.broadcast_div(&norm)
-}
-
-/// InfoNCE of two views (rows paired): `mean_r −log softmax(cos(v1_r, v2_·) / τ)_r`.
-fn info_nce(v1: &Tensor, v2: &Tensor, tau: f32) -> candle_core::Result<Tensor> {
-    let (a, b) = (normalize_rows(v1)?, normalize_rows(v2)?);
-    let logits = (a.matmul(&b.t()?)? / tau as f64)?;
-    let ls = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
-    let m = a.dim(0)?;
-    let diag = (ls * Tensor::eye(m, DType::F32, a.device())?)?.sum_all()?;
-    diag.neg()? / m as f64
-}
-
-/// One step's loss and its gradient in the ego embeddings; the noise is drawn from
-/// `noise_seed` (one seed per step).
-#[allow(clippy::too_many_arguments)]
-fn step_loss(
-    dev: &Device,
-    adj: &SparseMatrix,
-    ego: &[f32],
-    n_users: usize,
-    cfg: &XSimGclConfig,
-    users: &[u32],
-    pos: &[u32],
-    neg: &[u32],
-    noise_seed: u64,
-) -> candle_core::Result<(f32, Vec<f32>)> {
-    let d = cfg.dim;
-    let n = ego.len() / d;
-    let e0 = Var::from_slice(ego, (n, d), dev)?;
-    let mut cur = e0.as_tensor().clone();
-    let mut sum: Option<Tensor> = None;
-    let mut contrasted = None;
-    for layer in 1..=cfg.layers {
-        cur = adj.matmul(&cur)?;
-        if cfg.eps > 0.0 {
-            let values = cur.flatten_all()?.to_vec1::<f32>()?;
-            let seed = noise_seed.wrapping_add(layer as u64);
-            let noise = perturbation(&values, d, cfg.eps, seed);
-            cur = (cur + Tensor::from_vec(noise, (n, d), dev)?)?;
+impl ContrastiveStep for XSimGclConfig {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn layers(&self) -> usize {
+        self.layers
+    }
+    /// BPR and L2 on the mean of the perturbed layers, plus `cl_weight` times InfoNCE
+    /// between that mean and layer `cl_layer` of the same forward pass.
+    fn loss(
+        &self,
+        adj: &SparseMatrix,
+        e0: &Tensor,
+        rows: &BatchRows,
+        noise_seed: u64,
+    ) -> candle_core::Result<Tensor> {
+        let layers = encode(adj, e0, self.layers, Some((self.eps, noise_seed)))?;
+        let fin = layer_mean(&layers)?;
+        let loss = rows.bpr_with_l2(&fin, e0, self.l2)?;
+        if self.cl_weight > 0.0 {
+            let cl = rows.contrast(&fin, &layers[self.cl_layer - 1], self.tau)?;
+            loss + (cl * self.cl_weight as f64)?
+        } else {
+            Ok(loss)
         }
-        if layer == cfg.cl_layer {
-            contrasted = Some(cur.clone());
-        }
-        sum = Some(match sum {
-            None => cur.clone(),
-            Some(s) => (s + &cur)?,
-        });
-    }
-    let fin = (sum.expect("layers ≥ 1") / cfg.layers as f64)?;
-    let contrasted = contrasted.expect("cl_layer in 1..=layers");
-    let b = users.len();
-    let off = n_users as u32;
-    let pos: Vec<u32> = pos.iter().map(|&i| i + off).collect();
-    let neg: Vec<u32> = neg.iter().map(|&i| i + off).collect();
-    let ix = |v: &[u32]| Tensor::from_slice(v, v.len(), dev);
-    let (ui, pi, ni) = (ix(users)?, ix(&pos)?, ix(&neg)?);
-    let bpr = bpr_loss(
-        &fin.index_select(&ui, 0)?,
-        &fin.index_select(&pi, 0)?,
-        &fin.index_select(&ni, 0)?,
-    )?;
-    let e = e0.as_tensor();
-    let reg = ((e.index_select(&ui, 0)?.sqr()?.sum_all()?
-        + e.index_select(&pi, 0)?.sqr()?.sum_all()?)?
-        + e.index_select(&ni, 0)?.sqr()?.sum_all()?)?;
-    let reg = (reg * (0.5 * cfg.l2 as f64 / b as f64))?;
-    let mut loss = (bpr + reg)?;
-    if cfg.cl_weight > 0.0 {
-        let (distinct_users, _) = distinct_rows(&[users]);
-        let (distinct_items, _) = distinct_rows(&[&pos]);
-        let mut cl = Tensor::zeros((), DType::F32, dev)?;
-        for rows in [distinct_users, distinct_items] {
-            let r = ix(&rows)?;
-            cl = (cl
-                + info_nce(
-                    &fin.index_select(&r, 0)?,
-                    &contrasted.index_select(&r, 0)?,
-                    cfg.tau,
-                )?)?;
-        }
-        loss = (loss + (cl * cfg.cl_weight as f64)?)?;
-    }
-    let grads = loss.backward()?;
-    let g = grads
-        .get(e)
-        .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
-    Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
-}
-
-/// The optimisation state handed to the shared loop.
-struct Trainer {
-    cfg: XSimGclConfig,
-    adj: SparseMatrix,
-    n_users: usize,
-    epochs: BprEpochs,
-}
-
-impl Objective for Trainer {
-    type Model = LightGcn;
-    fn start_epoch(&mut self, rng: &mut ChaCha8Rng) -> usize {
-        self.epochs.start(rng)
-    }
-    fn loss_and_grad(
-        &mut self,
-        params: &[f32],
-        k: usize,
-        rng: &mut ChaCha8Rng,
-    ) -> Result<(f32, Vec<f32>)> {
-        let b = self.epochs.batch(k);
-        let seed = rng.next_u64();
-        Ok(step_loss(
-            &Device::Cpu,
-            &self.adj,
-            params,
-            self.n_users,
-            &self.cfg,
-            b.users,
-            b.pos,
-            b.neg,
-            seed,
-        )?)
-    }
-    fn snapshot(&self, params: &[f32]) -> Result<LightGcn> {
-        // The noise-free readout: the mean of layers 1..=L.
-        let fin =
-            layer_mean_outside_autograd(&self.adj, params, self.cfg.dim, self.cfg.layers, false);
-        Ok(LightGcn::from_final(
-            &fin,
-            params.to_vec(),
-            self.n_users,
-            self.cfg.dim,
-        ))
     }
 }
 
@@ -319,25 +153,11 @@ impl Model for XSimGcl {
         ctx: &TrainContext<'_>,
         obs: &mut dyn Observer,
     ) -> Result<Box<dyn TrainedModel>> {
-        let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
-        let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
-        let init: Vec<f32> = (0..(ctx.n_users + ctx.n_items) * cfg.dim)
-            .map(|_| normal.sample(&mut rng))
-            .collect();
-        let mut trainer = Trainer {
-            cfg: cfg.clone(),
-            adj: SparseMatrix::new(normalized_adjacency(ctx.train, ctx.n_users, ctx.n_items)),
-            n_users: ctx.n_users,
-            epochs: BprEpochs::new(ctx.train, ctx.n_users, ctx.n_items, cfg.train.batch, 1)?,
-        };
-        let what = Monitored::Recall(cfg.monitor_k);
-        Ok(Box::new(fit(
-            &mut trainer,
-            init,
+        Ok(Box::new(contrastive::train(
+            cfg,
             &cfg.train,
-            what,
+            cfg.monitor_k,
             ctx,
-            &mut rng,
             obs,
         )?))
     }
@@ -357,11 +177,14 @@ impl Model for XSimGcl {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::random_graph;
+    use crate::contrastive::loss_and_grad;
+    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
+    use candle_core::Device;
+    use gnnrec_graph::normalized_adjacency;
 
     #[test]
     fn the_step_gradient_matches_finite_differences_with_the_noise_fixed() {
-        let (x, _) = random_graph(21);
+        let (x, ego) = random_graph(21);
         let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
         let cfg = XSimGclConfig {
             dim: 3,
@@ -373,51 +196,17 @@ mod tests {
             cl_layer: 1,
             ..Default::default()
         };
-        let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let normal = Normal::new(0.0f32, 0.5).unwrap();
-        let ego: Vec<f32> = (0..18 * 3).map(|_| normal.sample(&mut rng)).collect();
         let (users, pos, neg) = ([0u32, 5, 7, 5], [1u32, 2, 3, 2], [4u32, 0, 9, 6]);
-        let run =
-            |e: &[f32]| step_loss(&Device::Cpu, &adj, e, 8, &cfg, &users, &pos, &neg, 11).unwrap();
-        let (_, g) = run(&ego);
-        let h = 1e-2;
-        for k in 0..ego.len() {
-            let f = |delta: f32| {
-                let mut e = ego.clone();
-                e[k] += delta;
-                run(&e).0
-            };
-            let numeric = (f(h) - f(-h)) / (2.0 * h);
-            assert!(
-                (numeric - g[k]).abs() < 2e-3,
-                "entry {k}: {numeric} vs {}",
-                g[k]
-            );
-        }
+        let run = |c: &XSimGclConfig, e: &[f32]| {
+            loss_and_grad(c, &Device::Cpu, &adj, e, 8, &users, &pos, &neg, 11).unwrap()
+        };
+        let g = assert_gradient_matches_finite_differences(&ego, |e| run(&cfg, e));
         // The contrastive term is in the loss: without it the gradient differs.
         let plain = XSimGclConfig {
             cl_weight: 0.0,
             ..cfg.clone()
         };
-        let (_, g0) =
-            step_loss(&Device::Cpu, &adj, &ego, 8, &plain, &users, &pos, &neg, 11).unwrap();
+        let (_, g0) = run(&plain, &ego);
         assert!(g.iter().zip(&g0).any(|(a, b)| (a - b).abs() > 1e-3));
-    }
-
-    #[test]
-    fn the_noise_has_norm_eps_and_the_sign_of_the_layer() {
-        let x: Vec<f32> = (0..40)
-            .map(|k| (k as f32 - 17.5) * if k % 3 == 0 { -1.0 } else { 1.0 })
-            .collect();
-        let n = perturbation(&x, 4, 0.2, 9);
-        for (row, xs) in n.chunks(4).zip(x.chunks(4)) {
-            let norm: f32 = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-            assert!((norm - 0.2).abs() < 1e-5, "{norm}");
-            for (&v, &s) in row.iter().zip(xs) {
-                assert!(v * s >= 0.0);
-            }
-        }
-        assert_eq!(n, perturbation(&x, 4, 0.2, 9));
-        assert_ne!(n, perturbation(&x, 4, 0.2, 10));
     }
 }

@@ -109,7 +109,7 @@ fn no_fold_in(engine: &Engine, run: &str) -> ApiError {
         Some("run"),
         format!(
             "run `{run}`'s model ({}) cannot score item histories (fold-in); serve a model that \
-             can: pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, xsimgcl",
+             can: pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, simgcl, xsimgcl",
             engine.run.model_name
         ),
     )

@@ -109,7 +109,7 @@ pub fn run(args: &FoldInArgs) -> Result<()> {
     let a = registry::train(&spec, &context(&data, &without, seed), &mut Silent)?;
     let fold = a.fold_in().ok_or_else(|| {
         anyhow!(
-            "{} does not fold in (pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, xsimgcl do)",
+            "{} does not fold in (pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, simgcl, xsimgcl do)",
             spec.model
         )
     })?;
