@@ -264,6 +264,38 @@ fn exported_recommendations_match_the_run_metrics() {
     assert_eq!(fb["fallback"], "popular");
 }
 
+/// Settings that act only on a monitoring set get a note when a run watches none, unless
+/// they turn it off (`--eval-every 0`, `--patience 0`, as the recipes without a monitor say).
+#[test]
+fn idle_monitoring_settings_are_noted_unless_they_turn_it_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let note = "act only on a monitoring set";
+    let stderr_of = |name: &str, extra: &[&str]| {
+        let run = dir.path().join(name);
+        let mut args = vec![
+            "train",
+            "-m",
+            "mf",
+            "-d",
+            "ml-latest-small",
+            "--epochs",
+            "1",
+            "--monitor",
+            "none",
+            "--out",
+            run.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = gnnrec(&args);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let idle = stderr_of("idle", &["--patience", "3"]);
+    assert!(idle.contains(note) && idle.contains("patience"), "{idle}");
+    let off = stderr_of("off", &["--patience", "0", "--eval-every", "0"]);
+    assert!(!off.contains(note), "{off}");
+}
+
 #[test]
 fn a_run_directory_is_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();

@@ -218,12 +218,15 @@ pub(crate) fn execute(mut plan: Plan, quiet: bool, threads: usize) -> Result<Tra
         }
         Monitor::None
     };
-    // Settings that only act on a monitoring set do nothing without one: say so.
+    // Settings that only act on a monitoring set do nothing without one: say so (not of
+    // `eval_every = 0` or `patience = 0`, which turn them off).
     if monitor == Monitor::None && spec.is_iterative() && !quiet {
         let defaults = gnnrec_models::ModelSpec::default_for(spec.name())?;
+        let turned_off =
+            |k: &str| k != "monitor_k" && spec.get(k).and_then(|v| v.as_u64()) == Some(0);
         let idle: Vec<&str> = ["patience", "eval_every", "monitor_k"]
             .into_iter()
-            .filter(|k| spec.get(k).is_some() && spec.get(k) != defaults.get(k))
+            .filter(|k| spec.get(k).is_some() && spec.get(k) != defaults.get(k) && !turned_off(k))
             .collect();
         if !idle.is_empty() {
             eprintln!(
