@@ -12,7 +12,7 @@ mod schedule;
 mod settings;
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gnnrec_eval::{UserItems, evaluate_ranking, rating_metrics};
 use rand_chacha::ChaCha8Rng;
@@ -92,6 +92,27 @@ struct ResumeState {
 
 /// Epochs between checkpoints when nothing is evaluated.
 const CHECKPOINT_EVERY: usize = 10;
+
+/// Wall time after which an epoch's end is checkpointed even between [`CHECKPOINT_EVERY`]
+/// epochs: a run of long epochs killed mid-way loses at most this and one epoch.
+const CHECKPOINT_AFTER: Duration = Duration::from_secs(300);
+
+/// Whether the end of `epoch` (of `epochs`) is checkpointed: at every evaluation, at a stop,
+/// every [`CHECKPOINT_EVERY`] epochs, at the last epoch, and once [`CHECKPOINT_AFTER`] has
+/// passed since the last checkpoint (or the run's start).
+fn checkpoint_due(
+    epoch: usize,
+    epochs: usize,
+    evaluated: bool,
+    stopped: bool,
+    since_last: Duration,
+) -> bool {
+    evaluated
+        || stopped
+        || epoch.is_multiple_of(CHECKPOINT_EVERY)
+        || epoch == epochs
+        || since_last >= CHECKPOINT_AFTER
+}
 
 /// The best evaluation so far: (value, epoch, parameters).
 type Best = Option<(f64, usize, Vec<f32>)>;
@@ -233,6 +254,7 @@ pub fn fit<O: Objective>(
         obs.message(&format!("resuming after epoch {}", ck.epoch));
     }
 
+    let mut last_checkpoint = Instant::now();
     while !st.stopped && epoch <= s.epochs {
         let start = Instant::now();
         st.adam.lr = s.schedule.lr(s.lr, epoch, s.epochs);
@@ -277,8 +299,10 @@ pub fn fit<O: Objective>(
             }
         }
         obs.epoch_finished(&record);
-        if evaluated || st.stopped || epoch % CHECKPOINT_EVERY == 0 || epoch == s.epochs {
+        let since_last = last_checkpoint.elapsed();
+        if checkpoint_due(epoch, s.epochs, evaluated, st.stopped, since_last) {
             obs.checkpoint(&st.checkpoint(epoch, rng))?;
+            last_checkpoint = Instant::now();
         }
         if st.stopped {
             let (v, e, _) = st.best.as_ref().expect("set before any stop");
@@ -293,4 +317,23 @@ pub fn fit<O: Objective>(
         st.params = params;
     }
     obj.snapshot(&st.params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_epochs_are_checkpointed_between_the_epoch_grid() {
+        let quick = Duration::from_secs(5);
+        let long = CHECKPOINT_AFTER + Duration::from_secs(1);
+        // Off the grid, unevaluated, not stopped, not last: only time makes it due.
+        assert!(!checkpoint_due(3, 11, false, false, quick));
+        assert!(checkpoint_due(3, 11, false, false, long));
+        // The other reasons hold whatever the time.
+        assert!(checkpoint_due(10, 11, false, false, quick));
+        assert!(checkpoint_due(11, 11, false, false, quick));
+        assert!(checkpoint_due(3, 11, true, false, quick));
+        assert!(checkpoint_due(3, 11, false, true, quick));
+    }
 }
