@@ -18,9 +18,11 @@ use crate::config::{Key, Range};
 use crate::context::TrainContext;
 use crate::error::Result;
 use crate::lightgcn::{LightGcn, distinct_rows};
+use crate::model::TrainedModel;
 use crate::observer::Observer;
 use crate::propagate::{SparseMatrix, layer_mean_outside_autograd};
 use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, bpr_loss, fit};
+use crate::weights::Weights;
 
 /// The keys of the noise and the contrastive loss, common to SimGCL and XSimGCL.
 pub(crate) fn noise_keys() -> Vec<Key> {
@@ -199,6 +201,10 @@ pub(crate) trait ContrastiveStep: Clone {
     fn dim(&self) -> usize;
     /// Propagation layers (the noise-free readout's too).
     fn layers(&self) -> usize;
+    /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
+    fn settings(&self) -> &LoopSettings;
+    /// The K of the recall@K watched on the monitoring set.
+    fn monitor_k(&self) -> usize;
     /// The step's loss at the ego embeddings `e0` for the batch `rows`, every noise drawn
     /// from `noise_seed`.
     fn loss(
@@ -290,11 +296,10 @@ impl<S: ContrastiveStep> Objective for Trainer<S> {
 /// trained model is the noise-free encoder's [`LightGcn`].
 pub(crate) fn train<S: ContrastiveStep>(
     step: &S,
-    settings: &LoopSettings,
-    monitor_k: usize,
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
-) -> Result<LightGcn> {
+) -> Result<Box<dyn TrainedModel>> {
+    let settings = step.settings();
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
     let init: Vec<f32> = (0..(ctx.n_users + ctx.n_items) * step.dim())
@@ -306,15 +311,49 @@ pub(crate) fn train<S: ContrastiveStep>(
         n_users: ctx.n_users,
         epochs: BprEpochs::new(ctx.train, ctx.n_users, ctx.n_items, settings.batch, 1)?,
     };
-    fit(
+    Ok(Box::new(fit(
         &mut trainer,
         init,
         settings,
-        Monitored::Recall(monitor_k),
+        Monitored::Recall(step.monitor_k()),
         ctx,
         &mut rng,
         obs,
-    )
+    )?))
+}
+
+/// A trained noise-contrastive model from its weights: the [`LightGcn`] of its ego embeddings.
+pub(crate) fn load(
+    dim: usize,
+    w: &Weights,
+    n_users: usize,
+    n_items: usize,
+) -> Result<Box<dyn TrainedModel>> {
+    Ok(Box::new(LightGcn::from_weights(w, n_users, n_items, dim)?))
+}
+
+/// The test fixture of the noise-contrastive models.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
+
+    /// `step`'s loss and gradient on the random graph of `seed` (8 users, 10 items) at its
+    /// ego embeddings, for a fixed batch with a repeated user and item and a fixed noise seed;
+    /// the gradient is checked against finite differences first when `check`.
+    pub(crate) fn step_gradient<S: ContrastiveStep>(step: &S, seed: u64, check: bool) -> Vec<f32> {
+        let (x, ego) = random_graph(seed);
+        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
+        let (users, pos, neg) = ([0u32, 5, 7, 5], [1u32, 2, 3, 2], [4u32, 0, 9, 6]);
+        let run = |e: &[f32]| {
+            loss_and_grad(step, &Device::Cpu, &adj, e, 8, &users, &pos, &neg, 11).unwrap()
+        };
+        if check {
+            assert_gradient_matches_finite_differences(&ego, run)
+        } else {
+            run(&ego).1
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! batch's distinct users and, separately, its distinct positive items. XSimGCL
 //! ([`crate::xsimgcl`]) replaces the two extra passes by a cross-layer contrast within one.
 //! The encoder, losses and objective are `contrastive.rs`'s; the trained model is a
-//! [`LightGcn`].
+//! [`LightGcn`](crate::lightgcn::LightGcn).
 
 use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use crate::config::{Key, ModelConfig};
 use crate::context::TrainContext;
 use crate::contrastive::{self, BatchRows, ContrastiveStep, encode, layer_mean};
 use crate::error::Result;
-use crate::lightgcn::{LightGcn, LightGcnConfig, embedding_model_bytes};
+use crate::lightgcn::{LightGcnConfig, embedding_model_bytes};
 use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
@@ -90,6 +90,12 @@ impl ContrastiveStep for SimGclConfig {
     fn layers(&self) -> usize {
         self.layers
     }
+    fn settings(&self) -> &LoopSettings {
+        &self.train
+    }
+    fn monitor_k(&self) -> usize {
+        self.monitor_k
+    }
     /// BPR and L2 on the noise-free encoder, plus `cl_weight` times InfoNCE between the final
     /// embeddings of two perturbed passes.
     fn loss(
@@ -138,13 +144,7 @@ impl Model for SimGcl {
         ctx: &TrainContext<'_>,
         obs: &mut dyn Observer,
     ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(contrastive::train(
-            cfg,
-            &cfg.train,
-            cfg.monitor_k,
-            ctx,
-            obs,
-        )?))
+        contrastive::train(cfg, ctx, obs)
     }
 
     fn load(
@@ -153,9 +153,7 @@ impl Model for SimGcl {
         n_users: usize,
         n_items: usize,
     ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(LightGcn::from_weights(
-            w, n_users, n_items, cfg.dim,
-        )?))
+        contrastive::load(cfg.dim, w, n_users, n_items)
     }
 }
 
@@ -163,14 +161,13 @@ impl Model for SimGcl {
 mod tests {
     use super::*;
     use crate::contrastive::loss_and_grad;
-    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
+    use crate::contrastive::testing::step_gradient;
+    use crate::test_support::random_graph;
     use candle_core::Device;
     use gnnrec_graph::normalized_adjacency;
 
     #[test]
     fn the_step_gradient_matches_finite_differences_with_the_noise_fixed() {
-        let (x, ego) = random_graph(22);
-        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
         let cfg = SimGclConfig {
             dim: 3,
             layers: 2,
@@ -180,26 +177,22 @@ mod tests {
             cl_weight: 0.7,
             ..Default::default()
         };
-        let (users, pos, neg) = ([0u32, 5, 7, 5], [1u32, 2, 3, 2], [4u32, 0, 9, 6]);
-        let run = |c: &SimGclConfig, e: &[f32]| {
-            loss_and_grad(c, &Device::Cpu, &adj, e, 8, &users, &pos, &neg, 11).unwrap()
-        };
-        let g = assert_gradient_matches_finite_differences(&ego, |e| run(&cfg, e));
-        // The contrastive term is in the loss and its two views differ: without noise they
-        // are equal (InfoNCE of a view with itself still has a gradient, but a different one),
-        // and without the term the gradient is LightGCN's.
-        let plain = SimGclConfig {
-            cl_weight: 0.0,
-            ..cfg.clone()
-        };
-        let (_, g0) = run(&plain, &ego);
-        assert!(g.iter().zip(&g0).any(|(a, b)| (a - b).abs() > 1e-3));
-        let quiet = SimGclConfig {
-            eps: 0.0,
-            ..cfg.clone()
-        };
-        let (_, gq) = run(&quiet, &ego);
-        assert!(g.iter().zip(&gq).any(|(a, b)| (a - b).abs() > 1e-3));
+        let g = step_gradient(&cfg, 22, true);
+        // The contrastive term is in the loss, and its views are perturbed: without the term,
+        // or without the noise (two equal views), the gradient differs.
+        for other in [
+            SimGclConfig {
+                cl_weight: 0.0,
+                ..cfg.clone()
+            },
+            SimGclConfig {
+                eps: 0.0,
+                ..cfg.clone()
+            },
+        ] {
+            let g0 = step_gradient(&other, 22, false);
+            assert!(g.iter().zip(&g0).any(|(a, b)| (a - b).abs() > 1e-3));
+        }
     }
 
     #[test]

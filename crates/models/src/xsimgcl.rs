@@ -8,9 +8,10 @@
 //! the final embeddings, the ego-L2 term of our LightGCN, and `cl_weight` times InfoNCE
 //! (temperature `tau`, cosine similarity) between the final embedding and layer
 //! `cl_layer`, over the batch's distinct users and, separately, its distinct positive items.
-//! Recommendation uses the noise-free encoder. The trained model is a [`LightGcn`]. The
-//! encoder, the losses and the training objective are shared with SimGCL
-//! (`contrastive.rs`); XSimGCL's one forward pass per step is its cost advantage.
+//! Recommendation uses the noise-free encoder. The trained model is a
+//! [`LightGcn`](crate::lightgcn::LightGcn). The encoder, the losses and the training objective
+//! are shared with SimGCL (`contrastive.rs`); XSimGCL's one forward pass per step is its cost
+//! advantage.
 
 use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use crate::config::{Key, ModelConfig, Range};
 use crate::context::TrainContext;
 use crate::contrastive::{self, BatchRows, ContrastiveStep, encode, layer_mean};
 use crate::error::{Result, bail};
-use crate::lightgcn::{LightGcn, LightGcnConfig, embedding_model_bytes};
+use crate::lightgcn::{LightGcnConfig, embedding_model_bytes};
 use crate::memory::DataSize;
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
@@ -107,6 +108,12 @@ impl ContrastiveStep for XSimGclConfig {
     fn layers(&self) -> usize {
         self.layers
     }
+    fn settings(&self) -> &LoopSettings {
+        &self.train
+    }
+    fn monitor_k(&self) -> usize {
+        self.monitor_k
+    }
     /// BPR and L2 on the mean of the perturbed layers, plus `cl_weight` times InfoNCE
     /// between that mean and layer `cl_layer` of the same forward pass.
     fn loss(
@@ -153,13 +160,7 @@ impl Model for XSimGcl {
         ctx: &TrainContext<'_>,
         obs: &mut dyn Observer,
     ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(contrastive::train(
-            cfg,
-            &cfg.train,
-            cfg.monitor_k,
-            ctx,
-            obs,
-        )?))
+        contrastive::train(cfg, ctx, obs)
     }
 
     fn load(
@@ -168,24 +169,17 @@ impl Model for XSimGcl {
         n_users: usize,
         n_items: usize,
     ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(LightGcn::from_weights(
-            w, n_users, n_items, cfg.dim,
-        )?))
+        contrastive::load(cfg.dim, w, n_users, n_items)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contrastive::loss_and_grad;
-    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
-    use candle_core::Device;
-    use gnnrec_graph::normalized_adjacency;
+    use crate::contrastive::testing::step_gradient;
 
     #[test]
     fn the_step_gradient_matches_finite_differences_with_the_noise_fixed() {
-        let (x, ego) = random_graph(21);
-        let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
         let cfg = XSimGclConfig {
             dim: 3,
             layers: 2,
@@ -196,17 +190,13 @@ mod tests {
             cl_layer: 1,
             ..Default::default()
         };
-        let (users, pos, neg) = ([0u32, 5, 7, 5], [1u32, 2, 3, 2], [4u32, 0, 9, 6]);
-        let run = |c: &XSimGclConfig, e: &[f32]| {
-            loss_and_grad(c, &Device::Cpu, &adj, e, 8, &users, &pos, &neg, 11).unwrap()
-        };
-        let g = assert_gradient_matches_finite_differences(&ego, |e| run(&cfg, e));
+        let g = step_gradient(&cfg, 21, true);
         // The contrastive term is in the loss: without it the gradient differs.
         let plain = XSimGclConfig {
             cl_weight: 0.0,
             ..cfg.clone()
         };
-        let (_, g0) = run(&plain, &ego);
+        let g0 = step_gradient(&plain, 21, false);
         assert!(g.iter().zip(&g0).any(|(a, b)| (a - b).abs() > 1e-3));
     }
 }
