@@ -21,7 +21,10 @@ use crate::lightgcn::{LightGcn, distinct_rows};
 use crate::model::TrainedModel;
 use crate::observer::Observer;
 use crate::propagate::{SparseMatrix, layer_mean_outside_autograd};
-use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, bpr_loss, fit};
+use crate::training::{
+    BprEpochs, LoopSettings, Monitored, Objective, bpr_loss, fit, squared_norms_of_rows,
+    value_and_gradient,
+};
 use crate::weights::Weights;
 
 /// The keys of the noise and the contrastive loss, common to SimGCL and XSimGCL.
@@ -178,9 +181,7 @@ impl BatchRows {
             &fin.index_select(&self.neg, 0)?,
         )?;
         let b = self.users.dim(0)?;
-        let reg = ((e0.index_select(&self.users, 0)?.sqr()?.sum_all()?
-            + e0.index_select(&self.pos, 0)?.sqr()?.sum_all()?)?
-            + e0.index_select(&self.neg, 0)?.sqr()?.sum_all()?)?;
+        let reg = squared_norms_of_rows(e0, &[&self.users, &self.pos, &self.neg])?;
         bpr + (reg * (0.5 * l2 as f64 / b as f64))?
     }
 
@@ -233,11 +234,7 @@ pub(crate) fn loss_and_grad<S: ContrastiveStep>(
     let e0 = Var::from_slice(ego, (ego.len() / d, d), dev)?;
     let rows = BatchRows::new(dev, n_users, users, pos, neg)?;
     let loss = step.loss(adj, e0.as_tensor(), &rows, noise_seed)?;
-    let grads = loss.backward()?;
-    let g = grads
-        .get(e0.as_tensor())
-        .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
-    Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
+    value_and_gradient(&loss, e0.as_tensor())
 }
 
 /// The optimisation state handed to the shared loop.

@@ -34,7 +34,10 @@ use crate::memory::{DataSize, f32s};
 use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::propagate::{SparseMatrix, final_embeddings, layer_mean};
-use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit};
+use crate::training::{
+    BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit, squared_norms_of_rows,
+    value_and_gradient,
+};
 use crate::weights::Weights;
 
 /// Hyperparameters of IRGNN.
@@ -372,14 +375,9 @@ impl Trainer {
         let pi = Tensor::from_slice(pos, b, &dev)?;
         let ni = Tensor::from_slice(neg, b, &dev)?;
         let bpr = bpr_loss(&u, &fin.index_select(&pi, 0)?, &fin.index_select(&ni, 0)?)?;
-        let reg = (e.index_select(&pi, 0)?.sqr()?.sum_all()?
-            + e.index_select(&ni, 0)?.sqr()?.sum_all()?)?;
+        let reg = squared_norms_of_rows(&e, &[&pi, &ni])?;
         let loss = (bpr + (reg * (0.5 * self.cfg.l2 as f64 / b as f64))?)?;
-        let grads = loss.backward()?;
-        let g = grads
-            .get(&params)
-            .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
-        Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
+        value_and_gradient(&loss, params.as_tensor())
     }
 
     fn model_at(&self, ego: &[f32]) -> Result<Irgnn> {

@@ -26,7 +26,10 @@ use crate::model::{Model, Task, TrainedModel};
 use crate::observer::Observer;
 use crate::propagate::{SparseMatrix, final_embeddings, layer_mean, layer_mean_rows};
 use crate::sampler::hardest_negatives;
-use crate::training::{BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit};
+use crate::training::{
+    BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit, squared_norms_of_rows,
+    value_and_gradient,
+};
 use crate::weights::Weights;
 
 /// Hyperparameters of LightGCN / MF-BPR.
@@ -324,16 +327,9 @@ fn step_loss(
     let ni = Tensor::from_slice(&neg, b, dev)?;
     let bpr = bpr_loss(&u, &p, &q)?;
     let e = e0.as_tensor();
-    let reg = ((e.index_select(&ui, 0)?.sqr()?.sum_all()?
-        + e.index_select(&pi, 0)?.sqr()?.sum_all()?)?
-        + e.index_select(&ni, 0)?.sqr()?.sum_all()?)?;
-    let reg = (reg * (0.5 / b as f64))?;
+    let reg = (squared_norms_of_rows(e, &[&ui, &pi, &ni])? * (0.5 / b as f64))?;
     let loss = (bpr + (reg * cfg.l2 as f64)?)?;
-    let grads = loss.backward()?;
-    let g = grads
-        .get(e)
-        .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
-    Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
+    value_and_gradient(&loss, e)
 }
 
 /// The state of a LightGCN optimisation: the graph, the ego embeddings and, for single steps

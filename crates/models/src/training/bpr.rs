@@ -1,5 +1,5 @@
-//! What the BPR models (MF-BPR, LightGCN, IRGNN) share inside the training loop: the BPR
-//! loss, and epochs of sampled (user, positive, negatives) triples cut into batches.
+//! What the BPR models (MF-BPR, LightGCN, SimGCL, XSimGCL, IRGNN) share inside the training
+//! loop: the BPR loss, its L2 term, the loss's value and gradient, and epochs of sampled (user, positive, negatives) triples cut into batches.
 
 use candle_core::{D, Tensor};
 use gnnrec_data::Interactions;
@@ -14,6 +14,27 @@ pub fn bpr_loss(u: &Tensor, p: &Tensor, q: &Tensor) -> candle_core::Result<Tenso
     // softplus(x) = max(x, 0) + ln(1 + e^{-|x|}), stable for large |x|.
     let softplus = (diff.relu()? + diff.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?;
     softplus.mean_all()
+}
+
+/// `Σ ‖x_r‖²` over the rows of `x` that each index tensor of `ix` selects, a row counted once
+/// per occurrence, summed index tensor by index tensor in order: the L2 term of the BPR
+/// models before its scale.
+pub fn squared_norms_of_rows(x: &Tensor, ix: &[&Tensor]) -> candle_core::Result<Tensor> {
+    let norms = |i: &Tensor| x.index_select(i, 0)?.sqr()?.sum_all();
+    let mut sum = norms(ix[0])?;
+    for i in &ix[1..] {
+        sum = (sum + norms(i)?)?;
+    }
+    Ok(sum)
+}
+
+/// The value of `loss` and its gradient in `x` (flattened), by autograd's backward pass.
+pub fn value_and_gradient(loss: &Tensor, x: &Tensor) -> candle_core::Result<(f32, Vec<f32>)> {
+    let grads = loss.backward()?;
+    let g = grads
+        .get(x)
+        .ok_or_else(|| candle_core::Error::Msg("no gradient for the embeddings".into()))?;
+    Ok((loss.to_scalar::<f32>()?, g.flatten_all()?.to_vec1()?))
 }
 
 /// One batch of triples: users, positives, and `pool` negative candidates per triple.

@@ -18,7 +18,7 @@ use gnnrec_eval::{UserItems, evaluate_ranking, rating_metrics};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-pub use bpr::{Batch, BprEpochs, bpr_loss};
+pub use bpr::{Batch, BprEpochs, bpr_loss, squared_norms_of_rows, value_and_gradient};
 pub use schedule::Schedule;
 pub use settings::LoopSettings;
 
