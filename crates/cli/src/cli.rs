@@ -255,41 +255,7 @@ pub struct PlotArgs {
     pub out: PathBuf,
 }
 
-/// What a training run watches to pick its best epoch.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Monitor {
-    /// A random carve-out of train (--valid-fraction); the model trains on the rest.
-    Validation,
-    /// The test split itself (the protocol of the LightGCN paper and code).
-    Test,
-    /// Nothing: train for the configured epochs and keep the last weights.
-    None,
-}
-
-/// How a validation set is carved out of train.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum ValidSplit {
-    /// A seeded random share of all training interactions.
-    #[default]
-    Random,
-    /// A seeded random share of each user's training interactions (users with at least 2):
-    /// every such user is scored, as on gowalla / yelp2018, which have no validation split.
-    PerUser,
-}
+pub use gnnrec_run::{Monitor, ValidSplit};
 
 /// Arguments of `gnnrec train`. The model's own settings are flags derived from its
 /// configuration (`--lr`, `--dim`, …; `gnnrec models` lists them) or `--set KEY=VALUE`.
@@ -670,6 +636,18 @@ pub struct DatasetArgs {
     pub own: OwnDataArgs,
 }
 
+impl DatasetArgs {
+    /// The run layer's description of this data.
+    pub fn source(&self) -> gnnrec_run::DataSource {
+        gnnrec_run::DataSource {
+            dataset: self.dataset.clone(),
+            data_dir: self.data_dir.clone(),
+            split: self.split.clone(),
+            own: self.own.to_own_data(),
+        }
+    }
+}
+
 /// How to read your own interactions files.
 #[derive(Debug, Clone, Default, Args)]
 pub struct OwnDataArgs {
@@ -703,16 +681,6 @@ impl OwnDataArgs {
             delimiter: self.delimiter.clone(),
             train: self.train.as_ref().map(absolute),
             test: self.test.as_ref().map(absolute),
-        }
-    }
-
-    /// The arguments a run's stored options stand for.
-    pub fn from_own_data(o: &gnnrec_data::registry::OwnData) -> Self {
-        OwnDataArgs {
-            columns: o.columns.clone(),
-            delimiter: o.delimiter.clone(),
-            train: o.train.clone(),
-            test: o.test.clone(),
         }
     }
 }

@@ -8,9 +8,6 @@ mod commands;
 mod model_flags;
 mod output;
 mod progress;
-mod recipe;
-mod run_dir;
-mod timefmt;
 
 use std::process::ExitCode;
 

@@ -1,33 +1,20 @@
 //! Training progress for people: a bar inside each epoch and one line per epoch, on stderr,
-//! silent with `--quiet` (the bar also hides itself when stderr is not a terminal). Also keeps
-//! the run's checkpoints and log on disk as training goes, so an interrupted run can resume.
+//! silent with `--quiet` (the bar also hides itself when stderr is not a terminal). The run
+//! layer keeps the log and checkpoints on disk; this only shows them.
 
-use std::path::PathBuf;
-
-use gnnrec_models::ModelError;
-use gnnrec_models::{Checkpoint, EpochRecord, Observer};
-
-use crate::run_dir::RunDir;
+use gnnrec_models::{EpochRecord, Observer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Shows progress and collects the per-epoch log.
+/// Shows progress.
 pub struct Progress {
     quiet: bool,
     bar: Option<ProgressBar>,
-    run: PathBuf,
-    /// Every epoch's record (with those of earlier sessions of a resumed run).
-    pub log: Vec<EpochRecord>,
 }
 
 impl Progress {
-    /// A reporter for the run directory `run`, continuing `log`; `quiet` silences the terminal.
-    pub fn new(quiet: bool, run: PathBuf, log: Vec<EpochRecord>) -> Self {
-        Progress {
-            quiet,
-            bar: None,
-            run,
-            log,
-        }
+    /// A reporter; `quiet` silences the terminal.
+    pub fn new(quiet: bool) -> Self {
+        Progress { quiet, bar: None }
     }
 }
 
@@ -73,16 +60,6 @@ impl Observer for Progress {
             }
             eprintln!("{line}");
         }
-        self.log.push(r.clone());
-    }
-
-    fn checkpoint(&mut self, checkpoint: &Checkpoint) -> gnnrec_models::error::Result<()> {
-        // The log first: a kill between the two leaves a log ahead of the last checkpoint,
-        // which `--resume` trims, never one behind it.
-        RunDir::open(&self.run)
-            .and_then(|d| d.write_log(&self.log))
-            .map_err(|e| ModelError::Invalid(format!("writing the training log: {e:#}")))?;
-        checkpoint.save(&self.run)
     }
 
     fn message(&mut self, text: &str) {

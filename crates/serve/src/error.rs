@@ -79,37 +79,5 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Errors of loading a run for serving.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// A file of the run is missing or unreadable.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A file of the run is malformed.
-    #[error("{path}: {message}")]
-    Corrupt {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The run lacks what serving needs (older runs: `gnnrec pack` adds it).
-    #[error("{0}")]
-    Incomplete(String),
-    /// The model cannot be restored from its weights.
-    #[error("{path}: {source}")]
-    Model {
-        /// The run.
-        path: String,
-        /// Why.
-        source: gnnrec_models::ModelError,
-    },
-    /// Serving the run would need more memory than the machine has.
-    #[error("{0}")]
-    TooLarge(String),
-}
+/// Errors of loading a run for serving: the run layer's.
+pub type LoadError = gnnrec_run::RunError;

@@ -20,6 +20,6 @@ pub mod served;
 pub mod server;
 pub mod testing;
 
-pub use bundle::{LoadedRun, write_serving_files};
+pub use bundle::LoadedRun;
 pub use error::{ApiError, LoadError};
 pub use server::{ServeOptions, Server, Spawned};

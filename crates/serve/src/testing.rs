@@ -1,12 +1,13 @@
 //! Run directories for tests and benchmarks of the server, made without a dataset: a model
-//! trained in-process on a small seeded interaction set, saved the way `gnnrec train` saves
-//! it (the fields of `config.json` a server reads, the id maps, the weights, the serving
-//! files).
+//! trained in-process on a small seeded interaction set, saved through the run layer's
+//! [`RunDir`] as `gnnrec train` saves it.
 
 use std::path::Path;
 
 use gnnrec_data::{Interactions, RatingScale, RawIds};
 use gnnrec_models::{DeviceSpec, ModelSpec, Silent, Task, TrainContext};
+use gnnrec_run::run_dir::METRICS_FILE;
+use gnnrec_run::{RunConfig, RunDir};
 
 /// A seeded interaction set: `n_users` users, each with `per_user` distinct items of
 /// `n_items`, preferring low item indices (a popularity skew).
@@ -82,25 +83,38 @@ pub fn write_run(
         device: DeviceSpec::Cpu,
     };
     let trained = gnnrec_models::registry::train(&spec, &ctx, &mut Silent)?;
-    std::fs::create_dir_all(dir)?;
-    let config = serde_json::json!({
-        "dataset": "synthetic",
-        "n_users": n_users,
-        "n_items": n_items,
-        "model": spec,
-    });
-    std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&config)?)?;
+    let run = RunDir::create(dir)?;
+    run.write_json(
+        gnnrec_run::run_dir::CONFIG_FILE,
+        &RunConfig {
+            gnnrec_version: env!("CARGO_PKG_VERSION").into(),
+            created: "1970-01-01T00:00:00Z".into(),
+            command: vec!["gnnrec_serve::testing::write_run".into()],
+            dataset: "synthetic".into(),
+            data_dir: None,
+            split: "synthetic".into(),
+            seed: 7,
+            ks: vec![10, 20],
+            monitor: "none".into(),
+            threads: 1,
+            n_users,
+            n_items,
+            n_train: train_on.len(),
+            model: spec.clone(),
+            recipe: None,
+            dataset_options: Default::default(),
+        },
+    )?;
     // users.json lists raw ids in index order: user index u is `u{u}`, item index i is 100 + i.
     let users = RawIds::Str((0..n_users).map(|u| format!("u{u}")).collect());
     let items = RawIds::Int((0..n_items as i64).map(|i| 100 + i).collect());
-    std::fs::write(dir.join("users.json"), serde_json::to_vec(&users)?)?;
-    std::fs::write(dir.join("items.json"), serde_json::to_vec(&items)?)?;
-    trained.weights().save(&dir.join("model.safetensors"))?;
+    run.save_ids(&users, &items)?;
+    run.save_weights(trained.as_ref())?;
     let titles: Vec<String> = (0..n_items).map(|i| format!("Item {i}")).collect();
-    crate::write_serving_files(dir, train, Some(&titles))?;
-    std::fs::write(
-        dir.join("metrics.json"),
-        serde_json::to_vec(&serde_json::json!({"metrics": {"recall@20": 0.5}}))?,
+    run.save_serving_files(train, Some(&titles))?;
+    run.write_json(
+        METRICS_FILE,
+        &serde_json::json!({"metrics": {"recall@20": 0.5}}),
     )?;
     Ok(())
 }

@@ -1,26 +1,18 @@
 //! `gnnrec data info` and `gnnrec data list`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gnnrec_data::Quantiles;
 use gnnrec_data::info::{self as summary, DataInfo};
 use gnnrec_data::registry::{self, KNOWN_DATASETS};
-use gnnrec_data::{Dataset, Split, SplitSpec};
+use gnnrec_data::{Dataset, Split};
 
 use crate::cli::{DataInfoArgs, DataListArgs, DataSynthArgs, DatasetArgs};
 use crate::output::{Table, print_json};
-use crate::timefmt::date;
+use gnnrec_run::timefmt::date;
 
 /// Loads the dataset and split named by `args`.
 pub fn load(args: &DatasetArgs) -> Result<(Dataset, Split)> {
-    let dir = registry::data_dir(args.data_dir.as_deref());
-    let data = registry::load_with(&args.dataset, &dir, &args.own.to_own_data())
-        .with_context(|| format!("loading dataset `{}`", args.dataset))?;
-    let spec: SplitSpec = match &args.split {
-        Some(s) => s.parse()?,
-        None => data.default_split.clone(),
-    };
-    let split = data.split(&spec)?;
-    Ok((data, split))
+    Ok(args.source().load()?)
 }
 
 pub fn info(args: &DataInfoArgs) -> Result<()> {

@@ -6,7 +6,7 @@ use gnnrec_models::EpochRecord;
 use plotters::prelude::*;
 
 use crate::cli::PlotArgs;
-use crate::run_dir::RunDir;
+use gnnrec_run::RunDir;
 
 /// Draws the per-epoch training loss (left) and the metrics evaluated on the monitoring set
 /// (right) of a run, as logged in its `log.jsonl`.

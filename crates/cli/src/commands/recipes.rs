@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::cli::RecipesArgs;
 use crate::output::{Table, print_json};
-use crate::recipe::load_dir;
+use gnnrec_run::recipe::load_dir;
 
 pub fn run(args: &RecipesArgs) -> Result<()> {
     let all = load_dir(&args.dir)?;

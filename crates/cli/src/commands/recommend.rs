@@ -1,117 +1,59 @@
-//! `gnnrec recommend`: one user's top K, or every test user's top K as CSV.
+//! `gnnrec recommend`: one user's top K, or every test user's top K as CSV — the run
+//! layer's [`gnnrec_run::recommend`], printed.
 
-use std::path::Path;
-
-use anyhow::{Context, Result, bail};
-use gnnrec_data::fsutil::write_atomic;
-use gnnrec_data::registry;
-use gnnrec_data::{Dataset, Split, SplitSpec};
+use anyhow::{Result, bail};
+use gnnrec_data::{Dataset, Split};
 use gnnrec_eval::ranking::{DEFAULT_BLOCK, test_users};
-use gnnrec_eval::{UserItems, rank_users, top_k};
+use gnnrec_eval::{UserItems, rank_users};
 use gnnrec_models::TrainedModel;
+use gnnrec_run::OpenedRun;
+use gnnrec_run::recommend::{Unknown, export_test_users, recommend_user};
 
 use crate::cli::{Fallback, RecommendArgs};
-use crate::output::{Table, csv_field, print_json};
-use crate::run_dir::{RunConfig, RunDir};
-
-/// A saved run, opened with everything needed to evaluate or query it.
-pub struct OpenedRun {
-    /// The run directory.
-    pub dir: RunDir,
-    /// Its configuration.
-    pub config: RunConfig,
-    /// The dataset it was trained on, reloaded.
-    pub data: Dataset,
-    /// The split it was trained and tested on.
-    pub split: Split,
-    /// The trained model.
-    pub model: Box<dyn TrainedModel>,
-}
-
-/// Opens a run with its dataset, split and model. `data_dir` overrides the run's.
-pub fn open_run(path: &Path, data_dir: Option<&Path>) -> Result<OpenedRun> {
-    let dir = RunDir::open(path)?;
-    let config = dir.config()?;
-    let data_dir = registry::data_dir(data_dir.or(config.data_dir.as_deref()));
-    let data = registry::load_with(&config.dataset, &data_dir, &config.dataset_options)
-        .with_context(|| {
-            format!(
-                "loading dataset `{}` for run {}",
-                config.dataset,
-                path.display()
-            )
-        })?;
-    let spec: SplitSpec = config.split.parse()?;
-    let split = data.split(&spec)?;
-    let model = dir.load_model(&config, &data)?;
-    Ok(OpenedRun {
-        dir,
-        config,
-        data,
-        split,
-        model,
-    })
-}
+use crate::output::{Table, print_json};
 
 pub fn run(args: &RecommendArgs) -> Result<()> {
     if args.k == 0 {
         bail!("--k must be positive");
     }
-    let OpenedRun {
-        config,
-        data,
-        split,
-        model,
-        ..
-    } = open_run(&args.run, args.data_dir.as_deref())?;
-    let train = UserItems::new(&split.train, data.n_users());
+    let run = OpenedRun::open(&args.run, args.data_dir.as_deref())?;
+    let (config, data) = (&run.config, &run.data);
     if args.all_users {
         let out = args
             .out
             .as_ref()
             .expect("clap requires --out with --all-users");
-        return export_all(
-            model.as_ref(),
-            &data,
-            &split,
-            &train,
+        let e = export_test_users(run.model.as_ref(), data, &run.split, args.k, out)?;
+        if args.json {
+            return print_json(&serde_json::json!({
+                "out": out, "users": e.users, "rows": e.rows, "k": args.k,
+            }));
+        }
+        println!(
+            "wrote {} recommendations for {} test users (top {}) to {}",
+            e.rows,
+            e.users,
             args.k,
-            out,
-            args.json,
+            out.display()
         );
+        return Ok(());
     }
     let raw = args.user.as_deref().expect("clap requires --user");
-    let (items, scores, fallback) = match data.users.parse(raw) {
-        Some(u) => {
-            let r = rank_users(model.as_scorer(), &train, &[u], args.k, 1);
-            let r = r.into_iter().next().expect("one user ranked");
-            (r.items, Some(r.scores), false)
-        }
-        None if args.fallback == Fallback::Popular => {
-            let counts: Vec<f32> = split
-                .train
-                .item_degrees(data.n_items())
-                .into_iter()
-                .map(|c| c as f32)
-                .collect();
-            (top_k(&counts, &[], args.k), None, true)
-        }
-        None => bail!(
-            "user `{raw}` is not in dataset `{}` ({} users); use --fallback popular to recommend \
-             the most popular items instead",
-            config.dataset,
-            data.n_users()
-        ),
+    let unknown = match args.fallback {
+        Fallback::Popular => Unknown::Popular,
+        Fallback::None => Unknown::Refuse,
     };
-    let rows: Vec<serde_json::Value> = items
+    let r = recommend_user(&run, raw, args.k, unknown)?;
+    let rows: Vec<serde_json::Value> = r
+        .items
         .iter()
         .enumerate()
-        .map(|(r, &i)| {
+        .map(|(pos, &i)| {
             serde_json::json!({
-                "rank": r + 1,
+                "rank": pos + 1,
                 "item": data.items.raw(i).to_string(),
                 "title": data.item_titles.as_ref().map(|t| t[i as usize].clone()),
-                "score": scores.as_ref().map(|s| s[r]),
+                "score": r.scores.as_ref().map(|s| s[pos]),
             })
         })
         .collect();
@@ -119,22 +61,18 @@ pub fn run(args: &RecommendArgs) -> Result<()> {
         return print_json(&serde_json::json!({
             "user": raw,
             "model": config.model.name(),
-            "fallback": fallback.then_some("popular"),
+            "fallback": r.fallback.then_some("popular"),
             "recommendations": rows,
         }));
     }
-    if fallback {
+    if r.fallback {
         println!("user `{raw}` is unknown: the most popular training items instead\n");
     } else {
-        let n_seen = data
-            .users
-            .parse(raw)
-            .map(|u| train.of(u).len())
-            .unwrap_or(0);
         println!(
-            "top {} for user {raw} by {} ({n_seen} training items excluded)\n",
+            "top {} for user {raw} by {} ({} training items excluded)\n",
             args.k,
-            config.model.name()
+            config.model.name(),
+            r.n_seen
         );
     }
     let mut t = Table::new(["rank", "item", "score", "title"]);
@@ -177,48 +115,4 @@ pub fn print_samples(
             println!("  {:>2}. {mark} {}", pos + 1, data.item_label(i));
         }
     }
-}
-
-/// Writes every test user's top K as `user,item,rank,score` (raw ids; rank from 1), ranked
-/// exactly as the evaluation ranks them.
-fn export_all(
-    model: &dyn TrainedModel,
-    data: &Dataset,
-    split: &Split,
-    train: &UserItems,
-    k: usize,
-    out: &Path,
-    json: bool,
-) -> Result<()> {
-    let test = UserItems::new(&split.test, data.n_users());
-    let users = test_users(&test);
-    let ranked = rank_users(model.as_scorer(), train, &users, k, DEFAULT_BLOCK);
-    write_atomic(out, |w| {
-        writeln!(w, "user,item,rank,score")?;
-        for r in &ranked {
-            let user = csv_field(&data.users.raw(r.user).to_string());
-            for (pos, (&i, &s)) in r.items.iter().zip(&r.scores).enumerate() {
-                writeln!(
-                    w,
-                    "{user},{},{},{s}",
-                    csv_field(&data.items.raw(i).to_string()),
-                    pos + 1
-                )?;
-            }
-        }
-        Ok(())
-    })
-    .with_context(|| format!("writing {}", out.display()))?;
-    let rows: usize = ranked.iter().map(|r| r.items.len()).sum();
-    if json {
-        return print_json(&serde_json::json!({
-            "out": out, "users": ranked.len(), "rows": rows, "k": k,
-        }));
-    }
-    println!(
-        "wrote {rows} recommendations for {} test users (top {k}) to {}",
-        ranked.len(),
-        out.display()
-    );
-    Ok(())
 }

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use gnnrec_run::OpenedRun;
 use gnnrec_serve::served::default_name;
 use gnnrec_serve::{ServeOptions, Server};
 
 use crate::cli::{PackArgs, ServeArgs};
-use crate::commands::recommend::open_run;
 
 /// `NAME=DIR` or `DIR` (served under the folder's name).
 fn named_run(text: &str) -> (String, PathBuf) {
@@ -67,18 +67,12 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 }
 
 pub fn pack(args: &PackArgs) -> Result<()> {
-    let opened = open_run(&args.run, args.data_dir.as_deref())?;
-    gnnrec_serve::write_serving_files(
-        opened.dir.path(),
-        &opened.split.train,
-        opened.data.item_titles.as_deref(),
-    )
-    .with_context(|| format!("writing the serving files of {}", args.run.display()))?;
+    let opened = OpenedRun::open(&args.run, args.data_dir.as_deref())?;
+    let written = opened.pack()?;
     println!(
-        "{}: wrote {} ({} training interactions){}; `gnnrec serve --run {}` needs nothing else",
+        "{}: wrote {} ({written} training interactions){}; `gnnrec serve --run {}` needs nothing else",
         args.run.display(),
-        gnnrec_serve::bundle::SEEN_FILE,
-        opened.split.train.len(),
+        gnnrec_run::run_dir::SEEN_FILE,
         if opened.data.item_titles.is_some() {
             " and titles.json"
         } else {

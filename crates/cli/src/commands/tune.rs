@@ -7,210 +7,47 @@
 //! models). Results are written after every grid point, and a rerun with the same `--out`
 //! skips the points already scored there, so an interrupted search resumes.
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use gnnrec_data::fsutil::write_atomic;
-use gnnrec_models::registry;
-use gnnrec_models::{EpochRecord, ModelSpec, Observer, Task, TrainContext};
+use gnnrec_run::recommend::csv_field;
+use gnnrec_run::tune::{Row, TuneFile, TuneObserver, TuneRequest, TuneStart, tune};
 use plotters::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::cli::{Monitor, TuneArgs, ValidSplit};
-use crate::commands::evaluate::{print_metrics, test_metrics};
-use crate::commands::train::{DEFAULT_KS, Plan, execute};
-use crate::commands::{data, set_threads};
-use crate::output::{csv_field, print_json};
+use crate::cli::TuneArgs;
+use crate::commands::evaluate::print_metrics;
+use crate::commands::set_threads;
+use crate::output::print_json;
 
-/// One grid point's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Row {
-    /// The searched settings of this point, key → value as given.
-    settings: Vec<(String, String)>,
-    /// The selection metric on the validation carve-out.
-    validation: f64,
-    epochs: usize,
-    seconds: f64,
+/// Prints the search's progress and keeps `tune.csv` and `tune.svg` beside `tune.json`.
+struct Printer {
+    quiet: bool,
 }
 
-impl Row {
-    fn label(&self) -> String {
-        self.settings
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
-/// Counts epochs.
-struct Counter {
-    epochs: usize,
-}
-
-impl Observer for Counter {
-    fn epoch_finished(&mut self, _record: &EpochRecord) {
-        self.epochs += 1;
-    }
-}
-
-/// The grid: the product of each key's values, the first key slowest.
-fn grid(lists: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
-    let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
-    for (k, values) in lists {
-        points = points
-            .into_iter()
-            .flat_map(|p| {
-                values.iter().map(move |v| {
-                    let mut q = p.clone();
-                    q.push((k.clone(), v.clone()));
-                    q
-                })
-            })
-            .collect();
-    }
-    points
-}
-
-/// The model `name` with the point's settings.
-fn spec_of(name: &str, point: &[(String, String)]) -> Result<ModelSpec> {
-    let mut spec = ModelSpec::default_for(name)?;
-    for (k, v) in point {
-        spec.set(k, v)?;
-    }
-    Ok(spec)
-}
-
-/// What `tune.json` holds, also read back to resume.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Saved {
-    model: String,
-    dataset: String,
-    split: String,
-    validation: String,
-    metric: String,
-    rows: Vec<Row>,
-    best: Option<Row>,
-}
-
-pub fn run(args: &TuneArgs) -> Result<()> {
-    let threads = set_threads(args.threads)?;
-    let kind = registry::find(&args.model)?;
-    if args.flags.is_empty() {
-        bail!(
-            "give the settings to search as flags with comma-separated values, e.g. \
-             --lr 0.001,0.01 (the keys of {}: {})",
-            kind.name(),
-            kind.keys()
-                .iter()
-                .map(|k| k.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let lists: Vec<(String, Vec<String>)> = args
-        .flags
-        .iter()
-        .map(|(k, v)| {
-            let values = v.split(',').map(|x| x.trim().to_string()).collect();
-            (k.clone(), values)
-        })
-        .collect();
-    let points = grid(&lists);
-    // Every point must be a valid configuration before anything trains.
-    for p in &points {
-        spec_of(kind.name(), p)?;
-    }
-    let (metric, lower_is_better) = match kind.task() {
-        Task::Rating => ("rmse", true),
-        Task::Ranking => ("recall@20", false),
-    };
-    let (data, split) = data::load(&args.data)?;
-    let (carved, carve) = match args.valid_split {
-        ValidSplit::Random => (split.carve_validation(args.valid_fraction, args.seed), ""),
-        ValidSplit::PerUser => (
-            split.carve_validation_per_user(args.valid_fraction, args.seed, data.n_users()),
-            "per-user:",
-        ),
-    };
-    let ctx = TrainContext {
-        n_users: data.n_users(),
-        n_items: data.n_items(),
-        train: &carved.train,
-        monitor: None,
-        rating_scale: data.rating_scale,
-        user_features: data.user_features.as_ref(),
-        item_features: data.item_features.as_ref(),
-        seed: args.seed,
-        resume: None,
-        device: Default::default(),
-    };
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!("tune-{}-{}", args.model, data.name))
-    });
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let mut saved = Saved {
-        model: kind.name().to_string(),
-        dataset: data.name.clone(),
-        split: split.name.clone(),
-        validation: format!("{carve}{}:{}", args.valid_fraction, args.seed),
-        metric: metric.to_string(),
-        rows: Vec::new(),
-        best: None,
-    };
-    let earlier = read_saved(&out.join("tune.json"))?
-        .filter(|s| {
-            (&s.model, &s.dataset, &s.split, &s.validation)
-                == (
-                    &saved.model,
-                    &saved.dataset,
-                    &saved.split,
-                    &saved.validation,
-                )
-        })
-        .map(|s| s.rows)
-        .unwrap_or_default();
-    if !args.quiet {
-        eprintln!(
-            "tuning {} on {} ({} configurations; {} train / {} validation interactions carved from split {}; selecting by validation {metric}){}",
-            kind.name(),
-            data.name,
-            points.len(),
-            carved.train.len(),
-            carved.test.len(),
-            split.name,
-            if earlier.is_empty() {
-                String::new()
-            } else {
-                format!("; {} scored before in {}", earlier.len(), out.display())
-            }
-        );
-    }
-
-    for point in &points {
-        let row = match earlier.iter().find(|r| r.settings == *point) {
-            Some(r) => r.clone(),
-            None => {
-                let spec = spec_of(kind.name(), point)?;
-                let t0 = Instant::now();
-                let mut counter = Counter { epochs: 0 };
-                let model = registry::train(&spec, &ctx, &mut counter)?;
-                let seconds = t0.elapsed().as_secs_f64();
-                let m = test_metrics(model.as_ref(), &data, &carved.train, &carved.test, &[20]);
-                let validation = *m
-                    .flat
-                    .get(metric)
-                    .ok_or_else(|| anyhow!("the model reported no {metric}"))?;
-                Row {
-                    settings: point.clone(),
-                    validation,
-                    epochs: counter.epochs,
-                    seconds,
+impl TuneObserver for Printer {
+    fn started(&mut self, s: &TuneStart) {
+        if !self.quiet {
+            eprintln!(
+                "tuning {} on {} ({} configurations; {} train / {} validation interactions carved from split {}; selecting by validation {}){}",
+                s.model,
+                s.dataset,
+                s.points,
+                s.train,
+                s.validation,
+                s.split,
+                s.metric,
+                if s.earlier == 0 {
+                    String::new()
+                } else {
+                    format!("; {} scored before in {}", s.earlier, s.out.display())
                 }
-            }
-        };
-        if !args.quiet {
+            );
+        }
+    }
+
+    fn point(&mut self, row: &Row, metric: &str) {
+        if !self.quiet {
             eprintln!(
                 "  {}  validation {metric} {:.4}  ({} epochs, {:.1}s)",
                 row.label(),
@@ -219,109 +56,74 @@ pub fn run(args: &TuneArgs) -> Result<()> {
                 row.seconds
             );
         }
-        saved.rows.push(row);
-        saved.best = best_of(&saved.rows, lower_is_better);
-        // The file also keeps the rows scored before that this grid has yet to reach, so a
-        // search interrupted again loses none of them.
-        let mut file = saved.clone();
-        file.rows
-            .extend(still_to_reach(&earlier, &points, &saved.rows));
-        file.best = best_of(&file.rows, lower_is_better);
-        save(&out, &file, metric)?;
     }
-    let best = saved.best.clone().expect("the grid is not empty");
 
-    // Retrain the winner on all of train, the way `gnnrec train` would, and score it on test.
-    let best_dir = out.join("best");
-    if best_dir.join("config.json").exists() {
-        std::fs::remove_dir_all(&best_dir)
-            .with_context(|| format!("replacing {}", best_dir.display()))?;
+    fn saved(&mut self, out: &Path, file: &TuneFile) -> gnnrec_run::Result<()> {
+        save_beside(out, file).map_err(|e| gnnrec_run::RunError::Invalid(format!("{e:#}")))
     }
-    let plan = Plan {
-        spec: spec_of(kind.name(), &best.settings)?,
-        data: args.data.clone(),
+}
+
+/// Writes tune.csv and tune.svg (after every grid point, beside the run layer's tune.json).
+fn save_beside(out: &Path, saved: &TuneFile) -> Result<()> {
+    write_table(&out.join("tune.csv"), &saved.rows, &saved.metric)?;
+    let title = format!("{} on {}", saved.model, saved.dataset);
+    let svg = render(&saved.rows, &saved.metric, &title)
+        .map_err(|e| anyhow!("drawing the tuning plot: {e}"))?;
+    write_atomic(&out.join("tune.svg"), |w| w.write_all(svg.as_bytes()))?;
+    Ok(())
+}
+
+pub fn run(args: &TuneArgs) -> Result<()> {
+    let threads = set_threads(args.threads)?;
+    let lists: Vec<(String, Vec<String>)> = args
+        .flags
+        .iter()
+        .map(|(k, v)| {
+            let values = v.split(',').map(|x| x.trim().to_string()).collect();
+            (k.clone(), values)
+        })
+        .collect();
+    let req = TuneRequest {
+        model: args.model.clone(),
+        lists,
+        source: args.data.source(),
         seed: args.seed,
-        ks: DEFAULT_KS.to_vec(),
-        monitor: Monitor::None,
         valid_fraction: args.valid_fraction,
         valid_split: args.valid_split,
-        out: best_dir,
-        resume: None,
-        device: Default::default(),
-        recipe: None,
-        eval_users: None,
+        out: args.out.clone(),
+        threads,
     };
-    let done = execute(plan, true, threads)?;
+    let done = tune(&req, &mut Printer { quiet: args.quiet })?;
+    let (out, metric, best) = (&done.out, &done.metric, &done.best);
+    let best_run = &done.best_run;
     if args.json {
         return print_json(&serde_json::json!({
             "out": out,
             "metric": metric,
-            "rows": saved.rows,
+            "rows": done.rows,
             "best": best,
-            "best_run": done.dir.path(),
-            "test_metrics": done.metrics.metrics,
-            "train_seconds": done.metrics.train_seconds,
+            "best_run": best_run.dir.path(),
+            "test_metrics": best_run.metrics.metrics,
+            "train_seconds": best_run.metrics.train_seconds,
         }));
     }
-    println!("\nvalidation {metric} by configuration ({}):\n", split.name);
-    for r in &saved.rows {
-        let star = if *r == best { "*" } else { " " };
+    println!("\nvalidation {metric} by configuration ({}):\n", done.split);
+    for r in &done.rows {
+        let star = if r == best { "*" } else { " " };
         println!("  {:>8.4}{star}  {}", r.validation, r.label());
     }
     println!(
         "\nbest: {} (validation {metric} {:.4}); retrained on all of train in {:.1}s, test set:\n",
         best.label(),
         best.validation,
-        done.metrics.train_seconds
+        best_run.metrics.train_seconds
     );
-    print_metrics(&done.test);
+    print_metrics(&best_run.test);
     println!(
         "\nwrote {0}/tune.csv, {0}/tune.json, {0}/tune.svg; best run in {1}",
         out.display(),
-        done.dir.path().display()
+        best_run.dir.path().display()
     );
-    Ok(())
-}
-
-fn best_of(rows: &[Row], lower_is_better: bool) -> Option<Row> {
-    rows.iter()
-        .min_by(|a, b| {
-            let o = a.validation.total_cmp(&b.validation);
-            if lower_is_better { o } else { o.reverse() }
-        })
-        .cloned()
-}
-
-/// The rows scored before whose grid points this search has yet to reach.
-fn still_to_reach(earlier: &[Row], points: &[Vec<(String, String)>], done: &[Row]) -> Vec<Row> {
-    earlier
-        .iter()
-        .filter(|r| points.contains(&r.settings) && !done.iter().any(|d| d.settings == r.settings))
-        .cloned()
-        .collect()
-}
-
-fn read_saved(path: &Path) -> Result<Option<Saved>> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    // A file of an older format is not resumed from.
-    Ok(serde_json::from_str(&text).ok())
-}
-
-/// Writes tune.json, tune.csv and tune.svg (after every grid point).
-fn save(out: &Path, saved: &Saved, metric: &str) -> Result<()> {
-    write_atomic(&out.join("tune.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, saved)?;
-        Ok(())
-    })?;
-    write_table(&out.join("tune.csv"), &saved.rows, metric)?;
-    let title = format!("{} on {}", saved.model, saved.dataset);
-    let svg =
-        render(&saved.rows, metric, &title).map_err(|e| anyhow!("drawing the tuning plot: {e}"))?;
-    write_atomic(&out.join("tune.svg"), |w| w.write_all(svg.as_bytes()))?;
     Ok(())
 }
 
@@ -387,33 +189,4 @@ fn render(rows: &[Row], metric: &str, title: &str) -> Result<String, Box<dyn std
         root.present()?;
     }
     Ok(svg)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(lambda: &str, validation: f64) -> Row {
-        Row {
-            settings: vec![("lambda".to_string(), lambda.to_string())],
-            validation,
-            epochs: 0,
-            seconds: 1.0,
-        }
-    }
-
-    #[test]
-    fn a_resumed_search_keeps_in_its_file_the_rows_it_has_yet_to_reach() {
-        let earlier = [row("300", 0.21), row("1000", 0.19), row("7", 0.1)];
-        let lambdas = ["30", "300", "1000"].map(String::from).to_vec();
-        let points = grid(&[("lambda".to_string(), lambdas)]);
-        let lambdas_of = |rows: Vec<Row>| -> Vec<String> {
-            rows.into_iter().map(|r| r.settings[0].1.clone()).collect()
-        };
-        // Scoring 30, the first point: 300 and 1000 are still to come; 7 is not in this grid.
-        let left = still_to_reach(&earlier, &points, &[row("30", 0.22)]);
-        assert_eq!(lambdas_of(left), ["300", "1000"]);
-        let left = still_to_reach(&earlier, &points, &[row("30", 0.22), row("300", 0.21)]);
-        assert_eq!(lambdas_of(left), ["1000"]);
-    }
 }

@@ -27,12 +27,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use gnnrec_models::ModelSpec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::cli::Monitor;
+use crate::choices::{Monitor, ValidSplit};
+use crate::error::{Context, Result, RunError, bail};
 
 /// One recipe file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ pub struct Recipe {
     pub valid_fraction: Option<f64>,
     /// How that carve-out is drawn (`random` or `per-user`).
     #[serde(default)]
-    pub valid_split: Option<crate::cli::ValidSplit>,
+    pub valid_split: Option<ValidSplit>,
     /// How the settings were chosen: on validation (with the command), or the paper's
     /// test-monitored protocol.
     pub chosen_on: String,
@@ -85,8 +85,8 @@ impl Recipe {
     pub fn load(path: &Path) -> Result<Recipe> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the recipe {}", path.display()))?;
-        let r: Recipe =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let r: Recipe = toml::from_str(&text)
+            .map_err(|e| RunError::Invalid(format!("{}: {e}", path.display())))?;
         r.spec()
             .with_context(|| format!("{}: the [config] of `{}`", path.display(), r.model))?;
         Ok(r)
@@ -156,7 +156,13 @@ mod tests {
             "description = \"x\"\nmodel = \"lightgcn\"\ndataset = \"ml-100k\"\nchosen_on = \"x\"\n[config]\nlayerz = 2\n",
         )
         .unwrap();
-        let e = format!("{:#}", Recipe::load(&p).unwrap_err());
+        let e = Recipe::load(&p).unwrap_err();
+        let e = format!(
+            "{e}: {}",
+            std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        );
         assert!(e.contains("bad.toml") && e.contains("layerz"), "{e}");
     }
 }
