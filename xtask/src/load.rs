@@ -137,20 +137,13 @@ fn start_server(root: &Path, run: &Path) -> Result<(ServerChild, String)> {
 pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     let oha = oha(root)?;
     let run = &args.run;
-    let users: Value = serde_json::from_slice(
-        &std::fs::read(run.join("users.json")).context("reading the run's users.json")?,
-    )?;
-    let users: Vec<String> = users
-        .as_array()
-        .context("users.json is not a list")?
-        .iter()
-        .map(|u| {
-            u.as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| u.to_string())
-        })
+    // The run is read through the run layer, which owns its layout.
+    let dir = gnnrec_run::RunDir::open(run)?;
+    let (user_ids, _) = dir.id_maps()?;
+    let users: Vec<String> = (0..user_ids.len() as u32)
+        .map(|u| user_ids.raw(u).to_string())
         .collect();
-    let shape = tensor_shape(&run.join("model.safetensors"), "item_embedding")?;
+    let shape = tensor_shape(&dir.file(gnnrec_run::run_dir::MODEL_FILE), "item_embedding")?;
     let item_bytes = shape.iter().product::<u64>() * 4;
     let stream_gbps = probes::stream_gbps();
     let floor_us = item_bytes as f64 / (stream_gbps * 1e9) * 1e6;

@@ -565,11 +565,9 @@ fn upsert<E: Entry>(list: &mut Vec<E>, mut e: E, header: &Header) -> Option<Stri
 
 /// Writes `text` to `path` through a temporary file and a rename.
 pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".xtask.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+    // The workspace's one atomic write (temporary name beside the target, then a rename).
+    gnnrec_run::write_atomic(path, |w| w.write_all(text.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -125,9 +125,24 @@ fn work(run: &LoadedRun, rx: &Receiver<Job>, max_batch: usize) {
         let queries: Vec<&Query> = jobs.iter().flat_map(|j| &j.queries).collect();
         // A panic in a model must not take the worker (and every later request) with it:
         // the batch's jobs are dropped, so their requests answer 500, and the worker goes on.
-        let Ok(mut rankings) = std::panic::catch_unwind(AssertUnwindSafe(|| rank(run, &queries)))
-        else {
-            continue;
+        let mut rankings = match std::panic::catch_unwind(AssertUnwindSafe(|| rank(run, &queries)))
+        {
+            Ok(r) => r,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                tracing::error!(
+                    run = %run.path.display(),
+                    model = %run.model_name,
+                    panic = %message,
+                    queries = ?queries,
+                    "a scoring worker caught a panic; the batch's requests answer 500"
+                );
+                continue;
+            }
         };
         for job in jobs.into_iter().rev() {
             let mine = rankings.split_off(rankings.len() - job.queries.len());

@@ -1,10 +1,12 @@
 //! `gnnrec serve`: recommendations from saved runs over HTTP/JSON.
 //!
-//! - [`bundle`]: what a run directory holds for serving and how it is loaded;
+//! - [`bundle`]: a run loaded for serving (the run layer's `ServableRun`);
 //! - [`engine`]: one served model and its micro-batching scoring worker;
 //! - [`served`]: the runs served by name, and their reload without downtime;
 //! - [`request`]: query strings and JSON bodies, errors naming the field;
-//! - [`routes`]: the handlers;
+//! - [`query`]: what a request asks turned into the engine's query, one function for every handler;
+//! - [`state`]: what every handler shares;
+//! - [`routes`]: the route table, written once, and the handlers;
 //! - [`metrics`]: Prometheus text;
 //! - [`server`]: the router, the guard each request passes, signals, start-up.
 //!
@@ -14,10 +16,12 @@ pub mod bundle;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod query;
 pub mod request;
 pub mod routes;
 pub mod served;
 pub mod server;
+pub mod state;
 pub mod testing;
 
 pub use bundle::LoadedRun;

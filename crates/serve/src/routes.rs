@@ -2,6 +2,7 @@
 //! the run's engine, and writes the JSON answer.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
@@ -10,67 +11,79 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::engine::{Engine, Query, Ranking, Subject};
+use crate::engine::{Engine, Query, Ranking};
 use crate::error::ApiError;
-use crate::request::{Params, RawIdIn, check_k, json_body, parse_k};
-use crate::server::AppState;
-
-/// K when a request gives none.
-pub const DEFAULT_K: usize = 10;
+use crate::query::{Ask, KIn, Who, ensure_fold_in, to_query};
+use crate::request::{Params, RawIdIn, json_body};
+use crate::state::AppState;
 
 type ApiResult = Result<Response, ApiError>;
 
-/// The user index of raw id `raw` in `engine`'s run, or 404 with the fold-in hint.
-fn user_index(engine: &Engine, run: &str, raw: &str) -> Result<u32, ApiError> {
-    engine.run.users.parse(raw).ok_or_else(|| {
-        ApiError::not_found(
-            "user",
-            format!(
-                "user `{raw}` is not in run `{run}` ({} users); for a new user, POST \
-                 /v1/recommend with {{\"items\": [the user's items]}} (fold-in)",
-                engine.run.users.len()
-            ),
-        )
-    })
+/// One route: its path, the methods it takes (for the 404's listing) and their handlers.
+pub struct Route {
+    /// The path.
+    pub path: &'static str,
+    /// The methods, for people (`GET`, `POST`).
+    pub methods: &'static [&'static str],
+    /// The handlers.
+    pub handlers: MethodRouter<AppState>,
 }
 
-/// The item indices of raw ids, sorted and distinct; an unknown id is a 404 naming
-/// `field[position]`.
-fn item_indices(
-    engine: &Engine,
-    run: &str,
-    field: &str,
-    raw: &[String],
-) -> Result<Vec<u32>, ApiError> {
-    let mut out = Vec::with_capacity(raw.len());
-    for (n, r) in raw.iter().enumerate() {
-        match engine.run.items.parse(r) {
-            Some(i) => out.push(i),
-            None => {
-                return Err(ApiError::not_found(
-                    &format!("{field}[{n}]"),
-                    format!(
-                        "item `{r}` is not in run `{run}` ({} items)",
-                        engine.run.items.len()
-                    ),
-                ));
-            }
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
+/// Every route the server answers, written once: the router, the metrics' route labels and the
+/// 404's listing all come from this table.
+pub fn table() -> Vec<Route> {
+    let route = |path, methods, handlers| Route {
+        path,
+        methods,
+        handlers,
+    };
+    vec![
+        route(
+            "/v1/recommend",
+            &["GET", "POST"],
+            get(recommend_user).post(recommend_history),
+        ),
+        route("/v1/recommend/batch", &["POST"], post(recommend_batch)),
+        route("/v1/similar", &["GET"], get(similar)),
+        route("/v1/runs", &["GET"], get(runs)),
+        route("/healthz", &["GET"], get(healthz)),
+        route("/readyz", &["GET"], get(readyz)),
+        route("/metrics", &["GET"], get(metrics)),
+        route("/admin/reload", &["POST"], post(reload)),
+    ]
 }
 
-/// `a ∪ b`, both sorted and distinct.
-fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out: Vec<u32> = a.iter().chain(b).copied().collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+/// The paths of [`table`], in order.
+fn paths() -> &'static [&'static str] {
+    static PATHS: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| table().iter().map(|r| r.path).collect());
+    &PATHS
+}
+
+/// The label of `path` in the metrics: the route, or `other` (a client cannot grow the
+/// metrics without bound by requesting random paths).
+pub fn label(path: &str) -> &'static str {
+    paths()
+        .iter()
+        .find(|r| **r == path)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// Every route as `GET /v1/recommend, POST /v1/recommend, …`, for the 404 of an unknown path.
+pub fn listing() -> &'static str {
+    static LISTING: LazyLock<String> = LazyLock::new(|| {
+        table()
+            .iter()
+            .flat_map(|r| r.methods.iter().map(move |m| format!("{m} {}", r.path)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    &LISTING
 }
 
 /// A ranking as JSON rows: raw item id, score, title where the dataset has titles.
@@ -103,18 +116,6 @@ async fn answer(engine: &Engine, run: String, echo: Option<(&str, &str)>, q: Que
     Ok(Json(body).into_response())
 }
 
-fn no_fold_in(engine: &Engine, run: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some("run"),
-        format!(
-            "run `{run}`'s model ({}) cannot score item histories (fold-in); serve a model that \
-             can: pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, simgcl, xsimgcl",
-            engine.run.model_name
-        ),
-    )
-}
-
 /// `GET /v1/recommend?user=RAW&k=10[&run=NAME][&exclude_seen=false][&items=…][&exclude=…]`
 pub async fn recommend_user(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let p = Params::parse(
@@ -123,24 +124,15 @@ pub async fn recommend_user(State(s): State<AppState>, RawQuery(q): RawQuery) ->
     )?;
     let (run, engine) = s.served.get(p.get("run"))?;
     let raw = p.required("user")?;
-    let u = user_index(&engine, &run, raw)?;
-    let k = parse_k(p.get("k"), DEFAULT_K, s.limits.max_k)?;
-    let explicit = item_indices(&engine, &run, "exclude", &p.list("exclude"))?;
-    let exclude = if p.flag("exclude_seen", true)? {
-        union(engine.run.seen.of(u), &explicit)
-    } else {
-        explicit
+    let (exclude, items) = (p.list("exclude"), p.list("items"));
+    let ask = Ask {
+        who: Who::User(raw),
+        k: KIn::Text(p.get("k")),
+        exclude_seen: p.flag("exclude_seen", true)?,
+        exclude: &exclude,
+        candidates: p.get("items").map(|_| ("items", items.as_slice())),
     };
-    let candidates = match p.get("items") {
-        Some(_) => Some(item_indices(&engine, &run, "items", &p.list("items"))?),
-        None => None,
-    };
-    let q = Query {
-        subject: Subject::User(u),
-        k,
-        exclude,
-        candidates,
-    };
+    let q = to_query(&engine, &run, &s.limits, &ask)?;
     answer(&engine, run, Some(("user", raw)), q).await
 }
 
@@ -169,42 +161,17 @@ pub async fn recommend_history(
 ) -> ApiResult {
     let b: HistoryRequest = json_body(body)?;
     let (run, engine) = s.served.get(b.run.as_deref())?;
-    if engine.run.model.fold_in().is_none() {
-        return Err(no_fold_in(&engine, &run));
-    }
-    let k = check_k(b.k.unwrap_or(DEFAULT_K as i64), s.limits.max_k)?;
-    if b.items.len() > s.limits.max_history {
-        return Err(ApiError::bad(
-            "items",
-            format!(
-                "{} items: a history may hold at most {}",
-                b.items.len(),
-                s.limits.max_history
-            ),
-        ));
-    }
-    let history = item_indices(&engine, &run, "items", &texts(&b.items))?;
-    let explicit = item_indices(
-        &engine,
-        &run,
-        "exclude",
-        &texts(b.exclude.as_deref().unwrap_or_default()),
-    )?;
-    let exclude = if b.exclude_seen.unwrap_or(true) {
-        union(&history, &explicit)
-    } else {
-        explicit
+    let items = texts(&b.items);
+    let exclude = texts(b.exclude.as_deref().unwrap_or_default());
+    let candidates = b.candidates.as_deref().map(texts);
+    let ask = Ask {
+        who: Who::History(&items),
+        k: KIn::Number(b.k),
+        exclude_seen: b.exclude_seen.unwrap_or(true),
+        exclude: &exclude,
+        candidates: candidates.as_deref().map(|c| ("candidates", c)),
     };
-    let candidates = match &b.candidates {
-        Some(c) => Some(item_indices(&engine, &run, "candidates", &texts(c))?),
-        None => None,
-    };
-    let q = Query {
-        subject: Subject::History(history),
-        k,
-        exclude,
-        candidates,
-    };
+    let q = to_query(&engine, &run, &s.limits, &ask)?;
     answer(&engine, run, None, q).await
 }
 
@@ -226,7 +193,7 @@ pub async fn recommend_batch(
 ) -> ApiResult {
     let b: BatchRequest = json_body(body)?;
     let (run, engine) = s.served.get(b.run.as_deref())?;
-    let k = check_k(b.k.unwrap_or(DEFAULT_K as i64), s.limits.max_k)?;
+    let k = KIn::Number(b.k).checked(s.limits.max_k)?;
     if b.users.len() > s.limits.max_batch_users {
         return Err(ApiError::bad(
             "users",
@@ -237,25 +204,24 @@ pub async fn recommend_batch(
             ),
         ));
     }
-    let exclude_seen = b.exclude_seen.unwrap_or(true);
-    let looked_up: Vec<Result<u32, ApiError>> = b
+    let looked_up: Vec<Result<Query, ApiError>> = b
         .users
         .iter()
-        .map(|r| user_index(&engine, &run, &r.0))
+        .map(|r| {
+            let ask = Ask {
+                who: Who::User(&r.0),
+                k: KIn::Number(b.k),
+                exclude_seen: b.exclude_seen.unwrap_or(true),
+                exclude: &[],
+                candidates: None,
+            };
+            to_query(&engine, &run, &s.limits, &ask)
+        })
         .collect();
     let queries: Vec<Query> = looked_up
         .iter()
-        .filter_map(|u| u.as_ref().ok())
-        .map(|&u| Query {
-            subject: Subject::User(u),
-            k,
-            exclude: if exclude_seen {
-                engine.run.seen.of(u).to_vec()
-            } else {
-                Vec::new()
-            },
-            candidates: None,
-        })
+        .filter_map(|q| q.as_ref().ok())
+        .cloned()
         .collect();
     let mut ranked = engine.rank(queries).await?.into_iter();
     let results: Vec<Value> = b
@@ -284,21 +250,17 @@ pub async fn recommend_batch(
 pub async fn similar(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let p = Params::parse(q.as_deref(), &["item", "k", "run"])?;
     let (run, engine) = s.served.get(p.get("run"))?;
-    if engine.run.model.fold_in().is_none() {
-        return Err(no_fold_in(&engine, &run));
-    }
+    // A model that cannot fold in is refused before the request's own fields are read.
+    ensure_fold_in(&engine, &run)?;
     let raw = p.required("item")?;
-    let item = item_indices(&engine, &run, "item", &[raw.to_string()]).map_err(|e| ApiError {
-        field: Some("item".into()),
-        ..e
-    })?;
-    let k = parse_k(p.get("k"), DEFAULT_K, s.limits.max_k)?;
-    let q = Query {
-        subject: Subject::History(item.clone()),
-        k,
-        exclude: item,
+    let ask = Ask {
+        who: Who::Item(raw),
+        k: KIn::Text(p.get("k")),
+        exclude_seen: true,
+        exclude: &[],
         candidates: None,
     };
+    let q = to_query(&engine, &run, &s.limits, &ask)?;
     answer(&engine, run, Some(("item", raw)), q).await
 }
 

@@ -12,7 +12,6 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -21,27 +20,7 @@ use crate::error::{ApiError, LoadError};
 use crate::metrics::Metrics;
 use crate::routes;
 use crate::served::Served;
-
-/// Limits on what one request may ask.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestLimits {
-    /// The largest K.
-    pub max_k: usize,
-    /// Users in one batch call at most.
-    pub max_batch_users: usize,
-    /// Items in one fold-in history at most.
-    pub max_history: usize,
-}
-
-impl Default for RequestLimits {
-    fn default() -> Self {
-        RequestLimits {
-            max_k: 1000,
-            max_batch_users: 10_000,
-            max_history: 10_000,
-        }
-    }
-}
+pub use crate::state::{AppState, RequestLimits, Shared};
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -80,52 +59,6 @@ impl ServeOptions {
     }
 }
 
-/// What every handler sees.
-pub struct Shared {
-    /// The served runs.
-    pub served: Served,
-    /// Metrics.
-    pub metrics: Metrics,
-    /// What one request may ask.
-    pub limits: RequestLimits,
-    /// True once shutdown has begun.
-    pub draining: AtomicBool,
-    api_key: Option<String>,
-    permits: Arc<Semaphore>,
-    timeout: Duration,
-}
-
-/// The handlers' state.
-pub type AppState = Arc<Shared>;
-
-impl Shared {
-    /// Publishes the served runs to the metrics.
-    pub fn publish_runs(&self) {
-        let list = self.served.list();
-        self.metrics.set_runs(list.iter().map(|(n, p, e)| {
-            (
-                n.as_str(),
-                e.run.model_name.as_str(),
-                e.run.dataset.as_str(),
-                p.display().to_string(),
-            )
-        }));
-    }
-}
-
-/// The routes a metric may be labelled with (anything else is `other`: a client cannot grow
-/// the metrics without bound by requesting random paths).
-const ROUTES: &[&str] = &[
-    "/v1/recommend",
-    "/v1/recommend/batch",
-    "/v1/similar",
-    "/v1/runs",
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/admin/reload",
-];
-
 /// Whether `path` may be requested without the key.
 fn is_open(path: &str) -> bool {
     path == "/healthz" || path == "/readyz"
@@ -152,11 +85,9 @@ async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response 
     let start = Instant::now();
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let route = ROUTES
-        .iter()
-        .find(|r| **r == path)
-        .copied()
-        .unwrap_or("other");
+    // The routes a metric may be labelled with (anything else is `other`: a client cannot
+    // grow the metrics without bound by requesting random paths).
+    let route = routes::label(&path);
     let response = async {
         if let Some(key) = &s.api_key
             && !is_open(&path)
@@ -194,25 +125,17 @@ async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         Some("path"),
-        "no such route; see GET /v1/recommend, POST /v1/recommend, POST /v1/recommend/batch, \
-         GET /v1/similar, GET /v1/runs, GET /healthz, GET /readyz, GET /metrics, POST /admin/reload",
+        format!("no such route; see {}", routes::listing()),
     )
 }
 
-/// The router over `state`.
+/// The router over `state`: every route of [`routes::table`].
 pub fn router(state: AppState, max_body: usize) -> Router {
-    Router::new()
-        .route(
-            "/v1/recommend",
-            get(routes::recommend_user).post(routes::recommend_history),
-        )
-        .route("/v1/recommend/batch", post(routes::recommend_batch))
-        .route("/v1/similar", get(routes::similar))
-        .route("/v1/runs", get(routes::runs))
-        .route("/healthz", get(routes::healthz))
-        .route("/readyz", get(routes::readyz))
-        .route("/metrics", get(routes::metrics))
-        .route("/admin/reload", post(routes::reload))
+    let mut router = Router::new();
+    for r in routes::table() {
+        router = router.route(r.path, r.handlers);
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
