@@ -35,6 +35,7 @@ pub mod source;
 pub mod split;
 pub mod synth;
 pub mod table;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
 

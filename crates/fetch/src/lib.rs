@@ -21,6 +21,7 @@ pub mod checksum;
 pub mod download;
 pub mod error;
 mod fetch;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod unzip;
 

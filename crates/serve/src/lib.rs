@@ -22,6 +22,7 @@ pub mod routes;
 pub mod served;
 pub mod server;
 pub mod state;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use bundle::LoadedRun;
