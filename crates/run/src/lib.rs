@@ -36,6 +36,7 @@
 //! Errors are [`RunError`].
 #![warn(missing_docs)]
 
+pub mod checkpoint_files;
 pub mod choices;
 pub mod error;
 pub mod evaluation;

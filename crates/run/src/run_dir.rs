@@ -12,7 +12,8 @@
 //!   titles.json        item titles, where the dataset has them (for serving)
 //!   log.jsonl          one line per epoch (loss, seconds, monitored metrics)
 //!   checkpoint.json    iterative models: the manifest of the last checkpoint, with
-//!   checkpoint-<epoch>.safetensors   its arrays (parameters, Adam moments, best weights)
+//!   checkpoint-<epoch>.safetensors   its arrays (parameters, Adam moments, best weights);
+//!                      written and read by [`crate::checkpoint_files`]
 //! ```
 //! Every file is written to a temporary name and renamed into place
 //! ([`gnnrec_data::fsutil::write_atomic`], the workspace's one atomic write).
@@ -235,14 +236,14 @@ impl RunDir {
 
     /// The run's last complete checkpoint (`checkpoint.json` and its arrays), if any.
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
-        Ok(Checkpoint::load(&self.path)?)
+        crate::checkpoint_files::load(&self.path)
     }
 
     /// Keeps `checkpoint` (the log first: a kill between the two leaves a log ahead of the
     /// last checkpoint, which a resume trims, never one behind it).
     pub fn save_checkpoint(&self, checkpoint: &Checkpoint, log: &[EpochRecord]) -> Result<()> {
         self.write_log(log)?;
-        Ok(checkpoint.save(&self.path)?)
+        crate::checkpoint_files::save(&self.path, checkpoint)
     }
 }
 

@@ -45,7 +45,8 @@ impl Observer for Recorder<'_> {
         self.dir
             .write_log(&self.log)
             .map_err(|e| ModelError::Invalid(format!("writing the training log: {}", chain(&e))))?;
-        checkpoint.save(self.dir.path())?;
+        crate::checkpoint_files::save(self.dir.path(), checkpoint)
+            .map_err(|e| ModelError::Invalid(format!("writing the checkpoint: {}", chain(&e))))?;
         self.inner.checkpoint(checkpoint)
     }
 }
