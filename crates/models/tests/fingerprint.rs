@@ -1,8 +1,9 @@
 //! Fingerprints of the registry: every model's documented configuration (name, task, about,
-//! capabilities, keys with ranges and help, defaults as JSON) and the bits of the weights it
-//! trains on a small generated data set with small settings. Written to the directory in
-//! `GNNREC_FINGERPRINT_DIR` when set (to compare a refactoring's before and after); otherwise
-//! the tests only check that every model trains twice to the same bits.
+//! capabilities, keys with ranges and help, defaults as JSON) and the bits of the weights and
+//! scores it trains on a small generated data set with small settings. Written to the
+//! directory in `GNNREC_FINGERPRINT_DIR` when set, to compare a refactoring's before and after
+//! (run it on both commits and `diff` the directories: the data and settings here stay fixed
+//! for that); in any case every model must train twice to the same bits.
 
 use std::fmt::Write as _;
 

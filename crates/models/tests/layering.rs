@@ -329,6 +329,7 @@ fn the_modules_of_the_crate_form_no_import_circle() {
             show(&graph)
         );
     }
+    println!("the module graph:\n{}", show(&graph));
     if let Some(cycle) = find_cycle(&graph) {
         panic!(
             "an import circle between the crate's modules: {}\nthe module graph:\n{}",

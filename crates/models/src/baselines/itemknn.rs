@@ -1,5 +1,5 @@
 //! Item-KNN: score an item by its similarity to the items in the user's training history,
-//! over an item–item graph (cosine by default; any [`EdgeWeight`]) pruned to each item's `k`
+//! over an item–item graph (cosine by default; any [`EdgeWeight`](gnnrec_graph::EdgeWeight)) pruned to each item's `k`
 //! nearest neighbours. No training: the baseline a graph model over item–item relations must
 //! beat, on the same graph.
 

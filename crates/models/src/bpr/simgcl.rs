@@ -8,7 +8,7 @@
 //! batch's distinct users and, separately, its distinct positive items. XSimGCL
 //! ([`crate::bpr::xsimgcl`]) replaces the two extra passes by a cross-layer contrast within one.
 //! The encoder, losses and objective are `contrastive.rs`'s; the trained model is a
-//! [`LightGcn`](crate::bpr::lightgcn::LightGcn).
+//! [`LightGcn`].
 
 use candle_core::Tensor;
 

@@ -9,7 +9,7 @@
 //! (temperature `tau`, cosine similarity) between the final embedding and layer
 //! `cl_layer`, over the batch's distinct users and, separately, its distinct positive items.
 //! Recommendation uses the noise-free encoder. The trained model is a
-//! [`LightGcn`](crate::bpr::lightgcn::LightGcn). The encoder, the losses and the training objective
+//! [`LightGcn`]. The encoder, the losses and the training objective
 //! are shared with SimGCL (`contrastive.rs`); XSimGCL's one forward pass per step is its cost
 //! advantage.
 

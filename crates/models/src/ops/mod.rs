@@ -1,5 +1,5 @@
 //! What several model families compute with: the differentiable sparse product and layer
-//! means ([`propagate`]), a batch's distinct rows ([`distinct_rows`]), and the settings of the
+//! means ([`propagate`]), a batch's distinct rows (`distinct_rows`), and the settings of the
 //! item–item graph item-KNN and IRGNN are built on ([`ItemGraphSettings`]).
 
 mod item_graph;

@@ -2,7 +2,7 @@
 //! `gnnrec models` can be derived from them.
 //!
 //! A model's configuration is a serde struct ([`ModelConfig`]) whose JSON form is a flat
-//! object of keys. [`ModelConfig::keys`] documents each key once (help text and accepted
+//! object of keys. [`Settings::keys`] documents each key once (help text and accepted
 //! [`Range`]); from that one list come the command-line flags (`--lr`, `--neg-pool`, …), the
 //! generic `--set key=value`, the parsing of a recipe's values, the range checks, and the
 //! table of `gnnrec models`. A unit test of the registry checks that every serialised key is
