@@ -302,7 +302,10 @@ fn the_capability_lists_follow_the_declarations() {
         assert!(summary.contains(name), "{name} missing from: {summary}");
     }
     let table = registry::capability_table();
-    println!("folding: {}\nsummary: {summary}\n{table}", listed.join(", "));
+    println!(
+        "folding: {}\nsummary: {summary}\n{table}",
+        listed.join(", ")
+    );
     for m in MODELS {
         assert_eq!(
             m.iterative(),
