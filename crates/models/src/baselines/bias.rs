@@ -1,63 +1,39 @@
 //! The regularised baseline predictor `r̂(u, i) = μ + b_u + b_i` (Koren, 2008), fitted by
 //! alternating closed-form updates.
 
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::TrainContext;
+use crate::framework::error::{Result, bail};
+use crate::framework::memory::DataSize;
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
 use gnnrec_data::{Interactions, RatingScale};
 use gnnrec_eval::{RatingPredictor, Scorer};
-use serde::{Deserialize, Serialize};
 
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::TrainContext;
-use crate::error::{Result, bail};
-use crate::memory::DataSize;
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::weights::Weights;
-
-/// Settings of the bias model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BiasConfig {
-    /// Shrinkage of user biases (λ_u).
-    pub reg_user: f32,
-    /// Shrinkage of item biases (λ_i).
-    pub reg_item: f32,
-    /// Alternating passes.
-    pub iterations: usize,
-}
-
-impl Default for BiasConfig {
-    fn default() -> Self {
-        BiasConfig {
-            reg_user: 10.0,
-            reg_item: 25.0,
-            iterations: 15,
-        }
+crate::settings! {
+    /// Settings of the bias model.
+    #[derive(Copy)]
+    pub struct BiasConfig {
+        /// Shrinkage of user biases (λ_u).
+        pub reg_user: f32 = 10.0 => (Range::NonNegative, "shrinkage of user biases (λ_u)"),
+        /// Shrinkage of item biases (λ_i).
+        pub reg_item: f32 = 25.0 => (Range::NonNegative, "shrinkage of item biases (λ_i)"),
+        /// Alternating passes.
+        pub iterations: usize = 15 => (Range::Positive, "alternating passes"),
     }
 }
 
-impl ModelConfig for BiasConfig {
-    fn keys() -> Vec<Key> {
-        vec![
-            Key::new(
-                "reg_user",
-                Range::NonNegative,
-                "shrinkage of user biases (λ_u)",
-            ),
-            Key::new(
-                "reg_item",
-                Range::NonNegative,
-                "shrinkage of item biases (λ_i)",
-            ),
-            Key::new("iterations", Range::Positive, "alternating passes"),
-        ]
-    }
-}
+impl ModelConfig for BiasConfig {}
 
 impl Model for BiasModel {
     type Config = BiasConfig;
+    type Trained = BiasModel;
     const NAME: &'static str = "bias";
     const TASK: Task = Task::Rating;
     const ABOUT: &'static str = "bias baseline: global mean + user and item biases (ratings)";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::None;
 
     fn bytes_needed(_cfg: &BiasConfig, size: DataSize) -> u64 {
         let nodes = (size.n_users as u64).saturating_add(size.n_items as u64);
@@ -70,26 +46,15 @@ impl Model for BiasModel {
         cfg: &BiasConfig,
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
+    ) -> Result<BiasModel> {
         let Some(scale) = ctx.rating_scale else {
             bail!("the bias model predicts ratings, and this dataset has none; try --model pop");
         };
-        Ok(Box::new(BiasModel::fit(
-            ctx.train,
-            ctx.n_users,
-            ctx.n_items,
-            scale,
-            cfg,
-        )?))
+        BiasModel::fit(ctx.train, ctx.n_users, ctx.n_items, scale, cfg)
     }
 
-    fn load(
-        _cfg: &BiasConfig,
-        w: &Weights,
-        n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(BiasModel::from_weights(w, n_users, n_items)?))
+    fn load(_cfg: &BiasConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<BiasModel> {
+        BiasModel::from_weights(w, n_users, n_items)
     }
 }
 
@@ -207,10 +172,6 @@ impl TrainedModel for BiasModel {
 
     fn rating_predictor(&self) -> Option<&dyn RatingPredictor> {
         Some(self)
-    }
-
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
     }
 }
 

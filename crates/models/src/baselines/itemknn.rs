@@ -1,65 +1,45 @@
 //! Item-KNN: score an item by its similarity to the items in the user's training history,
-//! over an item–item graph (cosine by default; any [`EdgeWeight`]) pruned to each item's `k`
+//! over an item–item graph (cosine by default; any [`EdgeWeight`](gnnrec_graph::EdgeWeight)) pruned to each item's `k`
 //! nearest neighbours. No training: the baseline a graph model over item–item relations must
 //! beat, on the same graph.
 
 use gnnrec_data::Interactions;
 use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
-use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
-use serde::{Deserialize, Serialize};
+use gnnrec_graph::{Csr, ItemGraphSpec, item_graph};
 
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::TrainContext;
-use crate::error::{Result, bail};
-use crate::irgnn::item_graph_keys;
-use crate::memory::DataSize;
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::weights::Weights;
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::TrainContext;
+use crate::framework::error::{Result, bail};
+use crate::framework::memory::DataSize;
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
+use crate::ops::ItemGraphSettings;
 
-/// Hyperparameters of item-KNN.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ItemKnnConfig {
-    /// Neighbours kept per item.
-    pub neighbours: usize,
-    /// Edge weight of the item graph.
-    pub item_graph: EdgeWeight,
-    /// τ in days for [`EdgeWeight::Decay`].
-    pub tau: f64,
-}
-
-impl Default for ItemKnnConfig {
-    fn default() -> Self {
-        ItemKnnConfig {
-            neighbours: 50,
-            item_graph: EdgeWeight::Cosine,
-            tau: 30.0,
-        }
+crate::settings! {
+    /// Hyperparameters of item-KNN.
+    pub struct ItemKnnConfig {
+        /// Neighbours kept per item.
+        pub neighbours: usize = 50 => (Range::Positive, "neighbours kept per item"),
+        /// The item graph's edge weight (and decay scale).
+        pub graph_settings: ItemGraphSettings = ItemGraphSettings::default() => flatten deref,
     }
 }
 
 impl ModelConfig for ItemKnnConfig {
     const RENAMED: &'static [(&'static str, &'static str)] =
         &[("graph", "item_graph"), ("tau_days", "tau")];
-
-    fn keys() -> Vec<Key> {
-        let mut keys = vec![Key::new(
-            "neighbours",
-            Range::Positive,
-            "neighbours kept per item",
-        )];
-        keys.extend(item_graph_keys());
-        keys
-    }
 }
 
 impl Model for ItemKnn {
     type Config = ItemKnnConfig;
+    type Trained = ItemKnn;
     const NAME: &'static str = "itemknn";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str =
         "item-KNN: summed similarity to the user's items over the item–item graph (no training)";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::Native;
 
     fn bytes_needed(cfg: &ItemKnnConfig, size: DataSize) -> u64 {
         let items = size.n_items as u64;
@@ -76,22 +56,12 @@ impl Model for ItemKnn {
         cfg: &ItemKnnConfig,
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(ItemKnn::fit(
-            ctx.train,
-            ctx.n_users,
-            ctx.n_items,
-            cfg,
-        )?))
+    ) -> Result<ItemKnn> {
+        ItemKnn::fit(ctx.train, ctx.n_users, ctx.n_items, cfg)
     }
 
-    fn load(
-        _cfg: &ItemKnnConfig,
-        w: &Weights,
-        n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(ItemKnn::from_weights(w, n_users, n_items)?))
+    fn load(_cfg: &ItemKnnConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<ItemKnn> {
+        ItemKnn::from_weights(w, n_users, n_items)
     }
 }
 
@@ -190,9 +160,6 @@ impl TrainedModel for ItemKnn {
         w
     }
 
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
-    }
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {
         Some(self)
     }

@@ -1,32 +1,31 @@
 //! Most-popular: every user gets the items with the most training interactions.
 
+use crate::framework::config::ModelConfig;
+use crate::framework::context::TrainContext;
+use crate::framework::error::Result;
+use crate::framework::memory::{DataSize, f32s};
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
 use gnnrec_data::Interactions;
 use gnnrec_eval::{HistoryScorer, Scorer};
-use serde::{Deserialize, Serialize};
 
-use crate::config::{Key, ModelConfig};
-use crate::context::TrainContext;
-use crate::error::Result;
-use crate::memory::{DataSize, f32s};
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::weights::Weights;
-
-/// Most-popular has no settings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct PopConfig {}
-
-impl ModelConfig for PopConfig {
-    fn keys() -> Vec<Key> {
-        Vec::new()
-    }
+crate::settings! {
+    /// Most-popular has no settings.
+    #[derive(Copy)]
+    pub struct PopConfig {}
 }
+
+impl ModelConfig for PopConfig {}
 
 impl Model for Popularity {
     type Config = PopConfig;
+    type Trained = Popularity;
     const NAME: &'static str = "pop";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str = "most popular: every user gets the most-interacted items";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::Native;
 
     fn bytes_needed(_cfg: &PopConfig, size: DataSize) -> u64 {
         f32s(2 * size.n_items as u64).saturating_add(8 * size.n_train as u64)
@@ -36,17 +35,12 @@ impl Model for Popularity {
         _cfg: &PopConfig,
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(Popularity::fit(ctx.train, ctx.n_items)))
+    ) -> Result<Popularity> {
+        Ok(Popularity::fit(ctx.train, ctx.n_items))
     }
 
-    fn load(
-        _cfg: &PopConfig,
-        w: &Weights,
-        _n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(Popularity::from_weights(w, n_items)?))
+    fn load(_cfg: &PopConfig, w: &Weights, _n_users: usize, n_items: usize) -> Result<Popularity> {
+        Popularity::from_weights(w, n_items)
     }
 }
 
@@ -102,10 +96,6 @@ impl TrainedModel for Popularity {
         let mut w = Weights::new();
         w.insert("item_count", &[self.counts.len()], self.counts.clone());
         w
-    }
-
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
     }
 
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {

@@ -5,49 +5,43 @@
 //! `early_merge` (BSPM-EM, the default) the low-pass term is added before sharpening, and is
 //! sharpened with the rest; otherwise after.
 
-use serde::{Deserialize, Serialize};
-
-use super::gfcf::{bytes_needed, load_filter, svd_keys, train_filter};
+use super::gfcf::{FACTORS, SVD_ITERS, TrainedFilter, bytes_needed, load_filter, train_filter};
 use super::scorer::{Sharpening, Solver};
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::TrainContext;
-use crate::error::Result;
-use crate::memory::DataSize;
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::weights::Weights;
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::TrainContext;
+use crate::framework::error::Result;
+use crate::framework::memory::DataSize;
+use crate::framework::model::{FoldIn, Model, Task, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
 
-/// Settings of BSPM.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BspmConfig {
-    /// Singular vectors of the ideal low-pass filter.
-    pub factors: usize,
-    /// Weight of the ideal low-pass term.
-    pub beta: f32,
-    /// Sharpening time.
-    pub sharpen_time: f32,
-    /// Sharpening steps (0: no sharpening).
-    pub sharpen_steps: usize,
-    /// The sharpening integrator.
-    pub solver: Solver,
-    /// Whether the low-pass term is added before sharpening.
-    pub early_merge: bool,
-    /// Power iterations of the randomized SVD.
-    pub svd_iters: usize,
-}
-
-impl Default for BspmConfig {
-    fn default() -> Self {
-        BspmConfig {
-            factors: 448,
-            beta: 0.2,
-            sharpen_time: 2.5,
-            sharpen_steps: 1,
-            solver: Solver::Rk4,
-            early_merge: true,
-            svd_iters: 4,
-        }
+crate::settings! {
+    /// Settings of BSPM.
+    #[derive(Copy)]
+    pub struct BspmConfig {
+        /// Singular vectors of the ideal low-pass filter.
+        pub factors: usize = 448 => (Range::Count, FACTORS),
+        /// Weight of the ideal low-pass term.
+        pub beta: f32 = 0.2 => (Range::NonNegative, "weight of the ideal low-pass term"),
+        /// Sharpening time.
+        pub sharpen_time: f32 = 2.5 => (
+            Range::NonNegative,
+            "integration time of the sharpening ODE dr/dt = −rP"
+        ),
+        /// Sharpening steps (0: no sharpening).
+        pub sharpen_steps: usize = 1 => (Range::Count, "steps of the sharpening ODE (0: none)"),
+        /// The sharpening integrator.
+        pub solver: Solver = Solver::Rk4 => (
+            Range::OneOf(&Solver::NAMES),
+            "the sharpening integrator"
+        ),
+        /// Whether the low-pass term is added before sharpening.
+        pub early_merge: bool = true => (
+            Range::Flag,
+            "add the low-pass term before sharpening (BSPM-EM) instead of after"
+        ),
+        /// Power iterations of the randomized SVD.
+        pub svd_iters: usize = 4 => (Range::Count, SVD_ITERS),
     }
 }
 
@@ -62,52 +56,20 @@ impl BspmConfig {
     }
 }
 
-impl ModelConfig for BspmConfig {
-    fn keys() -> Vec<Key> {
-        let mut keys = svd_keys();
-        keys.splice(
-            1..1,
-            [
-                Key::new(
-                    "beta",
-                    Range::NonNegative,
-                    "weight of the ideal low-pass term",
-                ),
-                Key::new(
-                    "sharpen_time",
-                    Range::NonNegative,
-                    "integration time of the sharpening ODE dr/dt = −rP",
-                ),
-                Key::new(
-                    "sharpen_steps",
-                    Range::Count,
-                    "steps of the sharpening ODE (0: none)",
-                ),
-                Key::new(
-                    "solver",
-                    Range::OneOf(&Solver::NAMES),
-                    "the sharpening integrator",
-                ),
-                Key::new(
-                    "early_merge",
-                    Range::Flag,
-                    "add the low-pass term before sharpening (BSPM-EM) instead of after",
-                ),
-            ],
-        );
-        keys
-    }
-}
+impl ModelConfig for BspmConfig {}
 
 /// The BSPM plug-in.
 pub struct Bspm;
 
 impl Model for Bspm {
     type Config = BspmConfig;
+    type Trained = TrainedFilter;
     const NAME: &'static str = "bspm";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str =
         "BSPM: training-free blurring–sharpening graph filter (Choi et al., SIGIR 2023)";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::Native;
 
     fn bytes_needed(cfg: &BspmConfig, size: DataSize) -> u64 {
         bytes_needed(cfg.factors, size)
@@ -117,7 +79,7 @@ impl Model for Bspm {
         cfg: &BspmConfig,
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
+    ) -> Result<TrainedFilter> {
         let sharpening = Some(cfg.sharpening());
         Ok(train_filter(
             ctx,
@@ -133,7 +95,7 @@ impl Model for Bspm {
         w: &Weights,
         n_users: usize,
         n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
+    ) -> Result<TrainedFilter> {
         load_filter(w, n_users, n_items, cfg.beta, Some(cfg.sharpening()))
     }
 }

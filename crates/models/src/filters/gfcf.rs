@@ -2,56 +2,37 @@
 //! `--model gfcf`: the linear filter `r R̃ᵀR̃` plus `alpha` times the ideal low-pass filter
 //! `r D_I^{-1/2} V Vᵀ D_I^{1/2}` of the top `factors` right singular vectors of `R̃`.
 
-use serde::{Deserialize, Serialize};
-
 use super::scorer::{FilterScorer, Sharpening};
 use super::svd::SvdSettings;
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::TrainContext;
-use crate::error::Result;
-use crate::memory::DataSize;
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::weights::Weights;
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::TrainContext;
+use crate::framework::error::Result;
+use crate::framework::memory::DataSize;
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
 use gnnrec_eval::{HistoryScorer, Scorer};
 
-/// Settings of GF-CF.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct GfCfConfig {
-    /// Singular vectors of the ideal low-pass filter.
-    pub factors: usize,
-    /// Weight of the ideal low-pass term.
-    pub alpha: f32,
-    /// Power iterations of the randomized SVD.
-    pub svd_iters: usize,
-}
+/// Help of the `factors` key both filters have.
+pub(super) const FACTORS: &str = "top right singular vectors of R̃ in the ideal low-pass filter";
+/// Help of the `svd_iters` key both filters have.
+pub(super) const SVD_ITERS: &str =
+    "power iterations of the randomized SVD (more: more exact trailing vectors)";
 
-impl Default for GfCfConfig {
-    fn default() -> Self {
-        GfCfConfig {
-            factors: 256,
-            alpha: 0.3,
-            svd_iters: 4,
-        }
+crate::settings! {
+    /// Settings of GF-CF.
+    #[derive(Copy)]
+    pub struct GfCfConfig {
+        /// Singular vectors of the ideal low-pass filter.
+        pub factors: usize = 256 => (Range::Count, FACTORS),
+        /// Weight of the ideal low-pass term.
+        pub alpha: f32 = 0.3 => (Range::NonNegative, "weight of the ideal low-pass term"),
+        /// Power iterations of the randomized SVD.
+        pub svd_iters: usize = 4 => (Range::Count, SVD_ITERS),
     }
 }
 
-/// The configuration keys of the SVD both filters share.
-pub(super) fn svd_keys() -> Vec<Key> {
-    vec![
-        Key::new(
-            "factors",
-            Range::Count,
-            "top right singular vectors of R̃ in the ideal low-pass filter",
-        ),
-        Key::new(
-            "svd_iters",
-            Range::Count,
-            "power iterations of the randomized SVD (more: more exact trailing vectors)",
-        ),
-    ]
-}
+impl ModelConfig for GfCfConfig {}
 
 /// Extra random probes of the randomized SVD beyond `factors`.
 pub(super) fn oversample(factors: usize) -> usize {
@@ -70,7 +51,7 @@ pub(super) fn bytes_needed(factors: usize, size: DataSize) -> u64 {
     // QR); the vectors and both scaled copies; the two orientations of R̃ and the history; per
     // scoring thread, a block of 64 users' scores and the sharpening buffers.
     let threads = rayon::current_num_threads() as u64;
-    crate::memory::f32s(
+    crate::framework::memory::f32s(
         l * (5 * i + 4 * u) + 3 * i * factors as u64 + 6 * n + threads * 64 * (7 * i + 2 * u),
     )
     .saturating_add(n.saturating_mul(24))
@@ -83,21 +64,21 @@ pub(super) fn train_filter(
     svd_iters: usize,
     low_pass_weight: f32,
     sharpening: Option<Sharpening>,
-) -> Box<dyn TrainedModel> {
+) -> TrainedFilter {
     let settings = SvdSettings {
         k: factors,
         oversample: oversample(factors),
         power_iters: svd_iters,
         seed: ctx.seed,
     };
-    Box::new(TrainedFilter(FilterScorer::fit(
+    TrainedFilter(FilterScorer::fit(
         ctx.train,
         ctx.n_users,
         ctx.n_items,
         settings,
         low_pass_weight,
         sharpening,
-    )))
+    ))
 }
 
 /// Restores a graph filter from its weights with these filter settings.
@@ -107,14 +88,14 @@ pub(super) fn load_filter(
     n_items: usize,
     low_pass_weight: f32,
     sharpening: Option<Sharpening>,
-) -> Result<Box<dyn TrainedModel>> {
-    Ok(Box::new(TrainedFilter(FilterScorer::from_weights(
+) -> Result<TrainedFilter> {
+    Ok(TrainedFilter(FilterScorer::from_weights(
         w,
         n_users,
         n_items,
         low_pass_weight,
         sharpening,
-    )?)))
+    )?))
 }
 
 /// The trained form of a graph filter, as the registry holds it.
@@ -134,9 +115,6 @@ impl TrainedModel for TrainedFilter {
     fn weights(&self) -> Weights {
         self.0.weights()
     }
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
-    }
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {
         Some(&self.0)
     }
@@ -145,27 +123,15 @@ impl TrainedModel for TrainedFilter {
 /// The GF-CF plug-in.
 pub struct GfCf;
 
-impl ModelConfig for GfCfConfig {
-    fn keys() -> Vec<Key> {
-        let mut keys = svd_keys();
-        keys.insert(
-            1,
-            Key::new(
-                "alpha",
-                Range::NonNegative,
-                "weight of the ideal low-pass term",
-            ),
-        );
-        keys
-    }
-}
-
 impl Model for GfCf {
     type Config = GfCfConfig;
+    type Trained = TrainedFilter;
     const NAME: &'static str = "gfcf";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str =
         "GF-CF: training-free linear + ideal low-pass graph filter (Shen et al., CIKM 2021)";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::Native;
 
     fn bytes_needed(cfg: &GfCfConfig, size: DataSize) -> u64 {
         bytes_needed(cfg.factors, size)
@@ -175,7 +141,7 @@ impl Model for GfCf {
         cfg: &GfCfConfig,
         ctx: &TrainContext<'_>,
         _obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
+    ) -> Result<TrainedFilter> {
         Ok(train_filter(
             ctx,
             cfg.factors,
@@ -190,7 +156,7 @@ impl Model for GfCf {
         w: &Weights,
         n_users: usize,
         n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
+    ) -> Result<TrainedFilter> {
         load_filter(w, n_users, n_items, cfg.alpha, None)
     }
 }

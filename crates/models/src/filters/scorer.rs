@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::normalized::NormalizedRatings;
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
-use crate::error::Result;
-use crate::weights::Weights;
+use crate::framework::error::Result;
+use crate::framework::weights::Weights;
 
 /// How the sharpening ODE `dr/dt = −r P` is integrated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use super::GcnConfig;
-use crate::propagate::SparseMatrix;
+use crate::ops::propagate::SparseMatrix;
 
 /// One propagation layer's weights.
 struct Layer {

@@ -20,110 +20,74 @@
 mod encoder;
 mod model;
 
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::{Features, TrainContext};
+use crate::framework::error::{Result, bail};
+use crate::framework::memory::{DataSize, f32s};
+use crate::framework::model::{FoldIn, Model, Task, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
+use crate::training::{LoopSettings, Monitored, Objective, Schedule, fit};
 use candle_core::{D, Device, Tensor, Var};
+use encoder::Encoder;
 use gnnrec_data::{Interactions, RatingScale};
 use gnnrec_graph::RatingGraph;
+pub use model::GcnModel;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::{Features, TrainContext};
-use crate::error::{Result, bail};
-use crate::memory::{DataSize, f32s};
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::training::{LoopSettings, Monitored, Objective, Schedule, fit};
-use crate::weights::Weights;
-use encoder::Encoder;
-pub use model::GcnModel;
-
-/// Hyperparameters of the GCN rating model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct GcnConfig {
-    /// Propagation layers.
-    pub layers: usize,
-    /// Width of the embeddings, the hidden layers and the output.
-    pub hidden: usize,
-    /// AdamW (decoupled) weight decay.
-    pub l2: f32,
-    /// Dropout probability on every layer's input.
-    pub dropout: f32,
-    /// Ordinal weight sharing between rating levels.
-    pub ordinal: bool,
-    /// Side features used (`auto`: whichever the dataset has).
-    pub features: Features,
-    /// Learning rate, batch (ratings per step; the encoder runs over the whole graph at each
-    /// step), epochs, evaluation, early stopping and schedule.
-    #[serde(flatten)]
-    pub train: LoopSettings,
-}
-
-impl Default for GcnConfig {
-    fn default() -> Self {
-        GcnConfig {
-            layers: 1,
-            hidden: 64,
-            l2: 0.2,
-            dropout: 0.7,
-            ordinal: true,
-            features: Features::AUTO,
-            train: LoopSettings {
-                lr: 0.01,
-                batch: 16384,
-                epochs: 100,
-                eval_every: 1,
-                patience: 10,
-                schedule: Schedule::Cosine,
-            },
-        }
+crate::settings! {
+    /// Hyperparameters of the GCN rating model.
+    pub struct GcnConfig {
+        /// Propagation layers.
+        pub layers: usize = 1 => (
+            Range::Count,
+            "propagation layers (0: embeddings and side features only)"
+        ),
+        /// Width of the embeddings, the hidden layers and the output.
+        pub hidden: usize = 64 => (
+            Range::Positive,
+            "width of the embeddings, hidden layers and output"
+        ),
+        /// AdamW (decoupled) weight decay.
+        pub l2: f32 = 0.2 => (Range::NonNegative, "AdamW (decoupled) weight decay"),
+        /// Dropout probability on every layer's input.
+        pub dropout: f32 = 0.7 => (Range::Probability, "node dropout on every layer's input"),
+        /// Ordinal weight sharing between rating levels.
+        pub ordinal: bool = true => (
+            Range::Flag,
+            "ordinal weight sharing between rating levels"
+        ),
+        /// Side features used (`auto`: whichever the dataset has).
+        pub features: Features = Features::AUTO => (
+            Range::Text("auto | none | user | item | user,item"),
+            "side features (ml-100k users: age, gender, occupation; MovieLens items: genres, year); auto: what the dataset has"
+        ),
+        /// Learning rate, batch (ratings per step; the encoder runs over the whole graph at
+        /// each step), epochs, evaluation, early stopping and schedule.
+        pub train: LoopSettings = LoopSettings {
+            lr: 0.01,
+            batch: 16384,
+            epochs: 100,
+            eval_every: 1,
+            patience: 10,
+            schedule: Schedule::Cosine,
+        } => flatten,
     }
 }
 
-impl ModelConfig for GcnConfig {
-    fn keys() -> Vec<Key> {
-        let mut keys = vec![
-            Key::new(
-                "layers",
-                Range::Count,
-                "propagation layers (0: embeddings and side features only)",
-            ),
-            Key::new(
-                "hidden",
-                Range::Positive,
-                "width of the embeddings, hidden layers and output",
-            ),
-            Key::new("l2", Range::NonNegative, "AdamW (decoupled) weight decay"),
-            Key::new(
-                "dropout",
-                Range::Probability,
-                "node dropout on every layer's input",
-            ),
-            Key::new(
-                "ordinal",
-                Range::Flag,
-                "ordinal weight sharing between rating levels",
-            ),
-            Key::new(
-                "features",
-                Range::Text("auto | none | user | item | user,item"),
-                "side features (ml-100k users: age, gender, occupation; MovieLens items: genres, year); auto: what the dataset has",
-            ),
-        ];
-        keys.extend(LoopSettings::keys());
-        keys
-    }
-}
+impl ModelConfig for GcnConfig {}
 
 impl Model for GcnModel {
     type Config = GcnConfig;
+    type Trained = GcnModel;
     const NAME: &'static str = "gcn";
     const TASK: Task = Task::Rating;
     const ABOUT: &'static str =
         "GCN rating prediction over the rating-typed user–item graph, GC-MC style, side features";
-    const ITERATIVE: bool = true;
+    const TRAINING: Training = Training::Epochs;
+    const FOLD_IN: FoldIn = FoldIn::None;
 
     fn bytes_needed(cfg: &GcnConfig, size: DataSize) -> u64 {
         // Rating levels are at most ~10; a layer keeps a message per level in autograd.
@@ -135,21 +99,12 @@ impl Model for GcnModel {
             .saturating_add((size.n_train as u64).saturating_mul(64))
     }
 
-    fn train(
-        cfg: &GcnConfig,
-        ctx: &TrainContext<'_>,
-        obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(train(cfg, ctx, obs)?))
+    fn train(cfg: &GcnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<GcnModel> {
+        train(cfg, ctx, obs)
     }
 
-    fn load(
-        _cfg: &GcnConfig,
-        w: &Weights,
-        n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(GcnModel::from_weights(w, n_users, n_items)?))
+    fn load(_cfg: &GcnConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<GcnModel> {
+        GcnModel::from_weights(w, n_users, n_items)
     }
 }
 
@@ -328,6 +283,7 @@ fn step_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::model::TrainedModel;
     use gnnrec_data::FeatureMatrix;
     use gnnrec_eval::{RatingPredictor, rating_metrics};
 
@@ -447,9 +403,9 @@ mod tests {
     }
 
     /// Keeps every checkpoint it is handed.
-    struct Keep(Vec<crate::checkpoint::Checkpoint>);
+    struct Keep(Vec<crate::framework::checkpoint::Checkpoint>);
     impl Observer for Keep {
-        fn checkpoint(&mut self, c: &crate::checkpoint::Checkpoint) -> Result<()> {
+        fn checkpoint(&mut self, c: &crate::framework::checkpoint::Checkpoint) -> Result<()> {
             self.0.push(c.clone());
             Ok(())
         }

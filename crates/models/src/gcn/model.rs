@@ -3,9 +3,9 @@
 use gnnrec_data::RatingScale;
 use gnnrec_eval::{DotScorer, RatingPredictor, Scorer};
 
-use crate::error::Result;
-use crate::model::TrainedModel;
-use crate::weights::Weights;
+use crate::framework::error::Result;
+use crate::framework::model::TrainedModel;
+use crate::framework::weights::Weights;
 
 /// `r̂(u, i) = clamp(μ + b_u + b_i + z_u · z_i)` with `z` the encoder's outputs. Users and
 /// items without training ratings have `z = 0` and `b = 0`, so they fall back to the biases
@@ -123,10 +123,6 @@ impl TrainedModel for GcnModel {
 
     fn rating_predictor(&self) -> Option<&dyn RatingPredictor> {
         Some(self)
-    }
-
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
     }
 }
 

@@ -5,8 +5,8 @@ use candle_core::{D, Tensor};
 use gnnrec_data::Interactions;
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{Result, bail};
-use crate::sampler::{BprSampler, Triples};
+use crate::framework::error::{Result, bail};
+use crate::training::sampler::{BprSampler, Triples};
 
 /// The BPR loss `mean softplus(⟨u, q⟩ − ⟨u, p⟩)` of users `u`, positives `p`, negatives `q`.
 pub fn bpr_loss(u: &Tensor, p: &Tensor, q: &Tensor) -> candle_core::Result<Tensor> {
@@ -59,7 +59,7 @@ pub struct BprEpochs {
 
 impl BprEpochs {
     /// Epochs over `train`, with `pool` negative candidates drawn per triple (1: uniform
-    /// BPR; more for models that pick the hardest, see [`crate::sampler::hardest_negatives`]).
+    /// BPR; more for models that pick the hardest, see [`crate::training::sampler::hardest_negatives`]).
     pub fn new(
         train: &Interactions,
         n_users: usize,

@@ -6,8 +6,16 @@
 //! checkpoints, and exact resume. A model plugs in through [`Objective`]: how an epoch is cut
 //! into steps, the loss and gradient of one step at given parameters, and the trained model
 //! a parameter vector makes.
+//!
+//! Beside the loop: the fused Adam ([`adam`]), the BPR triples' sampler ([`sampler`]) and
+//! their epochs cut into batches ([`BprEpochs`]) with the BPR loss pieces, the learning-rate
+//! [`Schedule`], and the loop's settings ([`LoopSettings`]), flattened into each iterative
+//! model's configuration. A model that declares [`crate::Training::Epochs`] trains through
+//! [`fit`]; the registry's adapter checks that it does.
 
+pub mod adam;
 mod bpr;
+pub mod sampler;
 mod schedule;
 mod settings;
 
@@ -22,13 +30,13 @@ pub use bpr::{Batch, BprEpochs, bpr_loss, squared_norms_of_rows, value_and_gradi
 pub use schedule::Schedule;
 pub use settings::LoopSettings;
 
-use crate::adam::Adam;
-use crate::checkpoint::Checkpoint;
-use crate::context::TrainContext;
-use crate::error::{Context, ModelError, Result, bail};
-use crate::model::TrainedModel;
-use crate::observer::{EpochRecord, Observer};
-use crate::weights::Weights;
+use crate::framework::checkpoint::Checkpoint;
+use crate::framework::context::TrainContext;
+use crate::framework::error::{Context, ModelError, Result, bail};
+use crate::framework::model::TrainedModel;
+use crate::framework::observer::{EpochRecord, Observer};
+use crate::framework::weights::Weights;
+use adam::Adam;
 
 /// What the loop watches on the monitoring set to keep the best epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +237,7 @@ pub fn fit<O: Objective>(
     rng: &mut ChaCha8Rng,
     obs: &mut dyn Observer,
 ) -> Result<O::Model> {
+    obs.loop_started();
     let (nu, ni) = (ctx.n_users, ctx.n_items);
     let mut adam = Adam::new(params.len(), s.lr);
     adam.weight_decay = obj.weight_decay();

@@ -231,7 +231,7 @@ pub fn layer_mean_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::random_graph;
+    use crate::testing::random_graph;
     use candle_core::{Device, Var};
     use gnnrec_graph::normalized_adjacency;
 

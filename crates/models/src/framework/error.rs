@@ -34,6 +34,14 @@ pub enum ModelError {
     /// The model cannot train on this data or with these settings.
     #[error("{0}")]
     Invalid(String),
+    /// A model that does not do what its plug-in declares (see [`crate::Model`]).
+    #[error("{model} breaks its plug-in contract: {reason}")]
+    Contract {
+        /// The model.
+        model: String,
+        /// What it declares and what it did.
+        reason: String,
+    },
     /// Reading or writing a file.
     #[error("{path}: {source}")]
     Io {
@@ -115,7 +123,7 @@ impl<T, E: Into<ModelError>> Context<T> for std::result::Result<T, E> {
 /// Returns early with a [`ModelError::Invalid`] made by `format!`.
 macro_rules! bail {
     ($($t:tt)*) => {
-        return Err($crate::error::ModelError::Invalid(format!($($t)*)))
+        return Err($crate::framework::error::ModelError::Invalid(format!($($t)*)))
     };
 }
 pub(crate) use bail;

@@ -1,267 +1,25 @@
-//! LightGCN (He et al., SIGIR 2020), `--model lightgcn`.
-//!
-//! Ego embeddings `E⁰` (N(0, 0.1²) initialisation) for users and items; `Eᵏ = Â Eᵏ⁻¹` with
-//! `Â` the symmetric-normalised bipartite adjacency of the training interactions; the final
-//! embedding is the mean `Σ_k Eᵏ / (K + 1)` ([`crate::propagate::layer_mean`]); a user–item
-//! score is the dot product. Training minimises BPR, `mean softplus(s(u, neg) − s(u, pos))`,
-//! plus `l2 · ½ (‖E⁰_u‖² + ‖E⁰_pos‖² + ‖E⁰_neg‖²) / batch` on the *ego* embeddings of the
-//! batch — the regulariser of the reference implementation — through the shared loop
-//! ([`crate::training::fit`]). MF-BPR ([`crate::mf`]) is the same model with 0 layers.
+//! LightGCN's optimisation: the candle step (autograd, the reference and the path of CUDA
+//! devices), the [`Trainer`] that takes the hand-written CPU step where it applies
+//! ([`super::step`]), and [`train`], which hands it to the shared loop.
 
 use candle_core::{Device, Tensor, Var};
-use gnnrec_eval::{DotScorer, HistoryScorer, Scorer};
 use gnnrec_graph::normalized_adjacency;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::{Deserialize, Serialize};
 
-use crate::adam::Adam;
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::TrainContext;
-use crate::error::{Result, bail};
-use crate::lightgcn_step::{Shape, StepBuffers};
-use crate::memory::{DataSize, f32s};
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::propagate::{SparseMatrix, final_embeddings, layer_mean, layer_mean_rows};
-use crate::sampler::hardest_negatives;
+use super::step::{Shape, StepBuffers};
+use super::{LightGcn, LightGcnConfig};
+use crate::framework::context::TrainContext;
+use crate::framework::error::{Result, bail};
+use crate::framework::observer::Observer;
+use crate::ops::distinct_rows;
+use crate::ops::propagate::{SparseMatrix, final_embeddings, layer_mean, layer_mean_rows};
+use crate::training::adam::Adam;
+use crate::training::sampler::hardest_negatives;
 use crate::training::{
-    BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit, squared_norms_of_rows,
-    value_and_gradient,
+    BprEpochs, Monitored, Objective, bpr_loss, fit, squared_norms_of_rows, value_and_gradient,
 };
-use crate::weights::Weights;
-
-/// Hyperparameters of LightGCN / MF-BPR.
-///
-/// The defaults are one setting for every dataset, chosen on validation carve-outs (see
-/// `docs/results.md`, "Defaults"); the paper's settings are the recipe
-/// `recipes/lightgcn-gowalla-paper.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LightGcnConfig {
-    /// Embedding dimension.
-    pub dim: usize,
-    /// Propagation layers (0 = MF-BPR).
-    pub layers: usize,
-    /// L2 weight on the batch's ego embeddings.
-    pub l2: f32,
-    /// The K of the recall@K watched on the monitoring set.
-    pub monitor_k: usize,
-    /// Negative candidates drawn per triple; the model trains on the one it currently scores
-    /// highest (dynamic negative sampling). 1 = uniform negatives, the paper's recipe.
-    pub neg_pool: usize,
-    /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
-    #[serde(flatten)]
-    pub train: LoopSettings,
-}
-
-impl Default for LightGcnConfig {
-    fn default() -> Self {
-        LightGcnConfig {
-            dim: 128,
-            layers: 3,
-            l2: 1e-3,
-            monitor_k: 20,
-            neg_pool: 1,
-            train: LoopSettings {
-                lr: 0.01,
-                batch: 2048,
-                epochs: 100,
-                eval_every: 10,
-                patience: 0,
-                schedule: Schedule::Cosine,
-            },
-        }
-    }
-}
-
-impl LightGcnConfig {
-    /// The keys every BPR embedding model shares (dim, l2, monitor_k, neg_pool and the loop).
-    pub(crate) fn embedding_keys() -> Vec<Key> {
-        let mut keys = Self::ego_embedding_keys();
-        keys.push(Key::new(
-            "neg_pool",
-            Range::Positive,
-            "negative candidates per BPR triple; trains on the one scored highest (1: uniform)",
-        ));
-        keys.extend(LoopSettings::keys());
-        keys
-    }
-
-    /// The keys of any model of the LightGCN family (XSimGCL's too): dim, l2, monitor_k.
-    pub(crate) fn ego_embedding_keys() -> Vec<Key> {
-        vec![
-            Key::new("dim", Range::Positive, "embedding dimension"),
-            Key::new(
-                "l2",
-                Range::NonNegative,
-                "L2 weight on the batch's ego embeddings",
-            ),
-            Key::new(
-                "monitor_k",
-                Range::Positive,
-                "the K of the recall@K watched on the monitoring set",
-            ),
-        ]
-    }
-}
-
-impl ModelConfig for LightGcnConfig {
-    fn keys() -> Vec<Key> {
-        let mut keys = vec![Key::new(
-            "layers",
-            Range::Count,
-            "propagation layers (0 is MF-BPR)",
-        )];
-        keys.extend(Self::embedding_keys());
-        keys
-    }
-    fn check(&self) -> Result<()> {
-        if self.neg_pool > 1024 {
-            bail!("invalid `neg_pool`: {} is above 1024", self.neg_pool);
-        }
-        Ok(())
-    }
-}
-
-/// A trained LightGCN or MF-BPR: final user and item embeddings, scored by dot product.
-#[derive(Debug, Clone)]
-pub struct LightGcn {
-    scorer: DotScorer,
-    ego: Vec<f32>,
-    n_users: usize,
-}
-
-impl LightGcn {
-    /// Restores from saved weights.
-    pub fn from_weights(w: &Weights, n_users: usize, n_items: usize, dim: usize) -> Result<Self> {
-        let users = w.get_shaped("user_embedding", &[n_users, dim])?.to_vec();
-        let items = w.get_shaped("item_embedding", &[n_items, dim])?.to_vec();
-        let ego = w
-            .get_shaped("ego_embedding", &[n_users + n_items, dim])?
-            .to_vec();
-        Ok(LightGcn {
-            scorer: DotScorer::new(users, items, dim),
-            ego,
-            n_users,
-        })
-    }
-
-    /// A trained model from its final embeddings (users then items, `dim` wide) and the ego
-    /// embeddings they came from: the trained form of the LightGCN family (XSimGCL's too).
-    pub(crate) fn from_final(fin: &[f32], ego: Vec<f32>, n_users: usize, dim: usize) -> Self {
-        let (u, i) = fin.split_at(n_users * dim);
-        LightGcn {
-            scorer: DotScorer::new(u.to_vec(), i.to_vec(), dim),
-            ego,
-            n_users,
-        }
-    }
-
-    /// The ego (layer-0) embeddings, users then items.
-    pub fn ego(&self) -> &[f32] {
-        &self.ego
-    }
-}
-
-impl Scorer for LightGcn {
-    fn n_items(&self) -> usize {
-        self.scorer.n_items()
-    }
-    fn score_users(&self, users: &[u32], out: &mut [f32]) {
-        self.scorer.score_users(users, out)
-    }
-}
-
-/// Fold-in by aggregation: a history's user vector is the mean of its items' final
-/// embeddings (LightGCN's first layer for a user is a normalised sum of their items'), and its
-/// scores are the dot products with every item. No hyper-parameter; its quality against the
-/// model trained with the user is in docs/results.md ("Fold-in").
-impl HistoryScorer for LightGcn {
-    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
-        self.scorer.score_history_means(histories, out)
-    }
-}
-
-impl TrainedModel for LightGcn {
-    fn weights(&self) -> Weights {
-        let d = self.scorer.dim();
-        let n_items = self.scorer.n_items();
-        let mut w = Weights::new();
-        w.insert(
-            "user_embedding",
-            &[self.n_users, d],
-            self.scorer.user_embeddings().to_vec(),
-        );
-        w.insert(
-            "item_embedding",
-            &[n_items, d],
-            self.scorer.item_embeddings().to_vec(),
-        );
-        w.insert(
-            "ego_embedding",
-            &[self.n_users + n_items, d],
-            self.ego.clone(),
-        );
-        w
-    }
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
-    }
-    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
-        Some(self)
-    }
-}
-
-impl Model for LightGcn {
-    type Config = LightGcnConfig;
-    const NAME: &'static str = "lightgcn";
-    const TASK: Task = Task::Ranking;
-    const ABOUT: &'static str =
-        "LightGCN: embeddings propagated over the user–item graph, BPR (He et al., SIGIR 2020)";
-    const ITERATIVE: bool = true;
-    const GPU: bool = true;
-
-    fn bytes_needed(cfg: &LightGcnConfig, size: DataSize) -> u64 {
-        embedding_model_bytes(
-            (size.n_users as u64).saturating_add(size.n_items as u64),
-            cfg.dim,
-            cfg.layers,
-            size.n_train,
-        )
-    }
-
-    fn train(
-        cfg: &LightGcnConfig,
-        ctx: &TrainContext<'_>,
-        obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(train(cfg, ctx, obs)?))
-    }
-
-    fn load(
-        cfg: &LightGcnConfig,
-        w: &Weights,
-        n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(LightGcn::from_weights(
-            w, n_users, n_items, cfg.dim,
-        )?))
-    }
-}
-
-/// Bytes of an embedding model trained by the shared loop: `rows × dim` parameters with
-/// Adam's two moments, the best copy, the gradient and the final embeddings (7 tables), the
-/// layers autograd keeps forward and backward (2 per layer, + 2), and the graph (the
-/// symmetric adjacency and its pieces, 32 bytes per training interaction).
-pub(crate) fn embedding_model_bytes(rows: u64, dim: usize, layers: usize, n_train: usize) -> u64 {
-    let table = f32s(rows.saturating_mul(dim as u64));
-    table
-        .saturating_mul(7 + 2 * (layers as u64 + 2))
-        .saturating_add((n_train as u64).saturating_mul(32))
-}
 
 fn model_from_ego(
     adj: &SparseMatrix,
@@ -272,16 +30,6 @@ fn model_from_ego(
 ) -> LightGcn {
     let fin = final_embeddings(adj, &ego, dim, layers);
     LightGcn::from_final(&fin, ego, n_users, dim)
-}
-
-/// The sorted distinct values of `parts`, and the position of each value of each part in it.
-pub(crate) fn distinct_rows(parts: &[&[u32]]) -> (Vec<u32>, Vec<Vec<u32>>) {
-    let mut rows: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
-    rows.sort_unstable();
-    rows.dedup();
-    let at = |r: &u32| rows.binary_search(r).expect("listed") as u32;
-    let positions = parts.iter().map(|p| p.iter().map(at).collect()).collect();
-    (rows, positions)
 }
 
 /// One training step's loss, built on candle with autograd; returns (loss, d loss / d E⁰).
@@ -344,7 +92,7 @@ pub struct Trainer {
     adam: Option<Adam>,
     n_users: usize,
     epochs: Option<BprEpochs>,
-    /// The hand-written CPU step's buffers ([`crate::lightgcn_step`]).
+    /// The hand-written CPU step's buffers ([`crate::bpr::lightgcn::step`]).
     buffers: StepBuffers,
     /// Always take candle's autograd step (the reference), even where the hand-written one
     /// applies.
@@ -508,19 +256,26 @@ pub fn train(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
+    use crate::framework::model::TrainedModel;
+    use crate::testing::{assert_gradient_matches_finite_differences, random_graph};
+    use crate::training::{LoopSettings, Schedule};
+
+    /// LightGCN's defaults with `dim`, `layers` and `l2` set.
+    fn config(dim: usize, layers: usize, l2: f32) -> LightGcnConfig {
+        let mut cfg = LightGcnConfig {
+            layers,
+            ..Default::default()
+        };
+        (cfg.embedding.dim, cfg.embedding.l2) = (dim, l2);
+        cfg
+    }
 
     #[test]
     fn step_gradient_matches_finite_differences() {
         // A tiny graph: 3 users, 4 items; check d loss / d E⁰ numerically in f32.
         let x = gnnrec_data::Interactions::new(vec![0, 0, 1, 2, 2], vec![0, 1, 1, 2, 3]);
         let adj = SparseMatrix::new(normalized_adjacency(&x, 3, 4));
-        let cfg = LightGcnConfig {
-            dim: 2,
-            layers: 2,
-            l2: 0.1,
-            ..Default::default()
-        };
+        let cfg = config(2, 2, 0.1);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let normal = Normal::new(0.0f32, 0.5).unwrap();
         let ego: Vec<f32> = (0..7 * 2).map(|_| normal.sample(&mut rng)).collect();
@@ -534,12 +289,7 @@ mod tests {
     fn a_negative_pool_trains_on_the_candidate_the_model_scores_highest() {
         let (x, ego) = random_graph(12);
         let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
-        let cfg = LightGcnConfig {
-            dim: 3,
-            layers: 2,
-            l2: 0.1,
-            ..Default::default()
-        };
+        let cfg = config(3, 2, 0.1);
         let fin = final_embeddings(&adj, &ego, 3, 2);
         let score = |u: u32, i: u32| -> f32 {
             let (a, b) = (u as usize * 3, (i as usize + 8) * 3);
@@ -573,12 +323,7 @@ mod tests {
         let (x, ego) = random_graph(13);
         let adj = SparseMatrix::new(normalized_adjacency(&x, 8, 10));
         let ops = adj.clone().with_candle_ops();
-        let cfg = LightGcnConfig {
-            dim: 3,
-            layers: 3,
-            l2: 0.1,
-            ..Default::default()
-        };
+        let cfg = config(3, 3, 0.1);
         let (users, pos) = ([0u32, 5, 7, 5], [1u32, 2, 3, 2]);
         for neg in [&[4u32, 0, 9, 6][..], &[4, 0, 9, 6, 6, 1, 2, 8][..]] {
             let cpu = Device::Cpu;
@@ -604,16 +349,11 @@ mod tests {
         let pools = [4u32, 0, 9, 6, 6, 1, 2, 8, 5, 3];
         for layers in 0..=3 {
             for neg in [&uniform[..], &pools[..]] {
-                let cfg = LightGcnConfig {
-                    dim: 3,
-                    layers,
-                    l2: 0.1,
-                    ..Default::default()
-                };
+                let cfg = config(3, layers, 0.1);
                 let cpu = Device::Cpu;
                 let (l_ref, g_ref) =
                     step_loss(&cpu, &adj, &ego, 8, 3, &cfg, &users, &pos, neg).unwrap();
-                let shape = crate::lightgcn_step::Shape {
+                let shape = Shape {
                     n_users: 8,
                     dim: 3,
                     layers,
@@ -641,11 +381,7 @@ mod tests {
     #[test]
     fn the_trainer_takes_the_same_steps_either_way() {
         let (x, _) = random_graph(15);
-        let cfg = LightGcnConfig {
-            dim: 4,
-            layers: 3,
-            ..Default::default()
-        };
+        let cfg = config(4, 3, LightGcnConfig::default().l2);
         let make = || Trainer::new(&cfg, &x, 8, 10, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
         let (mut fast, mut reference) = (make(), make().with_reference_step());
         for _ in 0..3 {
@@ -658,7 +394,7 @@ mod tests {
         }
     }
 
-    use crate::checkpoint::Checkpoint;
+    use crate::framework::checkpoint::Checkpoint;
 
     /// Keeps every checkpoint it is handed.
     struct Keep(Vec<Checkpoint>);
@@ -683,8 +419,6 @@ mod tests {
         };
         let (train_set, valid) = (pairs(&mut rng, 200), pairs(&mut rng, 40));
         let cfg = LightGcnConfig {
-            dim: 8,
-            layers: 2,
             train: LoopSettings {
                 lr: 0.01,
                 batch: 32,
@@ -693,7 +427,7 @@ mod tests {
                 patience: 0,
                 schedule: Schedule::Cosine,
             },
-            ..Default::default()
+            ..config(8, 2, LightGcnConfig::default().l2)
         };
         let mut ctx = TrainContext {
             n_users: 20,

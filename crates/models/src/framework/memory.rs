@@ -5,7 +5,7 @@
 //! skipped. Written by hand: the one number needed does not justify a system-information
 //! crate.
 
-use crate::error::{ModelError, Result};
+use crate::framework::error::{ModelError, Result};
 
 /// The sizes a model's memory grows with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 use gnnrec_data::{FeatureMatrix, Interactions, RatingScale};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Result, bail};
+use crate::framework::error::{Result, bail};
 
-use crate::checkpoint::Checkpoint;
-use crate::device::DeviceSpec;
+use crate::framework::checkpoint::Checkpoint;
+use crate::framework::device::DeviceSpec;
 
 /// The data a model trains on, in dense indices. Built from the **training** side of a split;
 /// `monitor` is the held-out set watched for early stopping (a validation carve-out of train,

@@ -1,5 +1,5 @@
-//! What the noise-based graph contrastive models (SimGCL, [`crate::simgcl`]; XSimGCL,
-//! [`crate::xsimgcl`]) share: LightGCN's encoder with random noise added at every layer, the
+//! What the noise-based graph contrastive models (SimGCL, [`crate::bpr::simgcl`]; XSimGCL,
+//! [`crate::bpr::xsimgcl`]) share: LightGCN's encoder with random noise added at every layer, the
 //! InfoNCE loss over a batch's distinct users and items, BPR with the ego-L2 term, and the
 //! objective handed to the shared training loop. Each model only says how its views are
 //! built and contrasted ([`ContrastiveStep`]).
@@ -14,39 +14,33 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 
-use crate::config::{Key, Range};
-use crate::context::TrainContext;
-use crate::error::Result;
-use crate::lightgcn::{LightGcn, distinct_rows};
-use crate::model::TrainedModel;
-use crate::observer::Observer;
-use crate::propagate::{SparseMatrix, layer_mean_outside_autograd};
+use crate::bpr::lightgcn::LightGcn;
+use crate::framework::config::Range;
+use crate::framework::context::TrainContext;
+use crate::framework::error::Result;
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
+use crate::ops::distinct_rows;
+use crate::ops::propagate::{SparseMatrix, layer_mean_outside_autograd};
 use crate::training::{
     BprEpochs, LoopSettings, Monitored, Objective, bpr_loss, fit, squared_norms_of_rows,
     value_and_gradient,
 };
-use crate::weights::Weights;
 
-/// The keys of the noise and the contrastive loss, common to SimGCL and XSimGCL.
-pub(crate) fn noise_keys() -> Vec<Key> {
-    vec![
-        Key::new("layers", Range::Positive, "propagation layers"),
-        Key::new(
-            "eps",
-            Range::NonNegative,
-            "magnitude ε of the noise added at every layer",
-        ),
-        Key::new(
-            "tau",
-            Range::PositiveReal,
-            "temperature τ of the InfoNCE loss",
-        ),
-        Key::new(
-            "cl_weight",
-            Range::NonNegative,
-            "weight λ of the contrastive loss",
-        ),
-    ]
+crate::settings! {
+    /// The encoder's noise and the contrastive loss, common to SimGCL and XSimGCL (flattened
+    /// into their configurations; the fallback defaults are SimGCL's).
+    #[derive(Copy)]
+    pub struct ContrastSettings {
+        /// Propagation layers (≥ 1).
+        pub layers: usize = 3 => (Range::Positive, "propagation layers"),
+        /// Magnitude ε of the noise added at every layer.
+        pub eps: f32 = 0.1 => (Range::NonNegative, "magnitude ε of the noise added at every layer"),
+        /// Temperature τ of InfoNCE.
+        pub tau: f32 = 0.2 => (Range::PositiveReal, "temperature τ of the InfoNCE loss"),
+        /// Weight λ of the contrastive loss.
+        pub cl_weight: f32 = 0.5 => (Range::NonNegative, "weight λ of the contrastive loss"),
+    }
 }
 
 /// Rows of noise drawn from one seed (so the draw is parallel and independent of threads).
@@ -295,7 +289,7 @@ pub(crate) fn train<S: ContrastiveStep>(
     step: &S,
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
-) -> Result<Box<dyn TrainedModel>> {
+) -> Result<LightGcn> {
     let settings = step.settings();
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed);
     let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
@@ -308,7 +302,7 @@ pub(crate) fn train<S: ContrastiveStep>(
         n_users: ctx.n_users,
         epochs: BprEpochs::new(ctx.train, ctx.n_users, ctx.n_items, settings.batch, 1)?,
     };
-    Ok(Box::new(fit(
+    fit(
         &mut trainer,
         init,
         settings,
@@ -316,24 +310,19 @@ pub(crate) fn train<S: ContrastiveStep>(
         ctx,
         &mut rng,
         obs,
-    )?))
+    )
 }
 
 /// A trained noise-contrastive model from its weights: the [`LightGcn`] of its ego embeddings.
-pub(crate) fn load(
-    dim: usize,
-    w: &Weights,
-    n_users: usize,
-    n_items: usize,
-) -> Result<Box<dyn TrainedModel>> {
-    Ok(Box::new(LightGcn::from_weights(w, n_users, n_items, dim)?))
+pub(crate) fn load(dim: usize, w: &Weights, n_users: usize, n_items: usize) -> Result<LightGcn> {
+    LightGcn::from_weights(w, n_users, n_items, dim)
 }
 
 /// The test fixture of the noise-contrastive models.
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
-    use crate::test_support::{assert_gradient_matches_finite_differences, random_graph};
+    use crate::testing::{assert_gradient_matches_finite_differences, random_graph};
 
     /// `step`'s loss and gradient on the random graph of `seed` (8 users, 10 items) at its
     /// ego embeddings, for a fixed batch with a repeated user and item and a fixed noise seed;

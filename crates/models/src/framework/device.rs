@@ -1,7 +1,7 @@
 //! Where a model's tensors live during training: the CPU, or a CUDA GPU when gnnrec is built
 //! with the `cuda` feature.
 
-use crate::error::{ModelError, Result, bail};
+use crate::framework::error::{ModelError, Result, bail};
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,7 @@
 //! The item representation is the layer mean `F = Σ_k Âᵏ E⁰ / (K + 1)`; a user is the mean of
 //! the representations of the items in their training history, `u = H F` with `H` the
 //! row-normalised user–item matrix. Score = ⟨u, F_j⟩; training is BPR with L2 on the ego
-//! embeddings of the batch's items, through the shared loop ([`crate::bpr::fit`]).
+//! embeddings of the batch's items, through the shared loop ([`crate::training::fit`]).
 //!
 //! How this relates to IRGNN (Liu et al., IEEE TNNLS 2022): IRGNN learns item embeddings by
 //! message passing over a multi-relational item graph with edge-conditioned propagation and
@@ -21,50 +21,69 @@
 use candle_core::{Device, Tensor, Var};
 use gnnrec_data::{FeatureMatrix, Interactions};
 use gnnrec_eval::{DotScorer, HistoryScorer, Scorer};
-use gnnrec_graph::{Csr, EdgeWeight, ItemGraphSpec, item_graph};
+use gnnrec_graph::{Csr, ItemGraphSpec, item_graph};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::{Features, TrainContext};
-use crate::error::{Context, Result, bail};
-use crate::memory::{DataSize, f32s};
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::propagate::{SparseMatrix, final_embeddings, layer_mean};
+use super::embedding_model_bytes;
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::{Features, TrainContext};
+use crate::framework::error::{Context, Result, bail};
+use crate::framework::memory::{DataSize, f32s};
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
+use crate::ops::ItemGraphSettings;
+use crate::ops::propagate::{SparseMatrix, final_embeddings, layer_mean};
 use crate::training::{
     BprEpochs, LoopSettings, Monitored, Objective, Schedule, bpr_loss, fit, squared_norms_of_rows,
     value_and_gradient,
 };
-use crate::weights::Weights;
 
-/// Hyperparameters of IRGNN.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct IrgnnConfig {
-    /// Embedding dimension.
-    pub dim: usize,
-    /// Propagation layers over the item graph.
-    pub layers: usize,
-    /// L2 weight on the batch's item ego embeddings.
-    pub l2: f32,
-    /// The K of the recall@K watched on the monitoring set.
-    pub monitor_k: usize,
-    /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
-    #[serde(flatten)]
-    pub train: LoopSettings,
-    /// Edge weight of the item graph.
-    pub item_graph: EdgeWeight,
-    /// τ in days for [`EdgeWeight::Decay`].
-    pub tau: f64,
-    /// Neighbours kept per item (0: all).
-    #[serde(deserialize_with = "zero_if_null")]
-    pub topk: usize,
-    /// Item side features (MovieLens: genres, year) projected and added to the items' ego
-    /// embeddings: `item` or `none` (users have no inputs of their own).
-    pub features: Features,
+crate::settings! {
+    /// Hyperparameters of IRGNN.
+    pub struct IrgnnConfig {
+        /// Embedding dimension.
+        pub dim: usize = 64 => (Range::Positive, "embedding dimension"),
+        /// Propagation layers over the item graph.
+        pub layers: usize = 2 => (Range::Count, "propagation layers over the item graph"),
+        /// L2 weight on the batch's item ego embeddings.
+        pub l2: f32 = 1e-4 => (
+            Range::NonNegative,
+            "L2 weight on the batch's item ego embeddings"
+        ),
+        /// The K of the recall@K watched on the monitoring set.
+        pub monitor_k: usize = 20 => (
+            Range::Positive,
+            "the K of the recall@K watched on the monitoring set"
+        ),
+        /// Neighbours kept per item (0: all).
+        #[serde(deserialize_with = "zero_if_null")]
+        pub topk: usize = 50 => (
+            Range::Count,
+            "neighbours kept per item in the item graph (0: all)"
+        ),
+        /// Item side features (MovieLens: genres, year) projected and added to the items' ego
+        /// embeddings: `item` or `none` (users have no inputs of their own).
+        pub features: Features = Features::AUTO => (
+            Range::OneOf(&["auto", "none", "item"]),
+            "item side features added to the item inputs: none, item, or auto (item where the dataset has them)"
+        ),
+        /// The item graph's edge weight (and decay scale), read as `cfg.item_graph`,
+        /// `cfg.tau`.
+        pub graph_settings: ItemGraphSettings = ItemGraphSettings::default() => flatten deref,
+        /// Learning rate, batch, epochs, evaluation, early stopping and schedule.
+        pub train: LoopSettings = LoopSettings {
+            lr: 0.01,
+            batch: 2048,
+            epochs: 50,
+            eval_every: 10,
+            patience: 0,
+            schedule: Schedule::Cosine,
+        } => flatten,
+    }
 }
 
 /// `null` (the "all neighbours" of earlier run directories) as 0.
@@ -74,45 +93,6 @@ pub(crate) fn zero_if_null<'de, D: Deserializer<'de>>(
     Ok(Option::<usize>::deserialize(d)?.unwrap_or(0))
 }
 
-impl Default for IrgnnConfig {
-    fn default() -> Self {
-        IrgnnConfig {
-            dim: 64,
-            layers: 2,
-            l2: 1e-4,
-            monitor_k: 20,
-            train: LoopSettings {
-                lr: 0.01,
-                batch: 2048,
-                epochs: 50,
-                eval_every: 10,
-                patience: 0,
-                schedule: Schedule::Cosine,
-            },
-            item_graph: EdgeWeight::Cosine,
-            tau: 30.0,
-            topk: 50,
-            features: Features::AUTO,
-        }
-    }
-}
-
-/// The keys of the item graph, shared by IRGNN and item-KNN.
-pub(crate) fn item_graph_keys() -> Vec<Key> {
-    vec![
-        Key::new(
-            "item_graph",
-            Range::OneOf(&EdgeWeight::NAMES),
-            "edge weight of the item–item graph (count, cosine, jaccard, time, decay)",
-        ),
-        Key::new(
-            "tau",
-            Range::PositiveReal,
-            "decay scale τ in days, for item_graph decay",
-        ),
-    ]
-}
-
 impl ModelConfig for IrgnnConfig {
     const RENAMED: &'static [(&'static str, &'static str)] = &[
         ("graph", "item_graph"),
@@ -120,39 +100,6 @@ impl ModelConfig for IrgnnConfig {
         ("item_features", "features"),
     ];
 
-    fn keys() -> Vec<Key> {
-        let mut keys = vec![
-            Key::new("dim", Range::Positive, "embedding dimension"),
-            Key::new(
-                "layers",
-                Range::Count,
-                "propagation layers over the item graph",
-            ),
-            Key::new(
-                "l2",
-                Range::NonNegative,
-                "L2 weight on the batch's item ego embeddings",
-            ),
-            Key::new(
-                "monitor_k",
-                Range::Positive,
-                "the K of the recall@K watched on the monitoring set",
-            ),
-            Key::new(
-                "topk",
-                Range::Count,
-                "neighbours kept per item in the item graph (0: all)",
-            ),
-            Key::new(
-                "features",
-                Range::OneOf(&["auto", "none", "item"]),
-                "item side features added to the item inputs: none, item, or auto (item where the dataset has them)",
-            ),
-        ];
-        keys.extend(item_graph_keys());
-        keys.extend(LoopSettings::keys());
-        keys
-    }
     fn check(&self) -> Result<()> {
         if self.features.user && !self.features.auto {
             bail!("irgnn has no user inputs (users are their history); use features item");
@@ -254,9 +201,6 @@ impl TrainedModel for Irgnn {
         w.insert("item_ego_embedding", &[ni, d], self.ego.clone());
         w
     }
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
-    }
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {
         Some(self)
     }
@@ -264,11 +208,13 @@ impl TrainedModel for Irgnn {
 
 impl Model for Irgnn {
     type Config = IrgnnConfig;
+    type Trained = Irgnn;
     const NAME: &'static str = "irgnn";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str =
         "IRGNN-style: item embeddings propagated over the item–item graph; users = their history";
-    const ITERATIVE: bool = true;
+    const TRAINING: Training = Training::Epochs;
+    const FOLD_IN: FoldIn = FoldIn::Native;
 
     fn bytes_needed(cfg: &IrgnnConfig, size: DataSize) -> u64 {
         let items = size.n_items as u64;
@@ -277,27 +223,18 @@ impl Model for Irgnn {
         } else {
             cfg.topk as u64
         };
-        crate::lightgcn::embedding_model_bytes(items, cfg.dim, cfg.layers, size.n_train)
+        embedding_model_bytes(items, cfg.dim, cfg.layers, size.n_train)
             // the item graph, both directions, index + value; the users' vectors
             .saturating_add(items.saturating_mul(neighbours).saturating_mul(16))
             .saturating_add(f32s((size.n_users as u64).saturating_mul(cfg.dim as u64)))
     }
 
-    fn train(
-        cfg: &IrgnnConfig,
-        ctx: &TrainContext<'_>,
-        obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(train(cfg, ctx, obs)?))
+    fn train(cfg: &IrgnnConfig, ctx: &TrainContext<'_>, obs: &mut dyn Observer) -> Result<Irgnn> {
+        train(cfg, ctx, obs)
     }
 
-    fn load(
-        cfg: &IrgnnConfig,
-        w: &Weights,
-        n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(Irgnn::from_weights(w, n_users, n_items, cfg.dim)?))
+    fn load(cfg: &IrgnnConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<Irgnn> {
+        Irgnn::from_weights(w, n_users, n_items, cfg.dim)
     }
 }
 
@@ -529,15 +466,5 @@ mod tests {
         }
         let back = Irgnn::from_weights(&m.weights(), 3, 4, 3).unwrap();
         assert_eq!(back.weights(), m.weights());
-    }
-
-    #[test]
-    fn user_features_and_a_negative_pool_are_refused() {
-        let mut spec = crate::registry::ModelSpec::default_for("irgnn").unwrap();
-        let e = spec.set("neg_pool", "4").unwrap_err().to_string();
-        assert!(e.contains("irgnn has no setting `neg_pool`"), "{e}");
-        let e = spec.set("features", "user").unwrap_err().to_string();
-        assert!(e.contains("features"), "{e}");
-        spec.set("features", "item").unwrap();
     }
 }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use crate::error::{ModelError, Result};
+use crate::framework::error::{ModelError, Result};
 use gnnrec_data::Interactions;
 
 /// Integers below this are exact in `f32`, the type index arrays are stored in.

@@ -8,11 +8,11 @@
 
 use std::path::Path;
 
-use crate::error::{ModelError, Result};
+use crate::framework::error::{ModelError, Result};
 use gnnrec_data::fsutil::write_atomic;
 use serde::{Deserialize, Serialize};
 
-use crate::weights::Weights;
+use crate::framework::weights::Weights;
 
 /// Where a training run stood after `epoch` epochs.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,11 +2,22 @@
 //! `gnnrec models` can be derived from them.
 //!
 //! A model's configuration is a serde struct ([`ModelConfig`]) whose JSON form is a flat
-//! object of keys. [`ModelConfig::keys`] documents each key once (help text and accepted
+//! object of keys. [`Settings::keys`] documents each key once (help text and accepted
 //! [`Range`]); from that one list come the command-line flags (`--lr`, `--neg-pool`, …), the
 //! generic `--set key=value`, the parsing of a recipe's values, the range checks, and the
 //! table of `gnnrec models`. A unit test of the registry checks that every serialised key is
 //! documented, so a new field cannot be forgotten.
+//!
+//! Configurations are declared with [`settings!`](crate::settings): each key once, with
+//! its doc comment, default, [`Range`] and help text together; groups of keys several models
+//! share ([`crate::training::LoopSettings`], the BPR models' embedding settings, the item
+//! graph's) are [`Settings`] types of their own, flattened into each model's configuration.
+//!
+//! A configuration is parsed from JSON by [`typed`] (user input: unknown keys and values out
+//! of range are errors naming the key) or [`from_json`] (a stored configuration: keys renamed
+//! since are mapped, keys of older versions dropped), and written back by [`to_map`].
+
+mod macros;
 
 use std::fmt;
 
@@ -14,7 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::ModelError;
+use crate::framework::error::ModelError;
 
 /// The largest integer setting accepted: sizes beyond it cannot be allocated anyway.
 pub const MAX_COUNT: u64 = 1 << 31;
@@ -144,13 +155,22 @@ impl Key {
     }
 }
 
-/// A model's configuration: serde with defaults, every key documented, checked as a whole.
-pub trait ModelConfig:
+/// Settings as a flat JSON object: serde with defaults, every key documented. A model's
+/// configuration is one ([`ModelConfig`] adds its whole-configuration checks); so is each
+/// group of keys several configurations share, flattened into them. Implemented by
+/// [`settings!`](crate::settings), which declares the struct, its defaults and its keys
+/// together.
+pub trait Settings:
     Serialize + DeserializeOwned + Default + Clone + fmt::Debug + Send + Sync + 'static
 {
-    /// Every key of the JSON form, documented.
+    /// Every key of the JSON form, documented, in the order `--help` and `gnnrec models`
+    /// list them.
     fn keys() -> Vec<Key>;
+}
 
+/// A model's configuration: [`Settings`] checked as a whole, and readable from the stored
+/// configurations of earlier versions.
+pub trait ModelConfig: Settings {
     /// Keys renamed since earlier versions, `(old, new)`: stored configurations (run
     /// directories) written with the old name still load.
     const RENAMED: &'static [(&'static str, &'static str)] = &[];
@@ -203,7 +223,7 @@ pub fn from_json<C: ModelConfig>(
     model: &str,
     values: &Map<String, Value>,
 ) -> Result<C, ModelError> {
-    let mut full = crate::registry::to_map(&C::default());
+    let mut full = to_map(&C::default());
     for (k, v) in values {
         let k = C::RENAMED
             .iter()
@@ -217,6 +237,15 @@ pub fn from_json<C: ModelConfig>(
     })?;
     cfg.check()?;
     Ok(cfg)
+}
+
+/// The JSON object of settings. Through text, so that `f32` values keep their shortest form
+/// (`0.01`, not the `f64` widening `0.009999999776482582`); they read back as the same `f32`.
+pub fn to_map<C: Serialize>(cfg: &C) -> Map<String, Value> {
+    serde_json::to_string(cfg)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@
 use gnnrec_graph::Csr;
 use rayon::prelude::*;
 
-use crate::lightgcn::distinct_rows;
-use crate::sampler::hardest_negatives;
+use crate::ops::distinct_rows;
+use crate::training::sampler::hardest_negatives;
 
 /// Buffers kept between steps, so a step allocates no table and faults in no fresh pages:
 /// the batch's final rows and their gradient, and a pool of free tables (`nodes × dim`) that

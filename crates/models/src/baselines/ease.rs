@@ -12,58 +12,39 @@
 //! Memory grows as items² ([`bytes_needed`]): the registry refuses the model up front, saying
 //! how many bytes it needs, when that exceeds the memory available.
 
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::TrainContext;
+use crate::framework::error::{Result, bail};
+use crate::framework::memory::DataSize;
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Side};
 use gnnrec_data::Interactions;
 use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::config::{Key, ModelConfig, Range};
-use crate::context::TrainContext;
-use crate::error::{Result, bail};
-use crate::memory::DataSize;
-use crate::model::{Model, Task, TrainedModel};
-use crate::observer::Observer;
-use crate::weights::Weights;
-
-/// Settings of EASE^R.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EaseConfig {
-    /// The L2 weight λ added to the Gram matrix's diagonal.
-    pub lambda: f32,
-    /// EDLAE's dropout probability `p` (Steck, NeurIPS 2020): adds `p / (1 − p)` times the
-    /// Gram matrix's own diagonal to it, the closed form of training with input dropout;
-    /// 0 is EASE^R.
-    pub dropout: f32,
-}
-
-impl Default for EaseConfig {
-    fn default() -> Self {
-        EaseConfig {
-            lambda: 300.0,
-            dropout: 0.0,
-        }
+crate::settings! {
+    /// Settings of EASE^R.
+    #[derive(Copy)]
+    pub struct EaseConfig {
+        /// The L2 weight λ added to the Gram matrix's diagonal.
+        pub lambda: f32 = 300.0 => (
+            Range::PositiveReal,
+            "L2 weight λ on the item–item regression (the Gram matrix's diagonal)"
+        ),
+        /// EDLAE's dropout probability `p` (Steck, NeurIPS 2020): adds `p / (1 − p)` times the
+        /// Gram matrix's own diagonal to it, the closed form of training with input dropout;
+        /// 0 is EASE^R.
+        pub dropout: f32 = 0.0 => (
+            Range::Probability,
+            "EDLAE's input dropout p: adds p/(1−p)·diag(XᵀX) to the diagonal (0: EASE^R)"
+        ),
     }
 }
 
-impl ModelConfig for EaseConfig {
-    fn keys() -> Vec<Key> {
-        vec![
-            Key::new(
-                "lambda",
-                Range::PositiveReal,
-                "L2 weight λ on the item–item regression (the Gram matrix's diagonal)",
-            ),
-            Key::new(
-                "dropout",
-                Range::Probability,
-                "EDLAE's input dropout p: adds p/(1−p)·diag(XᵀX) to the diagonal (0: EASE^R)",
-            ),
-        ]
-    }
-}
+impl ModelConfig for EaseConfig {}
 
 /// A trained EASE^R: the item–item weights `B` (row-major) and the training histories.
 #[derive(Debug, Clone)]
@@ -201,9 +182,6 @@ impl TrainedModel for Ease {
         w.insert_history(&self.history);
         w
     }
-    fn as_scorer(&self) -> &dyn Scorer {
-        self
-    }
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {
         Some(self)
     }
@@ -211,35 +189,24 @@ impl TrainedModel for Ease {
 
 impl Model for Ease {
     type Config = EaseConfig;
+    type Trained = Ease;
     const NAME: &'static str = "ease";
     const TASK: Task = Task::Ranking;
     const ABOUT: &'static str =
         "EASE^R: closed-form item–item regression, B = I − P diag(1/diag P) (Steck, WWW 2019)";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::Native;
 
     fn bytes_needed(_cfg: &EaseConfig, size: DataSize) -> u64 {
         bytes_needed(size.n_items).saturating_add((size.n_train as u64).saturating_mul(24))
     }
 
-    fn train(
-        cfg: &EaseConfig,
-        ctx: &TrainContext<'_>,
-        _obs: &mut dyn Observer,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(Ease::fit(
-            ctx.train,
-            ctx.n_users,
-            ctx.n_items,
-            cfg,
-        )?))
+    fn train(cfg: &EaseConfig, ctx: &TrainContext<'_>, _obs: &mut dyn Observer) -> Result<Ease> {
+        Ease::fit(ctx.train, ctx.n_users, ctx.n_items, cfg)
     }
 
-    fn load(
-        _cfg: &EaseConfig,
-        w: &Weights,
-        n_users: usize,
-        n_items: usize,
-    ) -> Result<Box<dyn TrainedModel>> {
-        Ok(Box::new(Ease::from_weights(w, n_users, n_items)?))
+    fn load(_cfg: &EaseConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<Ease> {
+        Ease::from_weights(w, n_users, n_items)
     }
 }
 
@@ -338,10 +305,11 @@ mod tests {
 
     #[test]
     fn a_fit_too_large_for_the_machine_is_refused_up_front() {
-        if crate::memory::available_bytes().is_none() {
+        if crate::framework::memory::available_bytes().is_none() {
             return; // no /proc/meminfo: nothing to check against
         }
-        let e = crate::memory::ensure_fits("ease", bytes_needed(10_000_000)).unwrap_err();
+        let e =
+            crate::framework::memory::ensure_fits("ease", bytes_needed(10_000_000)).unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains("ease needs") && text.contains("bytes"),
