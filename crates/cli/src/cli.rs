@@ -81,12 +81,7 @@ pub enum Command {
     Recipes(RecipesArgs),
     /// Measure fold-in: hold out a share of the users, train without them, recommend for each
     /// from their training items alone, and compare with the same model trained with them.
-    #[command(after_help = "Examples:\n  \
-        gnnrec fold-in --recipe recipes/bspm-gowalla.toml\n  \
-        gnnrec fold-in --model ease --dataset ml-100k --set lambda=300 --json\n\n\
-        Models that fold in are measured (natively: pop, itemknn, irgnn, ease, gfcf, bspm; by\n\
-        the mean of the history's item embeddings: mf, lightgcn, simgcl, xsimgcl); the held-out users are a seeded share of the users with test items; both models are scored\n\
-        on exactly those users' test items, their training items excluded from the ranking.")]
+    #[command(after_help = fold_in_help())]
     FoldIn(FoldInArgs),
     /// Re-compute the test metrics of a saved run.
     Eval(EvalArgs),
@@ -350,6 +345,20 @@ impl TrainArgs {
             .iter()
             .chain(self.set.iter().map(|(k, v)| (k, v)))
     }
+}
+
+/// `gnnrec fold-in --help`'s closing text: which models fold in, and how, from the models'
+/// own declarations.
+fn fold_in_help() -> String {
+    format!(
+        "Examples:\n  \
+         gnnrec fold-in --recipe recipes/bspm-gowalla.toml\n  \
+         gnnrec fold-in --model ease --dataset ml-100k --set lambda=300 --json\n\n\
+         Models that fold in are measured ({}); the held-out users are a seeded share of the \
+         users with test items; both models are scored\n\
+         on exactly those users' test items, their training items excluded from the ranking.",
+        gnnrec_models::registry::fold_in_summary()
+    )
 }
 
 /// The name of a registered model.

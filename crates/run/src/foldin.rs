@@ -117,8 +117,9 @@ pub fn fold_in_experiment(
     let a = registry::train(spec, &context(&data, &without, seed), &mut Silent)?;
     let fold = a.fold_in().ok_or_else(|| {
         RunError::Invalid(format!(
-            "{} does not fold in (pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, simgcl, xsimgcl do)",
-            spec.model
+            "{} does not fold in ({} do)",
+            spec.model,
+            registry::folding_models().join(", ")
         ))
     })?;
     let b = registry::train(spec, &context(&data, &split.train, seed), &mut Silent)?;

@@ -198,8 +198,9 @@ pub fn ensure_fold_in(engine: &Engine, run: &str) -> Result<(), ApiError> {
         Some("run"),
         format!(
             "run `{run}`'s model ({}) cannot score item histories (fold-in); serve a model that \
-             can: pop, itemknn, irgnn, ease, gfcf, bspm, mf, lightgcn, simgcl, xsimgcl",
-            engine.run.model_name
+             can: {}",
+            engine.run.model_name,
+            gnnrec_models::registry::folding_models().join(", ")
         ),
     ))
 }

@@ -1,6 +1,8 @@
-//! `gnnrec models`: every registered model with its settings — keys, defaults, ranges.
+//! `gnnrec models`: every registered model with what it declares it can do (task, training in
+//! epochs, fold-in, GPU) and its settings — keys, defaults, ranges.
 
 use anyhow::Result;
+use gnnrec_models::FoldIn;
 use gnnrec_models::registry::{MODELS, ModelKind};
 
 use crate::cli::ModelsArgs;
@@ -11,6 +13,14 @@ fn value_text(v: Option<&serde_json::Value>) -> String {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
         None => String::new(),
+    }
+}
+
+/// How a model folds in, as `gnnrec models` says it (`no` for none).
+fn fold_in_text(how: FoldIn) -> &'static str {
+    match how {
+        FoldIn::None => "no",
+        how => how.describe(),
     }
 }
 
@@ -30,6 +40,8 @@ pub fn run(args: &ModelsArgs) -> Result<()> {
                     "task": m.task().to_string(),
                     "about": m.about(),
                     "iterative": m.iterative(),
+                    "training": m.training().to_string(),
+                    "fold_in": fold_in_text(m.fold_in()),
                     "gpu": m.gpu(),
                     "settings": m.keys().iter().map(|k| serde_json::json!({
                         "key": k.name,
@@ -48,6 +60,12 @@ pub fn run(args: &ModelsArgs) -> Result<()> {
             println!();
         }
         println!("{} ({}) — {}", m.name(), m.task(), m.about());
+        println!(
+            "  trains: {}; folds in new users: {}; GPU: {}",
+            m.training(),
+            fold_in_text(m.fold_in()),
+            if m.gpu() { "yes" } else { "no" }
+        );
         let keys = m.keys();
         if keys.is_empty() {
             println!("  no settings");

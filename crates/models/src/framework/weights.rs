@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::framework::error::{ModelError, Result};
@@ -101,25 +101,18 @@ impl Weights {
         Ok(Interactions::new(users, items))
     }
 
-    /// Saves as safetensors at `path`, via a temporary file and a rename. The arrays are
-    /// streamed to the file as they are (no copy of them is made: EASE's weights are
-    /// items² floats, 6.7 GB on gowalla).
+    /// Saves as safetensors at `path`, atomically (the workspace's one atomic write:
+    /// [`gnnrec_data::fsutil::write_atomic`]). The arrays are streamed to the file as they are
+    /// (no copy of them is made: EASE's weights are items² floats, 6.7 GB on gowalla).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(".weights.tmp-{}", std::process::id()));
-        let written = self.write_safetensors(&tmp);
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(ModelError::bad_file(&tmp, format!("cannot write: {e}")));
-        }
-        std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))?;
-        Ok(())
+        gnnrec_data::fsutil::write_atomic(path, |w| self.write_safetensors(w))
+            .map_err(|e| ModelError::bad_file(path, format!("cannot write: {e}")))
     }
 
     /// The safetensors layout: an 8-byte little-endian header length, a JSON header naming
     /// each array's dtype, shape and byte range (padded with spaces to 8 bytes), then the
     /// arrays' little-endian bytes in the header's order.
-    fn write_safetensors(&self, path: &Path) -> std::io::Result<()> {
+    fn write_safetensors(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let mut header = serde_json::Map::new();
         let mut offset = 0usize;
         for (name, (shape, values)) in &self.arrays {
@@ -134,7 +127,6 @@ impl Weights {
         while !text.len().is_multiple_of(8) {
             text.push(' ');
         }
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
         out.write_all(&(text.len() as u64).to_le_bytes())?;
         out.write_all(text.as_bytes())?;
         let mut bytes = Vec::with_capacity(1 << 16);
@@ -145,7 +137,7 @@ impl Weights {
                 out.write_all(&bytes)?;
             }
         }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        Ok(())
     }
 
     /// Loads a file written by [`Weights::save`] (or any safetensors file of `f32` arrays),
