@@ -19,6 +19,9 @@ use serde::Serialize;
 
 use crate::probes::Probes;
 
+/// The id of PyG's step in the report, beside `lightgcn_gowalla/step_batch_2048`.
+pub const PYG_STEP_ID: &str = "pyg/lightgcn_gowalla_step_batch_2048";
+
 /// Nodes of gowalla's user–item graph (29,858 users + 40,981 items).
 const NODES: f64 = 70_839.0;
 /// Non-zeros of its normalised adjacency (each of the 810,128 training pairs twice).
@@ -117,7 +120,7 @@ fn work_of(id: &str) -> Option<(Work, f64)> {
             },
             1.0,
         ),
-        "lightgcn_gowalla/step_batch_2048" | crate::pyg::STEP_ID => (STEP_2048, 1.0),
+        "lightgcn_gowalla/step_batch_2048" | PYG_STEP_ID => (STEP_2048, 1.0),
         "lightgcn_gowalla/step_batch_16384_pool_16" => (
             Work {
                 products: 5.0,

@@ -13,10 +13,12 @@
 //! would, and depends on no gnnrec crate.
 
 mod benches;
+mod files;
 mod floor;
+#[cfg(test)]
+mod layering;
 mod load;
 mod machine;
-mod plots;
 mod probes;
 mod process;
 mod pyg;

@@ -13,8 +13,7 @@ use crate::BenchArgs;
 use crate::process::run_measured;
 use crate::report::{BenchEntry, Report, Stamp};
 
-/// The id of PyG's step in the report, beside `lightgcn_gowalla/step_batch_2048`.
-pub const STEP_ID: &str = "pyg/lightgcn_gowalla_step_batch_2048";
+pub use crate::floor::PYG_STEP_ID as STEP_ID;
 
 /// Times PyG's step with `python` and records it.
 pub fn run(python: &Path, args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {

@@ -20,8 +20,8 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::files::write_atomic;
 use crate::process::run_measured;
-use crate::report::write_atomic;
 
 /// Where the committed curve's sets, runs and results go, and its plot.
 const DEFAULT_DIR: &str = "target/scale";

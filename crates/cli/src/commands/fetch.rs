@@ -11,31 +11,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::DataFetchArgs;
 use crate::output::print_json;
 
-/// The `--help` list of fetchable datasets, with their sizes and licenses.
-pub fn help() -> String {
-    let mut text = String::from("Datasets:\n");
-    for d in CATALOG {
-        let pinned = if d.pins.is_empty() {
-            "no hash pinned: the computed ones are printed".to_string()
-        } else {
-            format!("{} files checked by sha256", d.pins.len())
-        };
-        let url = d.remotes[0].url;
-        let source = url.rsplit_once('/').map_or(url, |(dir, _)| dir);
-        text.push_str(&format!(
-            "  {:<16} {} ({pinned})\n  {:<16} from {source}/\n  {:<16} {}\n",
-            d.name, d.size, "", "", d.license
-        ));
-    }
-    text.push_str(
-        "\nExamples:\n  gnnrec data fetch ml-100k --yes\n  gnnrec data fetch gowalla --data-dir ~/datasets\n\n\
-         Downloads go to DATA_DIR/.staging/NAME (an interrupted fetch resumes from there when run\n\
-         again); the finished folder is renamed into DATA_DIR/FOLDER, so a failed fetch leaves no\n\
-         dataset folder behind.",
-    );
-    text
-}
-
 /// A progress bar on stderr (hidden with --quiet or when stderr is not a terminal).
 struct Bar {
     bar: ProgressBar,

@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::files::write_atomic;
+
+mod plots;
 use crate::floor::AgainstFloor;
 use crate::machine::{self, Machine};
-use crate::plots;
 use crate::probes::Probes;
 
 /// A time that grows by more than this factor over the previous result is flagged.
@@ -204,7 +206,7 @@ fn regression(
 /// How many times faster our paper-settings step is than PyG's, when both are measured.
 pub fn speedup_over_pyg(floors: &[AgainstFloor]) -> Option<f64> {
     let time = |id: &str| floors.iter().find(|f| f.id == id).map(|f| f.seconds);
-    Some(time(crate::pyg::STEP_ID)? / time("lightgcn_gowalla/step_batch_2048")?)
+    Some(time(crate::floor::PYG_STEP_ID)? / time("lightgcn_gowalla/step_batch_2048")?)
 }
 
 /// Seconds for tables: `3.57 s`, `248 ms`, `61 µs`.
@@ -561,13 +563,6 @@ fn upsert<E: Entry>(list: &mut Vec<E>, mut e: E, header: &Header) -> Option<Stri
         None => list.push(e),
     }
     flagged
-}
-
-/// Writes `text` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    // The workspace's one atomic write (temporary name beside the target, then a rename).
-    gnnrec_run::write_atomic(path, |w| w.write_all(text.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

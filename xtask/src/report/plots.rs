@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
-use crate::report::RunEntry;
+use super::RunEntry;
 
 /// Draws the training seconds per epoch of each run that has epochs into `path` (SVG).
 pub fn epoch_seconds(runs: &[RunEntry], path: &Path) -> Result<()> {
@@ -20,7 +20,7 @@ pub fn epoch_seconds(runs: &[RunEntry], path: &Path) -> Result<()> {
         return Ok(());
     }
     let svg = render(&bars).map_err(|e| anyhow!("drawing {}: {e}", path.display()))?;
-    crate::report::write_atomic(path, &svg)
+    crate::files::write_atomic(path, &svg)
 }
 
 fn render(bars: &[(String, f64)]) -> Result<String, Box<dyn std::error::Error>> {
