@@ -84,18 +84,9 @@ pub fn context(
     n_users: usize,
     n_items: usize,
 ) -> crate::framework::context::TrainContext<'_> {
-    crate::framework::context::TrainContext {
-        n_users,
-        n_items,
-        train,
-        monitor: None,
-        rating_scale: Some(RATING_SCALE),
-        user_features: None,
-        item_features: None,
-        seed: 1,
-        resume: None,
-        device: crate::framework::device::DeviceSpec::Cpu,
-    }
+    crate::framework::context::TrainContext::new(train, n_users, n_items)
+        .with_rating_scale(Some(RATING_SCALE))
+        .with_seed(1)
 }
 
 /// An observer that keeps what training reports: how often the shared loop started, the

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use gnnrec_data::{Interactions, RatingScale};
 use gnnrec_models::registry::{self, MODELS};
-use gnnrec_models::{DeviceSpec, ModelSpec, Silent, TrainContext};
+use gnnrec_models::{ModelSpec, Silent, TrainContext};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -87,18 +87,10 @@ fn trained_weights() {
     let x = data();
     let mut monitor = Interactions::new(vec![0, 1, 2, 3], vec![4, 5, 6, 7]);
     monitor.ratings = Some(vec![3.0, 4.0, 2.0, 5.0]);
-    let ctx = TrainContext {
-        n_users: 30,
-        n_items: 25,
-        train: &x,
-        monitor: Some(&monitor),
-        rating_scale: Some(RatingScale { min: 1.0, max: 5.0 }),
-        user_features: None,
-        item_features: None,
-        seed: 3,
-        resume: None,
-        device: DeviceSpec::Cpu,
-    };
+    let ctx = TrainContext::new(&x, 30, 25)
+        .with_monitor(Some(&monitor))
+        .with_rating_scale(Some(RatingScale { min: 1.0, max: 5.0 }))
+        .with_seed(3);
     let names = [
         "item_count",
         "mean",

@@ -8,7 +8,6 @@
 
 use std::time::Instant;
 
-use gnnrec_data::{Dataset, Interactions};
 use gnnrec_eval::{HistoryScorer, Scorer, UserItems, evaluate_ranking};
 use gnnrec_models::{ModelSpec, Silent, TrainContext, registry};
 use serde::Serialize;
@@ -66,22 +65,6 @@ pub struct FoldInReport {
     pub n_items: usize,
 }
 
-/// The training context of `train`, a subset of `data`'s interactions.
-fn context<'a>(data: &'a Dataset, train: &'a Interactions, seed: u64) -> TrainContext<'a> {
-    TrainContext {
-        n_users: data.n_users(),
-        n_items: data.n_items(),
-        train,
-        monitor: None,
-        rating_scale: data.rating_scale,
-        user_features: data.user_features.as_ref(),
-        item_features: data.item_features.as_ref(),
-        seed,
-        resume: None,
-        device: Default::default(),
-    }
-}
-
 /// Holds out `holdout` (a share) of the users with test items, trains `spec` without and
 /// with them, and compares their folded-in and trained-with recommendations. `started` hears
 /// the hold-out's sizes before the trainings begin.
@@ -114,7 +97,11 @@ pub fn fold_in_experiment(
         n_items: ni,
     };
     started(&report);
-    let a = registry::train(spec, &context(&data, &without, seed), &mut Silent)?;
+    let a = registry::train(
+        spec,
+        &TrainContext::for_dataset(&data, &without).with_seed(seed),
+        &mut Silent,
+    )?;
     let fold = a.fold_in().ok_or_else(|| {
         RunError::Invalid(format!(
             "{} does not fold in ({} do)",
@@ -122,7 +109,11 @@ pub fn fold_in_experiment(
             registry::folding_models().join(", ")
         ))
     })?;
-    let b = registry::train(spec, &context(&data, &split.train, seed), &mut Silent)?;
+    let b = registry::train(
+        spec,
+        &TrainContext::for_dataset(&data, &split.train).with_seed(seed),
+        &mut Silent,
+    )?;
     let history = UserItems::new(&split.train, nu);
     let held_test_items = UserItems::new(&held_test, nu);
     let popularity = split.train.item_degrees(ni);

@@ -202,18 +202,7 @@ pub fn tune(req: &TuneRequest, obs: &mut dyn TuneObserver) -> Result<TuneOutcome
             "per-user:",
         ),
     };
-    let ctx = TrainContext {
-        n_users: data.n_users(),
-        n_items: data.n_items(),
-        train: &carved.train,
-        monitor: None,
-        rating_scale: data.rating_scale,
-        user_features: data.user_features.as_ref(),
-        item_features: data.item_features.as_ref(),
-        seed: req.seed,
-        resume: None,
-        device: Default::default(),
-    };
+    let ctx = TrainContext::for_dataset(&data, &carved.train).with_seed(req.seed);
     let out = req
         .out
         .clone()

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use gnnrec_data::{Interactions, RatingScale, RawIds};
-use gnnrec_models::{DeviceSpec, ModelSpec, Silent, Task, TrainContext};
+use gnnrec_models::{ModelSpec, Silent, Task, TrainContext};
 use gnnrec_run::run_dir::METRICS_FILE;
 use gnnrec_run::{RunConfig, RunDir};
 
@@ -70,18 +70,9 @@ pub fn write_run(
     } else {
         (train, None)
     };
-    let ctx = TrainContext {
-        n_users,
-        n_items,
-        train: train_on,
-        monitor: None,
-        rating_scale,
-        user_features: None,
-        item_features: None,
-        seed: 7,
-        resume: None,
-        device: DeviceSpec::Cpu,
-    };
+    let ctx = TrainContext::new(train_on, n_users, n_items)
+        .with_rating_scale(rating_scale)
+        .with_seed(7);
     let trained = gnnrec_models::registry::train(&spec, &ctx, &mut Silent)?;
     let run = RunDir::create(dir)?;
     run.write_json(

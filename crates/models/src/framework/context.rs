@@ -1,6 +1,6 @@
 //! What a training run is given.
 
-use gnnrec_data::{FeatureMatrix, Interactions, RatingScale};
+use gnnrec_data::{Dataset, FeatureMatrix, Interactions, RatingScale};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::framework::error::{Result, bail};
@@ -34,6 +34,66 @@ pub struct TrainContext<'a> {
     /// Where the model's tensors live while training (LightGCN and MF-BPR; the other models
     /// train on the CPU and refuse any other device).
     pub device: DeviceSpec,
+}
+
+impl<'a> TrainContext<'a> {
+    /// Training on `train` over `n_users` × `n_items`: nothing watched, no rating scale or
+    /// side features, seed 42, the CPU. The `with_…` setters change the rest.
+    pub fn new(train: &'a Interactions, n_users: usize, n_items: usize) -> Self {
+        TrainContext {
+            n_users,
+            n_items,
+            train,
+            monitor: None,
+            rating_scale: None,
+            user_features: None,
+            item_features: None,
+            seed: 42,
+            resume: None,
+            device: DeviceSpec::Cpu,
+        }
+    }
+
+    /// Training on `train` (a subset of `data`'s interactions) with `data`'s sizes, rating
+    /// scale and side features.
+    pub fn for_dataset(data: &'a Dataset, train: &'a Interactions) -> Self {
+        TrainContext {
+            rating_scale: data.rating_scale,
+            user_features: data.user_features.as_ref(),
+            item_features: data.item_features.as_ref(),
+            ..TrainContext::new(train, data.n_users(), data.n_items())
+        }
+    }
+
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Watches `monitor` to pick the best epoch.
+    pub fn with_monitor(mut self, monitor: Option<&'a Interactions>) -> Self {
+        self.monitor = monitor;
+        self
+    }
+
+    /// Sets the rating range (rating models).
+    pub fn with_rating_scale(mut self, scale: Option<RatingScale>) -> Self {
+        self.rating_scale = scale;
+        self
+    }
+
+    /// Continues from `checkpoint`.
+    pub fn with_resume(mut self, checkpoint: Option<&'a Checkpoint>) -> Self {
+        self.resume = checkpoint;
+        self
+    }
+
+    /// Trains on `device`.
+    pub fn with_device(mut self, device: DeviceSpec) -> Self {
+        self.device = device;
+        self
+    }
 }
 
 /// Which side features a model asks for. Written as `none`, `user`, `item` or `user,item`

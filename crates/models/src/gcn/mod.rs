@@ -375,18 +375,9 @@ mod tests {
             },
             ..GcnConfig::default()
         };
-        let ctx = TrainContext {
-            n_users: nu as usize,
-            n_items: ni as usize,
-            train: &split.train,
-            monitor: None,
-            rating_scale: Some(RatingScale { min: 1.0, max: 5.0 }),
-            user_features: None,
-            item_features: None,
-            seed: 3,
-            resume: None,
-            device: Default::default(),
-        };
+        let ctx = TrainContext::new(&split.train, nu as usize, ni as usize)
+            .with_rating_scale(Some(RatingScale { min: 1.0, max: 5.0 }))
+            .with_seed(3);
         let fit = || train(&cfg, &ctx, &mut crate::Silent).unwrap();
         let m = fit();
         let truth = split.test.ratings.as_deref().unwrap();
@@ -428,18 +419,10 @@ mod tests {
             },
             ..GcnConfig::default()
         };
-        let mut ctx = TrainContext {
-            n_users: 3,
-            n_items: 4,
-            train: &split.train,
-            monitor: Some(&split.test),
-            rating_scale: Some(RatingScale { min: 1.0, max: 5.0 }),
-            user_features: None,
-            item_features: None,
-            seed: 7,
-            resume: None,
-            device: Default::default(),
-        };
+        let mut ctx = TrainContext::new(&split.train, 3, 4)
+            .with_monitor(Some(&split.test))
+            .with_rating_scale(Some(RatingScale { min: 1.0, max: 5.0 }))
+            .with_seed(7);
         let mut all_cks = Keep(Vec::new());
         let whole = train(&cfg, &ctx, &mut all_cks).unwrap();
         assert_eq!(

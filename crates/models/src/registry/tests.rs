@@ -60,18 +60,7 @@ fn memory_estimates_grow_with_the_data_and_refuse_what_cannot_fit() {
 #[test]
 fn fold_in_of_a_users_history_equals_scoring_the_user() {
     let (x, _) = crate::testing::random_graph(31);
-    let ctx = TrainContext {
-        n_users: 8,
-        n_items: 10,
-        train: &x,
-        monitor: None,
-        rating_scale: None,
-        user_features: None,
-        item_features: None,
-        seed: 1,
-        resume: None,
-        device: DeviceSpec::Cpu,
-    };
+    let ctx = TrainContext::new(&x, 8, 10).with_seed(1);
     let by_user = gnnrec_eval::UserItems::new(&x, 8);
     for (name, settings) in [
         ("pop", vec![]),

@@ -76,18 +76,11 @@ pub fn execute(mut plan: Training, obs: &mut dyn Observer) -> Result<TrainedRun>
         plan.threads,
         dir.path().display()
     ));
-    let ctx = TrainContext {
-        n_users: data.n_users(),
-        n_items: data.n_items(),
-        train: fit_on,
-        monitor: monitor_set,
-        rating_scale: data.rating_scale,
-        user_features: data.user_features.as_ref(),
-        item_features: data.item_features.as_ref(),
-        seed: plan.seed,
-        resume: resume.as_ref().map(|r| &r.checkpoint),
-        device: plan.device,
-    };
+    let ctx = TrainContext::for_dataset(&data, fit_on)
+        .with_monitor(monitor_set)
+        .with_seed(plan.seed)
+        .with_resume(resume.as_ref().map(|r| &r.checkpoint))
+        .with_device(plan.device);
     let earlier_log = resume.as_ref().map(|r| r.log.clone()).unwrap_or_default();
     // Training time counts the epochs of earlier sessions of a resumed run.
     let earlier_seconds: f64 = earlier_log.iter().map(|r| r.seconds).sum();

@@ -429,18 +429,9 @@ mod tests {
             },
             ..config(8, 2, LightGcnConfig::default().l2)
         };
-        let mut ctx = TrainContext {
-            n_users: 20,
-            n_items: 30,
-            train: &train_set,
-            monitor: Some(&valid),
-            rating_scale: None,
-            user_features: None,
-            item_features: None,
-            seed: 9,
-            resume: None,
-            device: Default::default(),
-        };
+        let mut ctx = TrainContext::new(&train_set, 20, 30)
+            .with_monitor(Some(&valid))
+            .with_seed(9);
         let mut all = Keep(Vec::new());
         let whole = train(&cfg, &ctx, &mut all).unwrap();
         assert_eq!(all.0.iter().map(|c| c.epoch).collect::<Vec<_>>(), [2, 4, 6]);
