@@ -16,6 +16,8 @@ mod tests;
 pub use crate::framework::plugin::{Configured, ModelKind, Plugin};
 pub use spec::ModelSpec;
 
+use std::sync::RwLock;
+
 use crate::baselines::bias::BiasModel;
 use crate::baselines::ease::Ease;
 use crate::baselines::itemknn::ItemKnn;
@@ -52,16 +54,49 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<GcnModel>::NEW,
 ];
 
+/// Models registered at run time by an application ([`register`]), after [`MODELS`].
+static REGISTERED: RwLock<Vec<&'static dyn ModelKind>> = RwLock::new(Vec::new());
+
+/// Registers a model defined outside this crate — an application's own plug-in — so that the
+/// run layer, recipes and [`ModelSpec`] find it by name like the built-in ones:
+///
+/// ```ignore
+/// gnnrec_models::registry::register(&Plugin::<MyModel>::NEW)?;
+/// ```
+///
+/// Refuses a name already taken.
+pub fn register(kind: &'static dyn ModelKind) -> Result<()> {
+    let mut extra = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    if MODELS
+        .iter()
+        .chain(extra.iter())
+        .any(|m| m.name() == kind.name())
+    {
+        bail!("a model named `{}` is already registered", kind.name());
+    }
+    extra.push(kind);
+    Ok(())
+}
+
+/// Every model: the built-in ones ([`MODELS`]), then those [`register`]ed, in order.
+pub fn all() -> Vec<&'static dyn ModelKind> {
+    let extra = REGISTERED.read().unwrap_or_else(|e| e.into_inner());
+    MODELS
+        .iter()
+        .copied()
+        .chain(extra.iter().copied())
+        .collect()
+}
+
 /// The names of every model, in registry order.
 pub fn names() -> Vec<&'static str> {
-    MODELS.iter().map(|m| m.name()).collect()
+    all().iter().map(|m| m.name()).collect()
 }
 
 /// The model called `name`.
 pub fn find(name: &str) -> Result<&'static dyn ModelKind> {
-    MODELS
-        .iter()
-        .copied()
+    all()
+        .into_iter()
         .find(|m| m.name() == name)
         .ok_or_else(|| ModelError::UnknownModel {
             name: name.to_string(),

@@ -192,3 +192,12 @@ fn user_features_and_a_negative_pool_are_refused() {
     assert!(e.contains("features"), "{e}");
     spec.set("features", "item").unwrap();
 }
+
+#[test]
+fn a_name_already_taken_cannot_be_registered_again() {
+    let e = super::register(&Plugin::<crate::baselines::popularity::Popularity>::NEW)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`pop` is already registered"), "{e}");
+    assert_eq!(super::all().len(), MODELS.len());
+}
