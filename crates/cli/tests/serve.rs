@@ -96,3 +96,30 @@ fn serve_answers_from_the_run_alone_reloads_on_sighup_and_drains_on_sigterm() {
     assert!(err.contains("reloaded"), "SIGHUP reloaded the run: {err}");
     assert!(err.contains("status=200"), "access log: {err}");
 }
+
+/// A server reachable from other machines without a key is refused unless asked for by
+/// name, before anything is loaded.
+#[test]
+fn an_open_address_without_a_key_is_refused_unless_insecure_is_asked_for() {
+    let out = gnnrec(&["serve", "--run", "no-such-run", "--addr", "0.0.0.0:0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--api-key-file") && err.contains("--insecure-no-key"),
+        "{err}"
+    );
+    // Asked for: it goes on to load the runs (and fails on the missing one, not on the key).
+    let out = gnnrec(&[
+        "serve",
+        "--run",
+        "no-such-run",
+        "--addr",
+        "0.0.0.0:0",
+        "--insecure-no-key",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not a run directory"),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::http::HeaderMap;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, de::DeserializeOwned};
 
@@ -104,8 +105,14 @@ pub fn parse_k(text: Option<&str>, default: usize, max: usize) -> Result<usize, 
 }
 
 /// Parses a JSON body into `T`, naming the field at fault (`items[3]`, `k`) and mapping a
-/// body over the size limit to 413.
-pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+/// body over the size limit to 413. The body must be declared `Content-Type: application/json`
+/// (415 otherwise): a web page can send a form or plain text to a server on its visitor's
+/// machine without asking (no CORS preflight), but not JSON, so no other site can drive these
+/// routes from a browser (cross-site request forgery).
+pub fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
     let bytes = body.map_err(|r| {
         ApiError::new(
             r.status(),
@@ -113,6 +120,25 @@ pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Re
             format!("the request body could not be read: {}", r.body_text()),
         )
     })?;
+    let declared = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = declared.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("content-type"),
+            format!(
+                "send the body as JSON with `Content-Type: application/json` (got {})",
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("`{declared}`")
+                }
+            ),
+        ));
+    }
     if bytes.is_empty() {
         return Err(ApiError::bad(
             "body",
@@ -196,24 +222,57 @@ mod tests {
         k: Option<i64>,
     }
 
+    /// The headers of a JSON body.
+    fn json() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn a_body_not_declared_json_is_refused_with_415() {
+        let body = || Ok(Bytes::from_static(br#"{"items": [1]}"#));
+        for declared in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
+            let mut h = HeaderMap::new();
+            if let Some(d) = declared {
+                h.insert(axum::http::header::CONTENT_TYPE, d.parse().unwrap());
+            }
+            let e = json_body::<Body>(&h, body()).err().unwrap();
+            assert_eq!(e.status, 415, "{declared:?}");
+            assert_eq!(e.field.as_deref(), Some("content-type"));
+        }
+        assert!(json_body::<Body>(&json(), body()).is_ok());
+    }
+
     #[test]
     fn json_errors_name_the_field() {
-        let ok: Body = json_body(Ok(Bytes::from_static(br#"{"items": ["a", 3]}"#))).unwrap();
+        let ok: Body =
+            json_body(&json(), Ok(Bytes::from_static(br#"{"items": ["a", 3]}"#))).unwrap();
         assert_eq!(ok.items, vec![RawIdIn("a".into()), RawIdIn("3".into())]);
-        let e = json_body::<Body>(Ok(Bytes::from_static(br#"{"items": ["a", {}]}"#)))
+        let e = json_body::<Body>(&json(), Ok(Bytes::from_static(br#"{"items": ["a", {}]}"#)))
             .err()
             .unwrap();
         assert_eq!(e.field.as_deref(), Some("items[1]"));
-        let e = json_body::<Body>(Ok(Bytes::from_static(br#"{"items": [], "k": "x"}"#)))
-            .err()
-            .unwrap();
+        let e = json_body::<Body>(
+            &json(),
+            Ok(Bytes::from_static(br#"{"items": [], "k": "x"}"#)),
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.field.as_deref(), Some("k"));
-        let e = json_body::<Body>(Ok(Bytes::from_static(br#"{"items": [1"#)))
+        let e = json_body::<Body>(&json(), Ok(Bytes::from_static(br#"{"items": [1"#)))
             .err()
             .unwrap();
         assert_eq!(e.status, 400);
         assert_eq!(e.field.as_deref(), Some("body"));
-        let e = json_body::<Body>(Ok(Bytes::from_static(br#"{"items": [], "x": 1}"#)))
+        let e = json_body::<Body>(&json(), Ok(Bytes::from_static(br#"{"items": [], "x": 1}"#)))
             .err()
             .unwrap();
         assert!(e.message.contains("unknown field"), "{}", e.message);

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use serde::Deserialize;
@@ -157,9 +157,10 @@ fn texts(v: &[RawIdIn]) -> Vec<String> {
 /// `POST /v1/recommend` with `{"items": [raw ids], "k": 10}`: fold-in of a new user.
 pub async fn recommend_history(
     State(s): State<AppState>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let b: HistoryRequest = json_body(body)?;
+    let b: HistoryRequest = json_body(&headers, body)?;
     let (run, engine) = s.served.get(b.run.as_deref())?;
     let items = texts(&b.items);
     let exclude = texts(b.exclude.as_deref().unwrap_or_default());
@@ -189,9 +190,10 @@ struct BatchRequest {
 /// in one call; an unknown user gets an `error` entry of its own.
 pub async fn recommend_batch(
     State(s): State<AppState>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let b: BatchRequest = json_body(body)?;
+    let b: BatchRequest = json_body(&headers, body)?;
     let (run, engine) = s.served.get(b.run.as_deref())?;
     let k = KIn::Number(b.k).checked(s.limits.max_k)?;
     if b.users.len() > s.limits.max_batch_users {
@@ -327,8 +329,12 @@ struct ReloadRequest {
 
 /// `POST /admin/reload {"name": …, "run": DIR}`: serve the run at DIR under `name` (which
 /// must be served). In-flight requests finish on the old model; on error the old one stays.
-pub async fn reload(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> ApiResult {
-    let b: ReloadRequest = json_body(body)?;
+pub async fn reload(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let b: ReloadRequest = json_body(&headers, body)?;
     // 404 when the name is not served (a reload replaces, it does not add).
     s.served.get(Some(&b.name))?;
     reload_one(&s, b.name, b.run).await?;

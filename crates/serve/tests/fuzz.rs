@@ -170,7 +170,13 @@ fn http(method: &str, path: &str, body: Option<&[u8]>) -> Vec<u8> {
     let mut r =
         format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n").into_bytes();
     if let Some(b) = body {
-        r.extend_from_slice(format!("Content-Length: {}\r\n\r\n", b.len()).as_bytes());
+        r.extend_from_slice(
+            format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                b.len()
+            )
+            .as_bytes(),
+        );
         r.extend_from_slice(b);
     } else {
         r.extend_from_slice(b"\r\n");

@@ -110,7 +110,8 @@ pub enum Command {
         gnnrec serve --run runs/lightgcn-ml-latest-small-…\n  \
         gnnrec serve --run main=runs/lightgcn-gowalla --run filters=runs/bspm-gowalla --addr 127.0.0.1:8080\n  \
         gnnrec serve --run DIR --api-key-file key.txt\n\n\
-        Routes (JSON; errors are {\"error\": {\"status\", \"field\", \"message\"}}):\n  \
+        Routes (JSON; POST bodies with Content-Type: application/json; errors are\n\
+        {\"error\": {\"status\", \"field\", \"message\"}}):\n  \
         GET  /v1/recommend?user=RAW&k=10[&run=NAME][&exclude_seen=false][&items=A,B][&exclude=C]\n  \
         POST /v1/recommend         {\"items\": [RAW, …], \"k\": 10}   fold-in of a new user\n  \
         POST /v1/recommend/batch   {\"users\": [RAW, …], \"k\": 10}\n  \

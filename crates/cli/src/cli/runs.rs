@@ -20,6 +20,11 @@ pub struct ServeArgs {
     /// `X-API-Key: KEY`); /healthz and /readyz need none.
     #[arg(long, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
+
+    /// Serve on a non-loopback --addr without an API key: anyone who can reach the address
+    /// may query (and, with the admin routes, reload) the server. Refused unless given.
+    #[arg(long)]
+    pub insecure_no_key: bool,
     /// Requests handled at once; beyond, 503 with Retry-After.
     #[arg(long, default_value_t = 512)]
     pub max_concurrency: usize,

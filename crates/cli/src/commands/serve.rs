@@ -25,6 +25,16 @@ fn named_run(text: &str) -> (String, PathBuf) {
 }
 
 pub fn run(args: &ServeArgs) -> Result<()> {
+    // Like Jupyter's token and Redis's protected mode: a server open to the network without a
+    // key is refused unless asked for by a flag that says what it is.
+    if !args.addr.ip().is_loopback() && args.api_key_file.is_none() && !args.insecure_no_key {
+        bail!(
+            "--addr {} is reachable from other machines and this server has no key: give \
+             --api-key-file FILE (clients send `Authorization: Bearer KEY`), bind 127.0.0.1, or \
+             pass --insecure-no-key to serve it open anyway",
+            args.addr
+        );
+    }
     let threads = super::set_threads(args.threads)?;
     if !args.quiet {
         tracing_subscriber::fmt()
