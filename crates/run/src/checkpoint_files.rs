@@ -15,6 +15,7 @@ use gnnrec_models::{Checkpoint, Weights};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RunError};
+use crate::json_file::read_json_file;
 
 /// The manifest of the last complete checkpoint.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
@@ -75,15 +76,7 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).map_err(|source| RunError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let m = serde_json::from_str(&text).map_err(|e| RunError::Corrupt {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    Ok(Some(m))
+    read_json_file(&path).map(Some)
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub mod choices;
 pub mod error;
 pub mod evaluation;
 pub mod foldin;
+mod json_file;
 pub mod opened;
 pub mod recipe;
 pub mod recommend;

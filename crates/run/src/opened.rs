@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use gnnrec_data::registry;
-use gnnrec_data::{Dataset, Split, SplitSpec};
+use gnnrec_data::{Dataset, Split};
 use gnnrec_models::TrainedModel;
 
 use crate::error::{Context, Result};
 use crate::record::RunConfig;
 use crate::run_dir::RunDir;
+use crate::source::DataSource;
 
 /// A saved run, opened with everything needed to evaluate or query it.
 pub struct OpenedRun {
@@ -39,17 +39,17 @@ impl OpenedRun {
     pub fn open(path: &Path, data_dir: Option<&Path>) -> Result<OpenedRun> {
         let dir = RunDir::open(path)?;
         let config = dir.config()?;
-        let data_dir = registry::data_dir(data_dir.or(config.data_dir.as_deref()));
-        let data = registry::load_with(&config.dataset, &data_dir, &config.dataset_options)
-            .with_context(|| {
-                format!(
-                    "loading dataset `{}` for run {}",
-                    config.dataset,
-                    path.display()
-                )
-            })?;
-        let spec: SplitSpec = config.split.parse()?;
-        let split = data.split(&spec)?;
+        let mut source = DataSource::of_run(&config);
+        if let Some(d) = data_dir {
+            source.data_dir = Some(d.to_path_buf());
+        }
+        let (data, split) = source.load_as(|| {
+            format!(
+                "loading dataset `{}` for run {}",
+                config.dataset,
+                path.display()
+            )
+        })?;
         let model = dir.load_model(&config, &data)?;
         Ok(OpenedRun {
             dir,

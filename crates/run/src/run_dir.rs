@@ -242,8 +242,8 @@ impl RunDir {
     /// Keeps `checkpoint` (the log first: a kill between the two leaves a log ahead of the
     /// last checkpoint, which a resume trims, never one behind it).
     pub fn save_checkpoint(&self, checkpoint: &Checkpoint, log: &[EpochRecord]) -> Result<()> {
-        self.write_log(log)?;
-        crate::checkpoint_files::save(&self.path, checkpoint)
+        self.write_log(log).context("writing the training log")?;
+        crate::checkpoint_files::save(&self.path, checkpoint).context("writing the checkpoint")
     }
 }
 

@@ -8,9 +8,10 @@ use gnnrec_eval::UserItems;
 use gnnrec_models::{TrainedModel, Weights};
 
 use crate::error::{Result, RunError};
+use crate::json_file::read_json_file;
 use crate::record::ConfigHead;
 use crate::run_dir::{
-    CONFIG_FILE, ITEMS_FILE, METRICS_FILE, MODEL_FILE, SEEN_FILE, TITLES_FILE, USERS_FILE,
+    CONFIG_FILE, ITEMS_FILE, METRICS_FILE, MODEL_FILE, RunDir, SEEN_FILE, TITLES_FILE, USERS_FILE,
 };
 
 /// A run loaded for serving: the model and what it needs to answer.
@@ -35,17 +36,6 @@ pub struct ServableRun {
     pub metrics: Option<serde_json::Value>,
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read(path).map_err(|source| RunError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    serde_json::from_slice(&text).map_err(|e| RunError::Corrupt {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
-}
-
 fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
@@ -65,12 +55,7 @@ impl ServableRun {
     /// Loads the run at `dir`, refusing up front (with the byte count) a run that would not
     /// fit in the memory available.
     pub fn open(dir: &Path) -> Result<ServableRun> {
-        if !dir.join(CONFIG_FILE).is_file() {
-            return Err(RunError::Incomplete(format!(
-                "{} is not a run directory (no config.json); `gnnrec train` makes one",
-                dir.display()
-            )));
-        }
+        RunDir::open(dir)?;
         if !dir.join(SEEN_FILE).is_file() {
             return Err(RunError::Incomplete(format!(
                 "{} has no {SEEN_FILE} (runs made before gnnrec serve existed): `gnnrec pack \
@@ -82,9 +67,9 @@ impl ServableRun {
         let needed = bytes_needed(dir);
         gnnrec_models::memory::ensure_fits(&format!("serving {}", dir.display()), needed)
             .map_err(|e| RunError::TooLarge(e.to_string()))?;
-        let head: ConfigHead = read_json(&dir.join(CONFIG_FILE))?;
-        let users: IdMap = read_json::<gnnrec_data::RawIds>(&dir.join(USERS_FILE))?.into();
-        let items: IdMap = read_json::<gnnrec_data::RawIds>(&dir.join(ITEMS_FILE))?.into();
+        let head: ConfigHead = read_json_file(&dir.join(CONFIG_FILE))?;
+        let users: IdMap = read_json_file::<gnnrec_data::RawIds>(&dir.join(USERS_FILE))?.into();
+        let items: IdMap = read_json_file::<gnnrec_data::RawIds>(&dir.join(ITEMS_FILE))?.into();
         let corrupt = |file: &str, message: String| RunError::Corrupt {
             path: dir.join(file).display().to_string(),
             message,
@@ -124,7 +109,7 @@ impl ServableRun {
             .map_err(|e| corrupt(SEEN_FILE, e.to_string()))?;
         let seen = UserItems::new(&seen, head.n_users);
         let titles: Option<Vec<String>> = if dir.join(TITLES_FILE).is_file() {
-            let t: Vec<String> = read_json(&dir.join(TITLES_FILE))?;
+            let t: Vec<String> = read_json_file(&dir.join(TITLES_FILE))?;
             if t.len() != head.n_items {
                 return Err(corrupt(
                     TITLES_FILE,
@@ -136,7 +121,7 @@ impl ServableRun {
             None
         };
         let metrics = if dir.join(METRICS_FILE).is_file() {
-            read_json::<serde_json::Value>(&dir.join(METRICS_FILE))?
+            read_json_file::<serde_json::Value>(&dir.join(METRICS_FILE))?
                 .get("metrics")
                 .cloned()
         } else {

@@ -7,6 +7,7 @@ use gnnrec_data::registry::{self, OwnData};
 use gnnrec_data::{Dataset, Interactions, Split, SplitSpec};
 
 use crate::error::{Context, Result};
+use crate::record::RunConfig;
 
 /// The dataset of a run, by name (or path) or as a value.
 #[derive(Debug, Clone)]
@@ -33,11 +34,25 @@ impl DataSource {
         }
     }
 
+    /// The data a saved run was trained on, read back as its `config.json` records it.
+    pub fn of_run(config: &RunConfig) -> DataSource {
+        DataSource {
+            dataset: config.dataset.clone(),
+            data_dir: config.data_dir.clone(),
+            split: Some(config.split.clone()),
+            own: config.dataset_options.clone(),
+        }
+    }
+
     /// Loads the dataset and its split.
     pub fn load(&self) -> Result<(Dataset, Split)> {
+        self.load_as(|| format!("loading dataset `{}`", self.dataset))
+    }
+
+    /// Loads the dataset and its split, `what` saying what the loading was for when it fails.
+    pub(crate) fn load_as(&self, what: impl FnOnce() -> String) -> Result<(Dataset, Split)> {
         let dir = registry::data_dir(self.data_dir.as_deref());
-        let data = registry::load_with(&self.dataset, &dir, &self.own)
-            .with_context(|| format!("loading dataset `{}`", self.dataset))?;
+        let data = registry::load_with(&self.dataset, &dir, &self.own).with_context(what)?;
         let spec: SplitSpec = match &self.split {
             Some(s) => s.parse()?,
             None => data.default_split.clone(),

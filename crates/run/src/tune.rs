@@ -290,7 +290,7 @@ pub fn tune(req: &TuneRequest, obs: &mut dyn TuneObserver) -> Result<TuneOutcome
         .with_ks(&DEFAULT_KS)
         .with_monitor(Monitor::None, req.valid_fraction, req.valid_split)
         .with_out(best_dir);
-    plan.threads = req.threads;
+    plan.threads = Some(req.threads);
     let best_run = plan.run()?;
     Ok(TuneOutcome {
         out,

@@ -70,11 +70,11 @@ pub fn to_query(
     if matches!(ask.who, Who::History(_) | Who::Item(_)) {
         ensure_fold_in(engine, run)?;
     }
-    let (subject, seen): (Subject, Vec<u32>) = match ask.who {
+    // The subject and K, each request's fields checked in the order its route always had.
+    let (subject, k) = match ask.who {
         Who::User(raw) => {
             let u = user_index(engine, run, raw)?;
-            let k = ask.k.checked(limits.max_k)?;
-            return finish(engine, run, ask, k, Subject::User(u), engine.run.seen.of(u));
+            (Subject::User(u), ask.k.checked(limits.max_k)?)
         }
         Who::Item(raw) => {
             let item =
@@ -82,7 +82,7 @@ pub fn to_query(
                     field: Some("item".into()),
                     ..e
                 })?;
-            (Subject::History(item.clone()), item)
+            (Subject::History(item), ask.k.checked(limits.max_k)?)
         }
         Who::History(items) => {
             let k = ask.k.checked(limits.max_k)?;
@@ -96,30 +96,17 @@ pub fn to_query(
                     ),
                 ));
             }
-            let history = item_indices(engine, run, "items", items)?;
-            return finish(
-                engine,
-                run,
-                ask,
+            (
+                Subject::History(item_indices(engine, run, "items", items)?),
                 k,
-                Subject::History(history.clone()),
-                &history,
-            );
+            )
         }
     };
-    let k = ask.k.checked(limits.max_k)?;
-    finish(engine, run, ask, k, subject, &seen)
-}
-
-/// The exclusions and candidates of a query whose subject and K are known.
-fn finish(
-    engine: &Engine,
-    run: &str,
-    ask: &Ask<'_>,
-    k: usize,
-    subject: Subject,
-    seen: &[u32],
-) -> Result<Query, ApiError> {
+    // What the subject has seen: a user's training items, or the history itself.
+    let seen = match &subject {
+        Subject::User(u) => engine.run.seen.of(*u),
+        Subject::History(h) => h.as_slice(),
+    };
     let explicit = item_indices(engine, run, "exclude", ask.exclude)?;
     let exclude = if ask.exclude_seen {
         union(seen, &explicit)

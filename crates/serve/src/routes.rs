@@ -206,7 +206,9 @@ pub async fn recommend_batch(
             ),
         ));
     }
-    let looked_up: Vec<Result<Query, ApiError>> = b
+    // Each known user's query goes to the engine; an unknown one keeps its error, in place.
+    let mut queries = Vec::with_capacity(b.users.len());
+    let refused: Vec<Option<ApiError>> = b
         .users
         .iter()
         .map(|r| {
@@ -218,24 +220,21 @@ pub async fn recommend_batch(
                 candidates: None,
             };
             to_query(&engine, &run, &s.limits, &ask)
+                .map(|q| queries.push(q))
+                .err()
         })
-        .collect();
-    let queries: Vec<Query> = looked_up
-        .iter()
-        .filter_map(|q| q.as_ref().ok())
-        .cloned()
         .collect();
     let mut ranked = engine.rank(queries).await?.into_iter();
     let results: Vec<Value> = b
         .users
         .iter()
-        .zip(looked_up)
-        .map(|(raw, u)| match u {
-            Ok(_) => {
+        .zip(refused)
+        .map(|(raw, refused)| match refused {
+            None => {
                 let r = ranked.next().expect("one ranking per known user");
                 json!({ "user": raw.0, "items": rows(&engine, &r) })
             }
-            Err(e) => json!({
+            Some(e) => json!({
                 "user": raw.0,
                 "error": { "status": e.status.as_u16(), "field": e.field, "message": e.message },
             }),

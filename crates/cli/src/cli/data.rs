@@ -184,6 +184,23 @@ impl DatasetArgs {
             own: self.own.to_own_data(),
         }
     }
+
+    /// The data of a run made from a recipe: the recipe's `dataset` unless --dataset was
+    /// given, its `split` unless --split was; the data directory and the reading of your own
+    /// files are the flags'.
+    pub fn source_over_recipe(
+        &self,
+        dataset: &str,
+        split: Option<&str>,
+        dataset_given: bool,
+    ) -> gnnrec_run::DataSource {
+        let mut s = self.source();
+        if !dataset_given {
+            s.dataset = dataset.to_string();
+        }
+        s.split = s.split.or(split.map(str::to_string));
+        s
+    }
 }
 
 /// How to read your own interactions files.

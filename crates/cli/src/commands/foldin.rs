@@ -22,13 +22,12 @@ pub fn run(args: &FoldInArgs) -> Result<()> {
     for (k, v) in &args.set {
         spec.set(k, v)?;
     }
-    let mut source = args.data.source();
-    if let Some(r) = &recipe {
-        if !args.dataset_given {
-            source.dataset = r.dataset.clone();
-        }
-        source.split = source.split.or(r.split.clone());
-    }
+    let source = match &recipe {
+        Some(r) => args
+            .data
+            .source_over_recipe(&r.dataset, r.split.as_deref(), args.dataset_given),
+        None => args.data.source(),
+    };
     let seed = args.seed.or(recipe.as_ref().map(|r| r.seed)).unwrap_or(42);
     let report = fold_in_experiment(&spec, &source, seed, args.holdout, &mut |r| {
         eprintln!(

@@ -1,7 +1,7 @@
 //! `gnnrec recommend`: one user's top K, or every test user's top K as CSV — the run
 //! layer's [`gnnrec_run::recommend`], printed.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use gnnrec_data::{Dataset, Split};
 use gnnrec_eval::ranking::{DEFAULT_BLOCK, test_users};
 use gnnrec_eval::{UserItems, rank_users};
@@ -13,9 +13,6 @@ use crate::cli::{Fallback, RecommendArgs};
 use crate::output::{Table, print_json};
 
 pub fn run(args: &RecommendArgs) -> Result<()> {
-    if args.k == 0 {
-        bail!("--k must be positive");
-    }
     let run = OpenedRun::open(&args.run, args.data_dir.as_deref())?;
     let (config, data) = (&run.config, &run.data);
     if args.all_users {

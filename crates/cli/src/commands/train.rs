@@ -35,7 +35,7 @@ fn plan(args: &TrainArgs, threads: usize) -> Result<Training> {
     };
     plan.device = args.device;
     plan.eval_users = args.eval_users;
-    plan.threads = threads;
+    plan.threads = Some(threads);
     Ok(plan)
 }
 
@@ -51,14 +51,12 @@ fn fresh(args: &TrainArgs) -> Result<Training> {
                     t.spec.name()
                 );
             }
-            // The recipe's dataset and split, unless given; the data directory and the
-            // reading of your own files are the flags'.
             if let DataInput::Source(s) = &mut t.data {
-                let recipe = std::mem::replace(s, args.data.source());
-                if !args.dataset_given {
-                    s.dataset = recipe.dataset;
-                }
-                s.split = args.data.split.clone().or(recipe.split);
+                *s = args.data.source_over_recipe(
+                    &s.dataset,
+                    s.split.as_deref(),
+                    args.dataset_given,
+                );
             }
             t
         }

@@ -30,7 +30,6 @@ use crate::bpr::xsimgcl::XSimGcl;
 use crate::filters::bspm::Bspm;
 use crate::filters::gfcf::GfCf;
 use crate::framework::context::TrainContext;
-use crate::framework::device::DeviceSpec;
 use crate::framework::error::{ModelError, Result, bail};
 use crate::framework::memory::DataSize;
 use crate::framework::model::{FoldIn, TrainedModel};
@@ -170,15 +169,8 @@ pub fn train(
     ctx: &TrainContext<'_>,
     obs: &mut dyn Observer,
 ) -> Result<Box<dyn TrainedModel>> {
-    let kind = spec.kind()?;
-    if !kind.gpu() && ctx.device != DeviceSpec::Cpu {
-        bail!(
-            "{} trains on the CPU only; drop --device {}",
-            kind.name(),
-            ctx.device
-        );
-    }
-    kind.configure(&spec.config)?.train(ctx, obs)
+    // The adapter refuses a device the model cannot use, and data too large for the machine.
+    spec.configure()?.train(ctx, obs)
 }
 
 /// Fails, saying how many bytes it needs, when training `spec` on data of `size` would not

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use gnnrec_data::{Dataset, Interactions, Split};
 use gnnrec_models::memory::DataSize;
-use gnnrec_models::{ModelSpec, Observer, Silent, TrainContext, TrainedModel, registry};
+use gnnrec_models::{Configured, ModelSpec, Observer, Silent, TrainContext, TrainedModel};
 
 use crate::choices::{Monitor, ValidSplit};
 use crate::error::{Result, bail};
@@ -61,9 +61,17 @@ pub fn execute(mut plan: Training, obs: &mut dyn Observer) -> Result<TrainedRun>
     note_idle_settings(&spec, monitor, obs)?;
     let watched = Watched::carve(&plan, monitor, &data, &split)?;
     let (fit_on, monitor_set) = watched.sets(&split);
-    check_fits(&spec, &data, fit_on)?;
+    let configured = check_fits(&spec, &data, fit_on)?;
     let (dir, resume) = open_dir(&mut plan, &spec, &data)?;
-    let config = record_config(&plan, &dir, &data, &split, fit_on.len(), &watched.label)?;
+    let config = record_config(
+        &plan,
+        resume.as_ref(),
+        &dir,
+        &data,
+        &split,
+        fit_on.len(),
+        &watched.label,
+    )?;
 
     obs.message(&format!(
         "training {} on {} (split {}: {} train / {} test; monitor {}; {} threads) into {}",
@@ -73,7 +81,7 @@ pub fn execute(mut plan: Training, obs: &mut dyn Observer) -> Result<TrainedRun>
         split.train.len(),
         split.test.len(),
         watched.label,
-        plan.threads,
+        config.threads,
         dir.path().display()
     ));
     let ctx = TrainContext::for_dataset(&data, fit_on)
@@ -86,7 +94,7 @@ pub fn execute(mut plan: Training, obs: &mut dyn Observer) -> Result<TrainedRun>
     let earlier_seconds: f64 = earlier_log.iter().map(|r| r.seconds).sum();
     let mut recorder = Recorder::new(dir.clone(), earlier_log, obs);
     let t0 = Instant::now();
-    let model = registry::train(&spec, &ctx, &mut recorder)?;
+    let model = configured.train(&ctx, &mut recorder)?;
     let train_seconds = t0.elapsed().as_secs_f64() + earlier_seconds;
     let log = recorder.log;
 
@@ -227,17 +235,20 @@ impl Watched {
     }
 }
 
-/// Step 4: a model too large for this machine is refused before the run directory exists.
-fn check_fits(spec: &ModelSpec, data: &Dataset, fit_on: &Interactions) -> Result<()> {
-    registry::ensure_fits(
-        spec,
-        DataSize {
-            n_users: data.n_users(),
-            n_items: data.n_items(),
-            n_train: fit_on.len(),
-        },
-    )?;
-    Ok(())
+/// Step 4: the model's configuration, checked once, and a model too large for this machine
+/// refused before the run directory exists.
+fn check_fits(
+    spec: &ModelSpec,
+    data: &Dataset,
+    fit_on: &Interactions,
+) -> Result<Box<dyn Configured>> {
+    let configured = spec.configure()?;
+    configured.ensure_fits(DataSize {
+        n_users: data.n_users(),
+        n_items: data.n_items(),
+        n_train: fit_on.len(),
+    })?;
+    Ok(configured)
 }
 
 /// Step 5: the run directory — a new one (named after model, dataset and time unless
@@ -250,8 +261,7 @@ fn open_dir(
     match plan.resume.take() {
         Some(r) => {
             let dir = RunDir::open(plan.out.as_deref().unwrap_or(std::path::Path::new("")))?;
-            let c = dir.config()?;
-            dir.check_ids(&c, data)?;
+            dir.check_ids(&r.config, data)?;
             Ok((dir, Some(r)))
         }
         None => {
@@ -273,18 +283,14 @@ fn open_dir(
 /// creation time).
 fn record_config(
     plan: &Training,
+    resume: Option<&Resume>,
     dir: &RunDir,
     data: &Dataset,
     split: &Split,
     n_train: usize,
     monitor_label: &str,
 ) -> Result<RunConfig> {
-    // A new run directory has no config.json yet (RunDir::create refuses one that has).
-    let earlier = dir
-        .file(crate::run_dir::CONFIG_FILE)
-        .is_file()
-        .then(|| dir.config())
-        .transpose()?;
+    let earlier = resume.map(|r| &r.config);
     let (dataset, data_dir, own) = match &plan.data {
         // With --train / --test the files are the dataset: record their name, not --dataset's.
         DataInput::Source(s) if s.own.train.is_some() => {
@@ -295,20 +301,19 @@ fn record_config(
     };
     let config = RunConfig {
         gnnrec_version: env!("CARGO_PKG_VERSION").into(),
-        created: earlier.as_ref().map_or_else(
+        created: earlier.map_or_else(
             || timefmt::rfc3339(timefmt::now_unix()),
             |c| c.created.clone(),
         ),
-        command: earlier
-            .as_ref()
-            .map_or_else(|| plan.command.clone(), |c| c.command.clone()),
+        command: earlier.map_or_else(|| plan.command.clone(), |c| c.command.clone()),
         dataset,
         data_dir,
         split: split.name.clone(),
         seed: plan.seed,
         ks: plan.ks.clone(),
         monitor: monitor_label.to_string(),
-        threads: plan.threads,
+        // The pool the training runs on, unless the plan says (a resumed run keeps its own).
+        threads: plan.threads.unwrap_or_else(rayon::current_num_threads),
         n_users: data.n_users(),
         n_items: data.n_items(),
         n_train,

@@ -10,6 +10,7 @@ use gnnrec_models::{Checkpoint, DeviceSpec, EpochRecord, ModelSpec};
 use crate::choices::{Monitor, ValidSplit};
 use crate::error::{Context, Result, bail};
 use crate::recipe::Recipe;
+use crate::record::RunConfig;
 use crate::run_dir::RunDir;
 use crate::source::DataSource;
 
@@ -52,9 +53,11 @@ impl From<(Dataset, Split)> for DataInput {
     }
 }
 
-/// Where a resumed run continues from: its last checkpoint and its log up to it.
+/// Where a resumed run continues from: its record, its last checkpoint and its log up to it.
 #[derive(Debug, Clone)]
 pub struct Resume {
+    /// The run's `config.json` as it was made (its command and creation time are kept).
+    pub config: RunConfig,
     /// The checkpoint.
     pub checkpoint: Checkpoint,
     /// The per-epoch log up to the checkpoint.
@@ -99,8 +102,9 @@ pub struct Training {
     pub recipe: Option<PathBuf>,
     /// Evaluate on a seeded sample of this many test users.
     pub eval_users: Option<usize>,
-    /// The worker threads, as recorded in `config.json` [default: rayon's pool].
-    pub threads: usize,
+    /// The worker threads, as recorded in `config.json` [default: those of the rayon pool the
+    /// training runs on, read when it runs — building a plan starts no pool].
+    pub threads: Option<usize>,
     /// The command recorded in `config.json` [default: this process's arguments].
     pub command: Vec<String>,
 }
@@ -122,7 +126,7 @@ impl Training {
             device: DeviceSpec::Cpu,
             recipe: None,
             eval_users: None,
-            threads: rayon::current_num_threads(),
+            threads: None,
             command: std::env::args().collect(),
         }
     }
@@ -186,24 +190,20 @@ impl Training {
         };
         let mut log = dir.read_log()?;
         log.retain(|r| r.epoch <= checkpoint.epoch);
-        let mut t = Training::new(
-            DataSource {
-                dataset: config.dataset.clone(),
-                data_dir: config.data_dir.clone(),
-                split: Some(config.split.clone()),
-                own: config.dataset_options.clone(),
-            },
-            spec,
-        );
+        let mut t = Training::new(DataSource::of_run(&config), spec);
         t.seed = config.seed;
-        t.ks = config.ks;
+        t.ks = config.ks.clone();
         t.monitor = monitor;
         t.valid_fraction = valid_fraction;
         t.valid_split = valid_split;
         t.out = Some(path.to_path_buf());
-        t.resume = Some(Resume { checkpoint, log });
-        t.recipe = config.recipe;
-        t.threads = config.threads;
+        t.recipe = config.recipe.clone();
+        t.threads = Some(config.threads);
+        t.resume = Some(Resume {
+            config,
+            checkpoint,
+            log,
+        });
         Ok(t)
     }
 

@@ -40,13 +40,9 @@ impl Observer for Recorder<'_> {
     }
 
     fn checkpoint(&mut self, checkpoint: &Checkpoint) -> gnnrec_models::error::Result<()> {
-        // The log first: a kill between the two leaves a log ahead of the last checkpoint,
-        // which `--resume` trims, never one behind it.
         self.dir
-            .write_log(&self.log)
-            .map_err(|e| ModelError::Invalid(format!("writing the training log: {}", chain(&e))))?;
-        crate::checkpoint_files::save(self.dir.path(), checkpoint)
-            .map_err(|e| ModelError::Invalid(format!("writing the checkpoint: {}", chain(&e))))?;
+            .save_checkpoint(checkpoint, &self.log)
+            .map_err(|e| ModelError::Invalid(chain(&e)))?;
         self.inner.checkpoint(checkpoint)
     }
 }
