@@ -8,14 +8,16 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::BenchArgs;
+use crate::probes::FloorProbe;
 use crate::report::{BenchEntry, Report, Stamp};
 
 /// The bench targets, each in the crate it measures.
 const TARGETS: [&str; 4] = ["loaders", "graphs", "lightgcn", "full_ranking"];
 
 /// Runs every bench target (criterion's quick mode unless `--full`), filtered by `--only`,
-/// and records each benchmark's mean time.
-pub fn run(args: &BenchArgs, report: &mut Report) -> Result<()> {
+/// and records each benchmark's mean time, stamped with the independent product floor
+/// `floor` measured just before and just after its target (when gowalla is present).
+pub fn run(args: &BenchArgs, report: &mut Report, floor: Option<&FloorProbe>) -> Result<()> {
     for target in TARGETS {
         if args.skip.as_deref().is_some_and(|p| target.contains(p)) {
             continue;
@@ -34,7 +36,9 @@ pub fn run(args: &BenchArgs, report: &mut Report) -> Result<()> {
             cmd.env("GNNREC_DATA", d);
         }
         eprintln!("== cargo bench --bench {target}");
+        let before = floor.map(FloorProbe::seconds);
         let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+        report.set_floor_probes(before, floor.map(FloorProbe::seconds));
         if !status.success() {
             bail!("{cmd:?} failed ({status})");
         }

@@ -4,13 +4,17 @@
 //! `cargo xtask bench [--quick | --full] [--only PATTERN]` runs the criterion benches of the
 //! crates and an end-to-end suite of `gnnrec train` runs (every model × dataset we report, fixed
 //! seeds), then regenerates the generated part of `docs/results.md`, `docs/results.json` and the
-//! plots in `docs/plots/`. A time that regresses the previous result of the same benchmark or
-//! run by more than 20%, relative to each run's own machine probe (`probes`), is flagged in the
-//! report. Results are written after every benchmark and
-//! run, so an interrupted `--full` keeps what it finished.
+//! plots in `docs/plots/`. Products and steps are reported as multiples of xtask's own
+//! independent product kernel (`product_probe`), measured in the same invocation; a time that
+//! regresses the previous result of the same benchmark or run by more than 20% is flagged
+//! only where both were measured on the same machine in the same state (`report/compare.rs`).
+//! Results are written after every benchmark and run, so an interrupted `--full` keeps what it
+//! finished. `cargo xtask probes` measures the floor alone and the project's product against
+//! it, interleaved, on every core and on one.
 //!
 //! xtask sits on top of the workspace: it drives the `gnnrec` binary and `cargo bench` as a user
-//! would, and depends on no gnnrec crate.
+//! would, reads runs through the run layer, and calls the project's product directly only to
+//! set it against the floor.
 
 mod benches;
 mod files;
@@ -20,7 +24,9 @@ mod layering;
 mod load;
 mod machine;
 mod probes;
+mod probes_task;
 mod process;
+mod product_probe;
 mod pyg;
 mod report;
 mod scale;
@@ -59,9 +65,21 @@ enum Task {
     #[command(after_help = "Example:\n  \
         cargo build --release -p gnnrec && cargo xtask scale --sizes 1M,3M,10M,30M")]
     Scale(scale::ScaleArgs),
-    /// Measure this machine's streaming and gather bandwidths (the probes `bench` runs first)
-    /// and print them with the floor of one gowalla product and step.
-    Probes,
+    /// Measure this machine's probes (those `bench` runs first): streaming and gather
+    /// bandwidths, the independent floor of one gowalla product (every variant), and the
+    /// project's product against it, timed in alternating rounds on every core and on one.
+    Probes(ProbesArgs),
+}
+
+/// Arguments of `cargo xtask probes`.
+#[derive(Debug, Args)]
+pub struct ProbesArgs {
+    /// Alternating rounds of the floor and the project's product.
+    #[arg(long, default_value_t = 15)]
+    pub rounds: usize,
+    /// Print JSON instead of lines for people.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `cargo xtask bench`.
@@ -116,20 +134,7 @@ fn main() -> Result<()> {
         Task::Bench(args) => bench(&args),
         Task::Load(args) => load::run(&args, &workspace_root()),
         Task::Scale(args) => scale::run(&args, &workspace_root()),
-        Task::Probes => {
-            let p = probes::measure(&data_dir(None));
-            println!("{}", p.summary());
-            for id in [floor::PRODUCT_ID, "lightgcn_gowalla/step_batch_2048"] {
-                if let Some(f) = floor::against_floor(id, 0.0, &p) {
-                    println!(
-                        "floor of {id}: {} ({})",
-                        report::secs(f.floor_seconds),
-                        f.work
-                    );
-                }
-            }
-            Ok(())
-        }
+        Task::Probes(args) => probes_task::run(&args, &data_dir(None)),
     }
 }
 
@@ -154,7 +159,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
     let mode = if args.full { "full" } else { "quick" };
     let mut report = report::Report::open(&root.join("docs"), mode)?;
-    let probes = probes::measure(&args.data_dir());
+    let (probes, floor) = probes::measure(&args.data_dir())?;
     eprintln!("machine probes: {}", probes.summary());
     report.header.probes = Some(probes);
     eprintln!(
@@ -162,13 +167,13 @@ fn bench(args: &BenchArgs) -> Result<()> {
         report.header.commit, report.header.machine.cpu, report.header.date
     );
     if !args.no_criterion {
-        benches::run(args, &mut report)?;
+        benches::run(args, &mut report, floor.as_ref())?;
     }
     if let Some(python) = &args.pyg {
         pyg::run(python, args, &root, &mut report)?;
     }
     if !args.no_suite {
-        suite::run(args, &root, &mut report)?;
+        suite::run(args, &root, &mut report, floor.as_ref())?;
     }
     report.write()?;
     let floors = report.against_floor();

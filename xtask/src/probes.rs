@@ -5,16 +5,21 @@
 //! the gather keeps the 64-float row sum in registers and prefetches the row eight indices
 //! ahead, on every core, as `../shared/MEASURED.md`'s best C kernel did (69 GB/s there).
 //!
-//! Times of benchmarks and runs move by 20–35% between machines and days; divided by the
-//! same run's gather time they do not (much): the regression check compares those ratios.
+//! Beside them, the independent floor of one gowalla product ([`crate::product_probe`]), which
+//! the products and steps are reported against and results are compared under.
 
 use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use anyhow::Context;
+use gnnrec_graph::Csr;
+
+use crate::product_probe::{self, Floor, GowallaMatrix, Variant, Versus};
+
 /// What the probes measured.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Probes {
     /// Streaming read bandwidth, GB/s (a 512 MiB array summed on every core).
     pub stream_gbps: f64,
@@ -29,14 +34,30 @@ pub struct Probes {
     /// in results of older versions).
     #[serde(default)]
     pub gather_graph_gbps: f64,
+    /// The independent floor of one gowalla product on every core (absent without gowalla,
+    /// and in results of older versions).
+    #[serde(default)]
+    pub product: Option<Floor>,
+    /// The project's product against the floor, timed in alternating rounds on every core
+    /// and on one (empty without gowalla, and in results of older versions).
+    #[serde(default)]
+    pub versus: Vec<Versus>,
 }
 
 impl Probes {
-    /// One line of the four bandwidths, for people.
+    /// One line of the four bandwidths and the product floor, for people.
     pub fn summary(&self) -> String {
+        let floor = self.product.as_ref().map_or(String::new(), |f| {
+            format!(
+                "; product floor {:.2} ms ({}, {} threads)",
+                f.seconds * 1e3,
+                f.best,
+                f.threads
+            )
+        });
         format!(
             "stream {:.1} GB/s, gather {:.1} GB/s (18 MB table), {:.1} GB/s (180 MB), \
-             {:.1} GB/s (gowalla propagation order)",
+             {:.1} GB/s (gowalla propagation order){floor}",
             self.stream_gbps, self.gather_gbps, self.gather_large_gbps, self.gather_graph_gbps
         )
     }
@@ -47,19 +68,105 @@ const ROWS: usize = 70_839;
 const GATHERS: usize = 4_000_000;
 const PASSES: usize = 5;
 
-/// Runs the probes (a few seconds); the propagation-order probe reads gowalla from `data_dir`.
-pub fn measure(data_dir: &Path) -> Probes {
+/// Rounds of every floor variant at the start of a run.
+const FLOOR_ROUNDS: usize = 8;
+/// Alternating rounds of the floor and the project's product at the start of a run.
+const VERSUS_ROUNDS: usize = 10;
+
+/// The project's gowalla adjacency, built as training builds it: the loader and its id maps,
+/// the official split's training pairs, `normalized_adjacency`.
+fn project_matrix(data_dir: &Path) -> anyhow::Result<Csr> {
+    let d = gnnrec_data::registry::load("gowalla", data_dir).context("loading gowalla")?;
+    let split = d
+        .split(&d.default_split)
+        .context("gowalla's official split")?;
+    Ok(gnnrec_graph::normalized_adjacency(
+        &split.train,
+        d.n_users(),
+        d.n_items(),
+    ))
+}
+
+/// The project's product against the floor's best variant `v`, in `rounds` alternating
+/// rounds, on every core and (on a machine with more) on one.
+pub fn versus(
+    m: &GowallaMatrix,
+    v: Variant,
+    data_dir: &Path,
+    rounds: usize,
+) -> anyhow::Result<Vec<Versus>> {
+    let csr = project_matrix(data_dir)?;
+    let ours = |x: &[f32], out: &mut [f32]| csr.spmm(x, product_probe::DIM, out);
+    let all = threads();
+    let counts = if all > 1 { vec![all, 1] } else { vec![1] };
+    counts
+        .into_iter()
+        .map(|t| product_probe::versus_project(m, v, t, rounds, &ours))
+        .collect()
+}
+
+/// Runs the probes (a few seconds); the propagation-order probe and the product floor read
+/// gowalla from `data_dir`. Returns the floor's matrix too, to re-measure it around results.
+pub fn measure(data_dir: &Path) -> anyhow::Result<(Probes, Option<FloorProbe>)> {
     let threads = threads();
+    let matrix = GowallaMatrix::read(data_dir)?;
     let small = gather_seconds(ROWS, &uniform_indices(ROWS), threads);
     let large = gather_seconds(ROWS * 10, &uniform_indices(ROWS * 10), threads);
-    let graph = gowalla_indices(data_dir).map(|idx| gather_seconds(ROWS, &idx, threads));
+    let graph = matrix
+        .as_ref()
+        .and_then(gowalla_indices)
+        .map(|idx| gather_seconds(ROWS, &idx, threads));
+    let floor = matrix
+        .as_ref()
+        .map(|m| product_probe::measure(m, threads, FLOOR_ROUNDS));
+    let best = floor.as_ref().map(|f| {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == f.best)
+            .expect("the best is one of the variants")
+    });
+    let versus = match (&matrix, best) {
+        (Some(m), Some(v)) => versus(m, v, data_dir, VERSUS_ROUNDS)?,
+        _ => Vec::new(),
+    };
     let row_bytes = (DIM * 4 * GATHERS) as f64;
-    Probes {
+    let probes = Probes {
         stream_gbps: stream_gbps(),
         gather_gbps: row_bytes / small / 1e9,
         gather_large_gbps: row_bytes / large / 1e9,
         gather_seconds: small,
         gather_graph_gbps: graph.map_or(0.0, |t| row_bytes / t / 1e9),
+        product: floor,
+        versus,
+    };
+    let again = matrix.zip(best).map(|(matrix, variant)| FloorProbe {
+        matrix,
+        variant,
+        threads,
+    });
+    Ok((probes, again))
+}
+
+/// The product floor's matrix and best variant, kept to measure the floor again just before
+/// and just after each result ([`crate::report::Report::set_floor_probes`]).
+pub struct FloorProbe {
+    matrix: GowallaMatrix,
+    variant: Variant,
+    threads: usize,
+}
+
+impl FloorProbe {
+    /// The best of ten products by the floor's best variant, seconds (a tenth of a second).
+    pub fn seconds(&self) -> f64 {
+        let x = product_probe::table(self.matrix.n());
+        let mut y = product_probe::table(self.matrix.n());
+        (0..10)
+            .map(|_| {
+                let t = Instant::now();
+                product_probe::product(&self.matrix, &x, &mut y, self.variant, self.threads);
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
     }
 }
 
@@ -92,48 +199,15 @@ fn uniform_indices(rows: usize) -> Vec<u32> {
 }
 
 /// The rows one propagation over gowalla's training graph gathers, in the order it gathers
-/// them: the column indices of its symmetric user–item adjacency, row by row (users, then
-/// items offset by the users), each row's neighbours in increasing order as CSR stores them —
-/// read from `data_dir/gowalla/train.txt`. `None` without the file: random rows miss the
+/// them: the column indices of the floor's matrix, row by row (users, then items offset by the
+/// users, each row's neighbours ascending), repeated up to the probe's length so every probe
+/// moves the same bytes. `None` when the graph is not gowalla's size. Random rows miss the
 /// locality of a real graph (a user's places share ids), so no synthetic stream stands in.
-fn gowalla_indices(data_dir: &Path) -> Option<Vec<u32>> {
-    let text = std::fs::read_to_string(data_dir.join("gowalla/train.txt")).ok()?;
-    let mut user_items: Vec<Vec<u32>> = Vec::new();
-    for line in text.lines() {
-        let mut ids = line.split_whitespace().map(|t| t.parse::<u32>());
-        let Some(Ok(u)) = ids.next() else { continue };
-        let items: Vec<u32> = ids.collect::<Result<_, _>>().ok()?;
-        if user_items.len() <= u as usize {
-            user_items.resize(u as usize + 1, Vec::new());
-        }
-        user_items[u as usize].extend(items);
-    }
-    let n_users = user_items.len() as u32;
-    let n_items = user_items.iter().flatten().max().map_or(0, |&i| i + 1) as usize;
-    if n_users as usize + n_items != ROWS {
+fn gowalla_indices(m: &GowallaMatrix) -> Option<Vec<u32>> {
+    if m.n() != ROWS || m.cols.is_empty() {
         return None;
     }
-    let mut item_users: Vec<Vec<u32>> = vec![Vec::new(); n_items];
-    for (u, items) in user_items.iter_mut().enumerate() {
-        items.sort_unstable();
-        items.dedup();
-        for &i in items.iter() {
-            item_users[i as usize].push(u as u32);
-        }
-    }
-    let mut idx: Vec<u32> = user_items
-        .iter()
-        .flat_map(|items| items.iter().map(|&i| i + n_users))
-        .chain(item_users.into_iter().flatten())
-        .collect();
-    // Repeat the stream up to the probe's length, so every probe moves the same bytes.
-    let one = idx.len();
-    while idx.len() < GATHERS {
-        let k = idx.len() % one;
-        idx.push(idx[k]);
-    }
-    idx.truncate(GATHERS);
-    Some(idx)
+    Some(m.cols.iter().copied().cycle().take(GATHERS).collect())
 }
 
 const STREAM_FLOATS: usize = 128 << 20;

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::BenchArgs;
+use crate::probes::FloorProbe;
 use crate::process::run_measured;
 use crate::report::{Report, RunEntry, Stamp};
 
@@ -57,7 +58,14 @@ fn cases(bin: &Path, root: &Path) -> Result<Vec<Case>> {
 }
 
 /// Runs the recipes of the mode selected by `args`, recording each as it finishes.
-pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
+/// Each run is bracketed by the independent product floor `floor` (when gowalla is present),
+/// which its time is stamped and compared under.
+pub fn run(
+    args: &BenchArgs,
+    root: &Path,
+    report: &mut Report,
+    floor: Option<&FloorProbe>,
+) -> Result<()> {
     let mode = if args.full { "full" } else { "quick" };
     eprintln!("== building the gnnrec binary");
     let status = Command::new(env!("CARGO"))
@@ -114,7 +122,9 @@ pub fn run(args: &BenchArgs, root: &Path, report: &mut Report) -> Result<()> {
         if let Some(d) = &args.data_dir {
             cmd.env("GNNREC_DATA", d);
         }
+        let before = floor.map(FloorProbe::seconds);
         let done = run_measured(&mut cmd, &runs.join("scratch"))?;
+        report.set_floor_probes(before, floor.map(FloorProbe::seconds));
         let v: Value = serde_json::from_str(&done.stdout)
             .with_context(|| format!("parsing the JSON of {id}"))?;
         let metrics = v["metrics"]

@@ -5,12 +5,16 @@
 //! these properties: the output row is accumulated in blocks of 64 (then 16, then 1) columns
 //! held in registers across the whole sparse row, instead of read and written back for
 //! every non-zero, the rows a few non-zeros ahead are prefetched, and the loop is compiled
-//! three times — for AVX-512F, for AVX2 and for the portable baseline — with the widest the
-//! CPU has chosen at run time (no `-C target-cpu` needed, so one binary runs on every x86-64
-//! machine; AVX-512 target features need Rust 1.89). Each output element is still the
-//! sum of `vals[k] · x[cols[k]][j]` in the order of `k`, multiplied then added (no fused
-//! multiply–add), so every version gives bit-identical results, the same as the plain loop
-//! they replace, on every machine.
+//! three times — for AVX-512F + FMA, for AVX2 + FMA and for the portable baseline — with the
+//! widest the CPU has chosen at run time (no `-C target-cpu` needed, so one binary runs on every
+//! x86-64 machine; AVX-512 target features need Rust 1.89). Each output element is the sum of
+//! `vals[k] · x[cols[k]][j]` in the order of `k`, each term a fused multiply–add
+//! (`f32::mul_add`: one rounding), so every version gives bit-identical results on every
+//! machine: the FMA instructions where the CPU has them, the C library's correctly rounded
+//! `fmaf` on an x86-64 without FMA (before 2013: slow but exact), the native instruction on
+//! aarch64. Fused rather than multiplied-then-added: one instruction instead of two per eight
+//! or sixteen floats: the product on one core went from 1.15× to 0.9–1.0× of the independent
+//! floor (`cargo xtask probes`; `docs/performance.md`).
 
 /// `o = Σ_k vals[k] · x[cols[k] * d .. (cols[k] + 1) * d]`; `o.len() == d`.
 #[inline]
@@ -18,13 +22,14 @@ pub fn row_times(cols: &[u32], vals: &[f32], x: &[f32], d: usize, o: &mut [f32])
     debug_assert_eq!(o.len(), d);
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked just above.
+        let fma = std::arch::is_x86_feature_detected!("fma");
+        if fma && std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F and FMA, checked just above.
             unsafe { row_times_avx512(cols, vals, x, d, o) };
             return;
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if fma && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             unsafe { row_times_avx2(cols, vals, x, d, o) };
             return;
         }
@@ -33,13 +38,13 @@ pub fn row_times(cols: &[u32], vals: &[f32], x: &[f32], d: usize, o: &mut [f32])
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn row_times_avx2(cols: &[u32], vals: &[f32], x: &[f32], d: usize, o: &mut [f32]) {
     row_times_portable(cols, vals, x, d, o);
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,fma")]
 fn row_times_avx512(cols: &[u32], vals: &[f32], x: &[f32], d: usize, o: &mut [f32]) {
     row_times_portable(cols, vals, x, d, o);
 }
@@ -82,7 +87,7 @@ fn block<const W: usize>(
         let start = c as usize * d + off;
         let src: &[f32; W] = x[start..start + W].try_into().expect("W columns");
         for j in 0..W {
-            acc[j] += v * src[j];
+            acc[j] = v.mul_add(src[j], acc[j]);
         }
     }
     o[off..off + W].copy_from_slice(&acc);
@@ -118,7 +123,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_width_equals_the_plain_loop_bit_for_bit() {
+    fn every_width_equals_the_plain_fused_loop_bit_for_bit() {
         let n = 9;
         for d in [1usize, 3, 16, 17, 64, 80, 130] {
             let x: Vec<f32> = (0..n * d)
@@ -129,7 +134,7 @@ mod tests {
             let mut want = vec![0f32; d];
             for (&c, &v) in cols.iter().zip(&vals) {
                 for j in 0..d {
-                    want[j] += v * x[c as usize * d + j];
+                    want[j] = v.mul_add(x[c as usize * d + j], want[j]);
                 }
             }
             let mut got = vec![f32::NAN; d];

@@ -2,7 +2,6 @@
 //! the generated part of `docs/results.md`, rewritten after every result.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -10,13 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::files::write_atomic;
 
+mod compare;
+mod markdown;
 mod plots;
 use crate::floor::AgainstFloor;
-use crate::machine::{self, Machine};
+use crate::machine::{self, Fingerprint, Machine};
 use crate::probes::Probes;
-
-/// A time that grows by more than this factor over the previous result is flagged.
-pub const REGRESSION_FACTOR: f64 = 1.2;
+use compare::Verdict;
 
 /// Where and when the latest results were measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,10 +63,13 @@ pub struct Stamp {
     pub previous_seconds: Option<f64>,
     /// Why it is flagged, if it regressed.
     pub regression: Option<String>,
-    /// The same run's gather-probe time ([`Probes::gather_seconds`]) that the time is compared
-    /// relative to (absent in results of older versions: those are not compared).
+    /// Why it was not compared with the previous result, if it was not ([`compare`]).
     #[serde(default)]
-    pub probe_seconds: Option<f64>,
+    pub not_compared: Option<String>,
+    /// The machine and the independent floor measured beside the result (absent in results
+    /// of older versions: those are not compared).
+    #[serde(default)]
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// What the report needs of an entry to replace, compare and stamp it.
@@ -168,40 +170,13 @@ pub struct Report {
     pub header: Header,
     results: Results,
     flagged: Vec<String>,
+    /// The fingerprint the next results are stamped with ([`Report::set_floor_probes`]).
+    fingerprint: Option<Fingerprint>,
 }
 
 /// The marker lines around the generated part of `docs/results.md`.
 const BEGIN: &str = "<!-- BEGIN cargo xtask bench: generated, do not edit by hand -->";
 const END: &str = "<!-- END cargo xtask bench -->";
-
-/// A regression message when `new` (for a benchmark, the lower end of its interval) exceeds
-/// `old` by more than [`REGRESSION_FACTOR`] *relative to each run's own gather probe*
-/// (`new / new_probe` against `old / old_probe`): absolute times move 20–35% between machines
-/// and days, the ratio to a same-run probe of the memory system much less. Without a probe on
-/// both sides nothing is compared.
-fn regression(
-    old: Option<f64>,
-    old_probe: Option<f64>,
-    new: f64,
-    new_probe: Option<f64>,
-) -> Option<String> {
-    let old = old.filter(|&o| o > 0.0)?;
-    let (old_probe, new_probe) = (
-        old_probe.filter(|&p| p > 0.0)?,
-        new_probe.filter(|&p| p > 0.0)?,
-    );
-    let ratio = (new / new_probe) / (old / old_probe);
-    (ratio > REGRESSION_FACTOR).then(|| {
-        format!(
-            "at least {:+.0}% slower relative to the run's machine probe ({} → {}; probe {} → {})",
-            (ratio - 1.0) * 100.0,
-            secs(old),
-            secs(new),
-            secs(old_probe),
-            secs(new_probe)
-        )
-    })
-}
 
 /// How many times faster our paper-settings step is than PyG's, when both are measured.
 pub fn speedup_over_pyg(floors: &[AgainstFloor]) -> Option<f64> {
@@ -246,13 +221,24 @@ impl Report {
             header,
             results,
             flagged: vec![],
+            fingerprint: None,
         })
+    }
+
+    /// The independent floor measured just before and just after the results added next
+    /// (`None` without gowalla): they are stamped with it and compared only under it.
+    pub fn set_floor_probes(&mut self, before: Option<f64>, after: Option<f64>) {
+        self.fingerprint = before.zip(after).map(|(b, a)| Fingerprint {
+            machine: self.header.machine.clone(),
+            probe_before: b,
+            probe_after: a,
+        });
     }
 
     /// Records a benchmark (replacing the previous result of the same id) and saves.
     pub fn add_bench(&mut self, e: BenchEntry) -> Result<()> {
-        let header = self.header.clone();
-        if let Some(r) = upsert(&mut self.results.benches, e, &header) {
+        let (header, fp) = (self.header.clone(), self.fingerprint.clone());
+        if let Some(r) = upsert(&mut self.results.benches, e, &header, fp) {
             self.flagged.push(format!("bench {r}"));
         }
         self.write()
@@ -260,8 +246,8 @@ impl Report {
 
     /// Records a run (replacing the previous result of the same id) and saves.
     pub fn add_run(&mut self, e: RunEntry) -> Result<()> {
-        let header = self.header.clone();
-        if let Some(r) = upsert(&mut self.results.runs, e, &header) {
+        let (header, fp) = (self.header.clone(), self.fingerprint.clone());
+        if let Some(r) = upsert(&mut self.results.runs, e, &header, fp) {
             self.flagged.push(format!("run {r} (training time)"));
         }
         self.write()
@@ -304,259 +290,65 @@ impl Report {
     }
 
     /// The gowalla products and steps measured by this invocation against their floor.
+    ///
+    /// A product's floor is the independent floor measured just before and just after the
+    /// result's own bench target or run (its fingerprint) where there is one — the machine's
+    /// speed moves within minutes on a shared host — else the one measured at the start.
     pub fn against_floor(&self) -> Vec<AgainstFloor> {
         let h = &self.header;
-        let Some(mut probes) = h.probes else {
+        let Some(probes) = &h.probes else {
             return Vec::new();
         };
-        let benches: Vec<&BenchEntry> = self
+        let benches = self
             .results
             .benches
             .iter()
-            .filter(|b| b.stamp.date == h.date)
-            .collect();
-        if let Some(product) = benches.iter().find(|b| b.id == crate::floor::PRODUCT_ID) {
-            probes = crate::floor::with_product(probes, product.mean_seconds);
-        }
-        let benches = benches
-            .into_iter()
-            .map(|b| (b.id.as_str(), Some(b.mean_seconds)));
+            .map(|b| (b.id.as_str(), Some(b.mean_seconds), &b.stamp));
         let runs = self
             .results
             .runs
             .iter()
-            .filter(|r| r.stamp.date == h.date)
-            .map(|r| (r.id.as_str(), r.seconds_per_epoch));
+            .map(|r| (r.id.as_str(), r.seconds_per_epoch, &r.stamp));
         benches
             .chain(runs)
-            .filter_map(|(id, t)| crate::floor::against_floor(id, t?, &probes))
+            .filter(|(_, _, stamp)| stamp.date == h.date)
+            .filter_map(|(id, t, stamp)| {
+                let mut p = probes.clone();
+                if let (Some(f), Some(fp)) = (p.product.as_mut(), &stamp.fingerprint) {
+                    f.seconds = fp.probe();
+                }
+                crate::floor::against_floor(id, t?, &p)
+            })
             .collect()
     }
-
-    fn markdown(&self) -> String {
-        let h = &self.header;
-        let mut s = String::new();
-        let _ = writeln!(s, "{BEGIN}");
-        let _ = writeln!(
-            s,
-            "## Benchmark suite (generated by `cargo xtask bench`)\n\n\
-             Regenerate with `cargo xtask bench --quick` (minutes: few epochs, criterion's quick \
-             mode) or `cargo xtask bench --full` (hours: the reported recipes, gowalla included). \
-             Last invocation: **{}**, {} on commit `{}`, machine: {}. Each row keeps the date and \
-             commit of its own last run; `gnnrec` is `target/release/gnnrec`, and every run also \
-             took `--json --quiet --out DIR`. Times that grew by more than 20% over the row's \
-             previous result (for criterion, the lower end of the new 95% interval) are flagged ⚠. Raw data: [`results.json`](results.json).\n",
-            h.mode,
-            h.date,
-            h.commit,
-            h.machine.describe()
-        );
-        if let Some(p) = h.probes {
-            let _ = writeln!(
-                s,
-                "Machine probes of this invocation (`xtask/src/probes.rs`): streaming read \
-                 {:.1} GB/s; gather of random 256-byte rows {:.1} GB/s from an 18 MB table, \
-                 {:.1} GB/s from a 180 MB one; {:.1} GB/s over the rows of a gowalla propagation \
-                 in its order (`../shared/MEASURED.md`'s best C kernel on that propagation: \
-                 69 GB/s). Regressions are judged on times divided by the same run's random-row \
-                 gather time.\n",
-                p.stream_gbps, p.gather_gbps, p.gather_large_gbps, p.gather_graph_gbps
-            );
-        }
-        let flagged: Vec<String> = self
-            .results
-            .benches
-            .iter()
-            .filter_map(|b| {
-                b.stamp
-                    .regression
-                    .as_ref()
-                    .map(|r| format!("bench `{}`: {r}", b.id))
-            })
-            .chain(self.results.runs.iter().filter_map(|r| {
-                r.stamp
-                    .regression
-                    .as_ref()
-                    .map(|x| format!("run `{}`: training {x}", r.id))
-            }))
-            .collect();
-        if !flagged.is_empty() {
-            let _ = writeln!(s, "**⚠ Regressions over 20%:**\n");
-            for f in flagged {
-                let _ = writeln!(s, "- {f}");
-            }
-            let _ = writeln!(s);
-        }
-        for mode in ["full", "quick"] {
-            let runs: Vec<&RunEntry> = self
-                .results
-                .runs
-                .iter()
-                .filter(|r| r.mode == mode)
-                .collect();
-            if runs.is_empty() {
-                continue;
-            }
-            let (rating, ranking): (Vec<&RunEntry>, Vec<&RunEntry>) = runs
-                .iter()
-                .copied()
-                .partition(|r| r.metrics.contains_key("rmse"));
-            run_table(
-                &mut s,
-                &format!("Rating prediction ({mode})"),
-                &rating,
-                &[
-                    ("RMSE", "rmse"),
-                    ("MAE", "mae"),
-                    ("scaled MSE", "mse_scaled"),
-                ],
-            );
-            run_table(
-                &mut s,
-                &format!("Top-K recommendation ({mode})"),
-                &ranking,
-                &[("recall@20", "recall@20"), ("NDCG@20", "ndcg@20")],
-            );
-            let curves: Vec<String> = runs
-                .iter()
-                .filter_map(|r| {
-                    r.curve
-                        .as_ref()
-                        .map(|c| format!("[{} {}]({c})", r.dataset, r.model))
-                })
-                .collect();
-            if !curves.is_empty() {
-                let _ = writeln!(s, "Training curves ({mode}): {}.\n", curves.join(", "));
-            }
-        }
-        if !self.results.runs.is_empty() {
-            let _ = writeln!(s, "![seconds per epoch](plots/epoch_seconds.svg)\n");
-        }
-        if !self.results.benches.is_empty() {
-            let _ = writeln!(
-                s,
-                "### Criterion benches\n\n| benchmark | mean | 95% CI | previous | date, commit | command |\n|---|---|---|---|---|---|"
-            );
-            for b in &self.results.benches {
-                let _ = writeln!(
-                    s,
-                    "| `{}` | {}{} | {} – {} | {} | {}, `{}` | `{}` |",
-                    b.id,
-                    secs(b.mean_seconds),
-                    if b.stamp.regression.is_some() {
-                        " ⚠"
-                    } else {
-                        ""
-                    },
-                    secs(b.low_seconds),
-                    secs(b.high_seconds),
-                    b.stamp.previous_seconds.map_or(String::new(), secs),
-                    &b.stamp.date.get(..10).unwrap_or(&b.stamp.date),
-                    b.stamp.commit,
-                    b.command
-                );
-            }
-            let _ = writeln!(s);
-        }
-        let floors = self.against_floor();
-        if !floors.is_empty() {
-            let _ = writeln!(
-                s,
-                "### Against the floor (this invocation)\n\n\
-                 Each gowalla LightGCN product and step of this invocation as a multiple of its \
-                 floor: the rows it must gather and the bytes it must stream, divided by this \
-                 invocation's bandwidths (`xtask/src/floor.rs`): streaming from the probe; \
-                 gathering, the higher of the probe over gowalla's own propagation order and \
-                 what this invocation's single product achieved (which then sits at 1.0×). \
-                 The CLI's step is its epoch at the paper's settings ÷ {:.0} steps.\n\n\
-                 | measured | time per unit | floor | multiple | what the floor counts |\n|---|---|---|---|---|",
-                crate::floor::STEPS_PER_EPOCH_2048
-            );
-            for f in &floors {
-                let _ = writeln!(
-                    s,
-                    "| `{}` | {} | {} | **{:.1}×** | {} |",
-                    f.id,
-                    secs(f.seconds),
-                    secs(f.floor_seconds),
-                    f.multiple,
-                    f.work
-                );
-            }
-            let _ = writeln!(s);
-            if let Some(r) = speedup_over_pyg(&floors) {
-                let _ = writeln!(
-                    s,
-                    "Our step at the paper's settings is **{r:.1}×** faster than PyTorch \
-                     Geometric's, timed in this invocation (`cargo xtask bench --pyg PYTHON`).\n"
-                );
-            }
-        }
-        let _ = write!(s, "{END}");
-        s
-    }
 }
 
-/// A markdown table of `runs` with the metric columns `cols` (header, metric key).
-fn run_table(s: &mut String, title: &str, runs: &[&RunEntry], cols: &[(&str, &str)]) {
-    if runs.is_empty() {
-        return;
-    }
-    let heads: Vec<&str> = cols.iter().map(|c| c.0).collect();
-    let _ = writeln!(
-        s,
-        "### {title}\n\n| dataset (split) | model | {} | train | s/epoch | peak MiB | reference | date, commit | command |\n|---|---|{}---|---|---|---|---|---|",
-        heads.join(" | "),
-        "---|".repeat(cols.len())
-    );
-    for r in runs {
-        let metrics: Vec<String> = cols
-            .iter()
-            .map(|(_, k)| {
-                r.metrics
-                    .get(*k)
-                    .map_or(String::new(), |v| format!("{v:.4}"))
-            })
-            .collect();
-        let _ = writeln!(
-            s,
-            "| {} ({}) | {} | {} | {}{} | {} | {:.0} | {} | {}, `{}` | `{}` |",
-            r.dataset,
-            r.split,
-            r.model,
-            metrics.join(" | "),
-            secs(r.train_seconds),
-            if r.stamp.regression.is_some() {
-                " ⚠"
-            } else {
-                ""
-            },
-            r.seconds_per_epoch.map_or(String::new(), secs),
-            r.peak_rss_mib,
-            r.reference,
-            r.stamp.date.get(..10).unwrap_or(&r.stamp.date),
-            r.stamp.commit,
-            r.command
-        );
-    }
-    let _ = writeln!(s);
-}
-
-/// Stamps `e` with `header`, compares it with the entry of the same id in `list` (which it
-/// replaces, or joins), and returns the regression message if it is one.
-fn upsert<E: Entry>(list: &mut Vec<E>, mut e: E, header: &Header) -> Option<String> {
+/// Stamps `e` with `header` and the fingerprint `fp` it was measured under, compares it with
+/// the entry of the same id in `list` (which it replaces, or joins), and returns the
+/// regression message if it is one.
+fn upsert<E: Entry>(
+    list: &mut Vec<E>,
+    mut e: E,
+    header: &Header,
+    fp: Option<Fingerprint>,
+) -> Option<String> {
     let old = list.iter().position(|x| x.id() == e.id());
     let previous = old.and_then(|k| list[k].seconds());
-    let previous_probe = old.and_then(|k| list[k].stamp().probe_seconds);
-    let now = e.seconds().map(|_| e.at_least());
-    let probe = header.probes.map(|p| p.gather_seconds);
+    let previous_fp = old.and_then(|k| list[k].stamp().fingerprint.clone());
+    let verdict = e
+        .seconds()
+        .map(|_| compare::compare(previous, previous_fp.as_ref(), e.at_least(), fp.as_ref()));
     let id = e.id().to_string();
     let stamp = e.stamp();
     stamp.date = header.date.clone();
     stamp.commit = header.commit.clone();
     stamp.previous_seconds = previous;
-    stamp.probe_seconds = probe;
-    stamp.regression = now.and_then(|n| regression(previous, previous_probe, n, probe));
+    stamp.fingerprint = fp;
+    (stamp.regression, stamp.not_compared) = match verdict {
+        Some(Verdict::Regressed(why)) => (Some(why), None),
+        Some(Verdict::NotCompared(why)) => (None, Some(why)),
+        _ => (None, None),
+    };
     let flagged = stamp.regression.as_ref().map(|r| format!("{id}: {r}"));
     match old {
         Some(k) => list[k] = e,
@@ -569,19 +361,56 @@ fn upsert<E: Entry>(list: &mut Vec<E>, mut e: E, header: &Header) -> Option<Stri
 mod tests {
     use super::*;
 
+    fn bench(seconds: f64) -> BenchEntry {
+        BenchEntry {
+            id: "lightgcn_gowalla/spmm_1_product".into(),
+            mean_seconds: seconds,
+            low_seconds: seconds,
+            high_seconds: seconds,
+            command: String::new(),
+            stamp: Stamp::default(),
+        }
+    }
+
+    fn stamped(cpu: &str, probe: f64) -> (Header, Option<Fingerprint>) {
+        let mut header = Header {
+            machine: Machine::this(),
+            date: "d".into(),
+            commit: "c".into(),
+            mode: "quick".into(),
+            probes: None,
+        };
+        header.machine.cpu = cpu.into();
+        let fp = Fingerprint {
+            machine: header.machine.clone(),
+            probe_before: probe,
+            probe_after: probe,
+        };
+        (header, Some(fp))
+    }
+
     #[test]
-    fn flags_only_growth_over_twenty_percent() {
-        // Same machine speed: 25% slower is flagged, 15% is not.
-        assert!(regression(Some(1.0), Some(0.1), 1.25, Some(0.1)).is_some());
-        assert!(regression(Some(1.0), Some(0.1), 1.15, Some(0.1)).is_none());
-        // A machine 30% slower at the probe: 30% slower times are not a regression, 60% is.
-        assert!(regression(Some(1.0), Some(0.1), 1.3, Some(0.13)).is_none());
-        assert!(regression(Some(1.0), Some(0.1), 1.6, Some(0.13)).is_some());
-        // Without a same-run probe on both sides nothing is compared.
-        assert!(regression(Some(1.0), None, 9.0, Some(0.1)).is_none());
-        assert!(regression(Some(1.0), Some(0.1), 9.0, None).is_none());
-        assert!(regression(Some(1.0), Some(0.1), 0.5, Some(0.1)).is_none());
-        assert!(regression(None, None, 9.0, Some(0.1)).is_none());
+    fn results_are_stamped_and_flagged_only_against_their_own_machine() {
+        let mut list = Vec::new();
+        let (h, fp) = stamped("Xeon", 0.006);
+        assert_eq!(upsert(&mut list, bench(0.007), &h, fp.clone()), None);
+        assert_eq!(list[0].stamp.fingerprint, fp);
+        // Unchanged code on another machine, twice as slow: not compared, nothing flagged.
+        let (other, other_fp) = stamped("EPYC", 0.012);
+        assert_eq!(upsert(&mut list, bench(0.014), &other, other_fp), None);
+        assert!(
+            list[0]
+                .stamp
+                .not_compared
+                .as_deref()
+                .unwrap()
+                .contains("other machine")
+        );
+        // Back on the first machine, a planted 50% slowdown: flagged.
+        assert_eq!(upsert(&mut list, bench(0.007), &h, fp.clone()), None);
+        let flag = upsert(&mut list, bench(0.0105), &h, fp).expect("flagged");
+        assert!(flag.contains("+50% slower"), "{flag}");
+        assert_eq!(list.len(), 1);
     }
 
     #[test]
