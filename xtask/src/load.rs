@@ -1,13 +1,15 @@
-//! `cargo xtask load --run DIR`: the load test of `gnnrec serve`, with a real HTTP load
-//! generator ([oha](https://github.com/hatoo/oha), installed by cargo into `target/tools` when
-//! it is not on the PATH; built with native TLS on the system's OpenSSL, since its default
-//! rustls build compiles aws-lc from C and it does not build without TLS).
+//! `cargo xtask load --run DIR`: the load test of `gnnrec serve`, with two independent HTTP
+//! load generators in the same run: [oha](https://github.com/hatoo/oha) (Rust, installed by
+//! cargo into `target/tools` when it is not on the PATH) and [wrk](https://github.com/wg/wrk)
+//! (C, Debian's `wrk` package; `xtask/load/urls.lua` walks the same URL list).
 //!
 //! The server and the generator share this machine's cores, as they would on a 2-core box.
 //! Every request is a single-user `GET /v1/recommend?user=U&k=20` (seen items excluded, no
-//! response cache) for users drawn at random from all of the run's users. At each concurrency
-//! it reports throughput and p50 / p99 latency, and beside them the floor of one request: the
-//! bytes of item embeddings it scans divided by the same run's streaming bandwidth.
+//! response cache) for users drawn at random from all of the run's users. The server runs as
+//! users run it: its access log on, written to a file. At each concurrency and generator it
+//! reports throughput and p50 / p99 latency, and beside them the floor of one request: the
+//! bytes of item embeddings it scans divided by the same run's streaming bandwidth. A last
+//! row repeats the highest concurrency with the access log off (`--quiet`): the log's cost.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -37,6 +39,9 @@ pub struct LoadArgs {
     /// Distinct random users in the request mix.
     #[arg(long, default_value_t = 20_000)]
     pub users: usize,
+    /// Load generators, comma-separated (`oha`, `wrk`).
+    #[arg(long, value_delimiter = ',', default_value = "oha,wrk")]
+    pub generators: Vec<String>,
     /// Where to write the results as JSON.
     #[arg(
         long,
@@ -105,8 +110,9 @@ impl Drop for ServerChild {
     }
 }
 
-/// Starts `gnnrec serve` on a free loopback port; its address.
-fn start_server(root: &Path, run: &Path) -> Result<(ServerChild, String)> {
+/// Starts `gnnrec serve` on a free loopback port, its access log into `log` (`None`: off,
+/// `--quiet`); its address.
+fn start_server(root: &Path, run: &Path, log: Option<&Path>) -> Result<(ServerChild, String)> {
     let bin = root.join("target/release/gnnrec");
     if !bin.exists() {
         bail!(
@@ -114,13 +120,21 @@ fn start_server(root: &Path, run: &Path) -> Result<(ServerChild, String)> {
             bin.display()
         );
     }
-    let mut child = Command::new(bin)
-        .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--run"])
+    let mut cmd = Command::new(bin);
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--run"])
         .arg(run)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("starting gnnrec serve")?;
+        .stdout(Stdio::piped());
+    match log {
+        Some(file) => {
+            let f = std::fs::File::create(file)
+                .with_context(|| format!("creating {}", file.display()))?;
+            cmd.stderr(f);
+        }
+        None => {
+            cmd.arg("--quiet").stderr(Stdio::inherit());
+        }
+    }
+    let mut child = cmd.spawn().context("starting gnnrec serve")?;
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("piped"))
         .read_line(&mut line)
@@ -133,9 +147,118 @@ fn start_server(root: &Path, run: &Path) -> Result<(ServerChild, String)> {
     Ok((ServerChild(child), addr))
 }
 
+/// One measurement: a generator at a concurrency.
+struct Measured {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_200: u64,
+}
+
+/// A load generator.
+enum Generator {
+    Oha(PathBuf),
+    Wrk(PathBuf),
+}
+
+impl Generator {
+    fn find(name: &str, root: &Path) -> Result<Generator> {
+        match name {
+            "oha" => Ok(Generator::Oha(oha(root)?)),
+            "wrk" => {
+                let ok = Command::new("wrk")
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty());
+                if !ok {
+                    bail!("wrk is not installed: apt-get install wrk (or --generators oha)");
+                }
+                Ok(Generator::Wrk(PathBuf::from("wrk")))
+            }
+            other => bail!("--generators: `{other}` is not one of oha, wrk"),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Generator::Oha(_) => "oha",
+            Generator::Wrk(_) => "wrk",
+        }
+    }
+
+    /// `secs` seconds at concurrency `c` over the URLs in `urls`.
+    fn run(&self, root: &Path, urls: &Path, c: usize, secs: u64) -> Result<Measured> {
+        match self {
+            Generator::Oha(bin) => {
+                let out = Command::new(bin)
+                    .args(["--no-tui", "--output-format", "json", "--urls-from-file"])
+                    .arg(urls)
+                    .args(["-c", &c.to_string(), "-z", &format!("{secs}s")])
+                    .output()
+                    .context("running oha")?;
+                if !out.status.success() {
+                    bail!("oha failed: {}", String::from_utf8_lossy(&out.stderr));
+                }
+                let v: Value = serde_json::from_slice(&out.stdout).context("reading oha's JSON")?;
+                let non_200 = v["statusCodeDistribution"]
+                    .as_object()
+                    .map(|codes| {
+                        codes
+                            .iter()
+                            .filter(|(k, _)| k.as_str() != "200")
+                            .filter_map(|(_, n)| n.as_u64())
+                            .sum()
+                    })
+                    .unwrap_or(0);
+                Ok(Measured {
+                    rps: v["summary"]["requestsPerSec"].as_f64().unwrap_or(0.0),
+                    p50_ms: v["latencyPercentiles"]["p50"].as_f64().unwrap_or(f64::NAN) * 1e3,
+                    p99_ms: v["latencyPercentiles"]["p99"].as_f64().unwrap_or(f64::NAN) * 1e3,
+                    non_200,
+                })
+            }
+            Generator::Wrk(bin) => {
+                let first = std::fs::read_to_string(urls)?;
+                let base = first
+                    .lines()
+                    .next()
+                    .and_then(|u| u.find("/v1/").map(|k| u[..k].to_string()))
+                    .context("an empty URL list")?;
+                let out = Command::new(bin)
+                    .args(["-t", &c.clamp(1, 2).to_string(), "-c", &c.to_string()])
+                    .args(["-d", &format!("{secs}s"), "--latency", "-s"])
+                    .arg(root.join("xtask/load/urls.lua"))
+                    .arg(&base)
+                    .arg("--")
+                    .arg(urls)
+                    .output()
+                    .context("running wrk")?;
+                let text = String::from_utf8_lossy(&out.stdout);
+                let line = text
+                    .lines()
+                    .rev()
+                    .find(|l| l.starts_with('{'))
+                    .with_context(|| format!("wrk printed no result: {text}"))?;
+                let v: Value = serde_json::from_str(line).context("reading wrk's JSON line")?;
+                let n = |k: &str| v[k].as_f64().unwrap_or(0.0);
+                Ok(Measured {
+                    rps: n("requests") / (n("duration_us") / 1e6),
+                    p50_ms: n("p50_us") / 1e3,
+                    p99_ms: n("p99_us") / 1e3,
+                    non_200: (n("non_2xx") + n("socket_errors")) as u64,
+                })
+            }
+        }
+    }
+}
+
 /// Runs the load test.
 pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
-    let oha = oha(root)?;
+    let generators: Vec<Generator> = args
+        .generators
+        .iter()
+        .map(|g| Generator::find(g, root))
+        .collect::<Result<_>>()?;
     let run = &args.run;
     // The run is read through the run layer, which owns its layout.
     let dir = gnnrec_run::RunDir::open(run)?;
@@ -147,72 +270,58 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     let item_bytes = shape.iter().product::<u64>() * 4;
     let stream_gbps = probes::stream_gbps();
     let floor_us = item_bytes as f64 / (stream_gbps * 1e9) * 1e6;
-    let (_server, addr) = start_server(root, run)?;
     let scratch = root.join("target/xtask-runs/load");
     std::fs::create_dir_all(&scratch)?;
-    let urls = scratch.join("urls.txt");
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut text = String::new();
-    for _ in 0..args.users {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let u = &users[(state >> 33) as usize % users.len()];
-        text.push_str(&format!(
-            "http://{addr}/v1/recommend?user={u}&k={}\n",
-            args.k
-        ));
-    }
-    std::fs::write(&urls, text)?;
-    eprintln!(
-        "serving {} ({} users, item embeddings {:?} = {:.1} MB) on {addr}; stream {:.1} GB/s → floor {:.0} µs per request",
-        run.display(),
-        users.len(),
-        shape,
-        item_bytes as f64 / 1e6,
-        stream_gbps,
-        floor_us
-    );
+    let access_log = scratch.join("access.log");
     let mut rows = Vec::new();
-    println!("| concurrency | requests/s | p50 ms | p99 ms | non-200 | floor µs/request |");
-    println!("|---:|---:|---:|---:|---:|---:|");
-    for &c in &args.concurrency {
-        let oha_run = |secs: u64| -> Result<Value> {
-            let out = Command::new(&oha)
-                .args(["--no-tui", "--output-format", "json", "--urls-from-file"])
-                .arg(&urls)
-                .args(["-c", &c.to_string(), "-z", &format!("{secs}s")])
-                .output()
-                .context("running oha")?;
-            if !out.status.success() {
-                bail!("oha failed: {}", String::from_utf8_lossy(&out.stderr));
+    println!(
+        "| concurrency | generator | access log | requests/s | p50 ms | p99 ms | non-200 | floor µs/request |"
+    );
+    println!("|---:|---|---|---:|---:|---:|---:|---:|");
+    let top = args.concurrency.iter().copied().max().unwrap_or(1);
+    let plan: Vec<(bool, Vec<usize>)> = vec![(true, args.concurrency.clone()), (false, vec![top])];
+    for (logged, concurrencies) in plan {
+        let (_server, addr) = start_server(root, run, logged.then_some(access_log.as_path()))?;
+        let urls = scratch.join("urls.txt");
+        std::fs::write(&urls, url_list(&addr, &users, args.users, args.k))?;
+        eprintln!(
+            "serving {} ({} users, item embeddings {:?} = {:.1} MB) on {addr}, access log {}; \
+             stream {:.1} GB/s → floor {:.0} µs per request",
+            run.display(),
+            users.len(),
+            shape,
+            item_bytes as f64 / 1e6,
+            if logged { "on" } else { "off" },
+            stream_gbps,
+            floor_us
+        );
+        for &c in &concurrencies {
+            for g in &generators {
+                g.run(root, &urls, c, 2)?; // warm-up
+                let m = g.run(root, &urls, c, args.seconds)?;
+                let log = if logged { "on" } else { "off" };
+                println!(
+                    "| {c} | {} | {log} | {:.0} | {:.2} | {:.2} | {} | {floor_us:.0} |",
+                    g.name(),
+                    m.rps,
+                    m.p50_ms,
+                    m.p99_ms,
+                    m.non_200
+                );
+                rows.push(serde_json::json!({
+                    "concurrency": c, "generator": g.name(), "access_log": logged,
+                    "requests_per_second": m.rps, "p50_ms": m.p50_ms, "p99_ms": m.p99_ms,
+                    "non_200": m.non_200,
+                }));
             }
-            serde_json::from_slice(&out.stdout).context("reading oha's JSON")
-        };
-        oha_run(2)?; // warm-up
-        let v = oha_run(args.seconds)?;
-        let rps = v["summary"]["requestsPerSec"].as_f64().unwrap_or(0.0);
-        let p50 = v["latencyPercentiles"]["p50"].as_f64().unwrap_or(f64::NAN) * 1e3;
-        let p99 = v["latencyPercentiles"]["p99"].as_f64().unwrap_or(f64::NAN) * 1e3;
-        let codes = v["statusCodeDistribution"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let non_200: u64 = codes
-            .iter()
-            .filter(|(k, _)| k.as_str() != "200")
-            .filter_map(|(_, n)| n.as_u64())
-            .sum();
-        println!("| {c} | {rps:.0} | {p50:.2} | {p99:.2} | {non_200} | {floor_us:.0} |");
-        rows.push(serde_json::json!({
-            "concurrency": c, "requests_per_second": rps, "p50_ms": p50, "p99_ms": p99,
-            "non_200": non_200, "status_codes": codes,
-        }));
+        }
     }
     let result = serde_json::json!({
         "run": run, "users": users.len(), "item_embedding_shape": shape,
         "item_embedding_bytes": item_bytes, "stream_gbps": stream_gbps,
         "floor_us_per_request": floor_us, "k": args.k, "seconds": args.seconds, "rows": rows,
+        "machine": crate::machine::Machine::this(), "date": crate::machine::now(),
+        "commit": crate::machine::commit(),
     });
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
@@ -220,4 +329,18 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     std::fs::write(&args.out, serde_json::to_vec_pretty(&result)?)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// `count` request URLs of random users (a fixed linear congruential stream).
+fn url_list(addr: &str, users: &[String], count: usize, k: usize) -> String {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut text = String::new();
+    for _ in 0..count {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let u = &users[(state >> 33) as usize % users.len()];
+        text.push_str(&format!("http://{addr}/v1/recommend?user={u}&k={k}\n"));
+    }
+    text
 }

@@ -36,12 +36,23 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         );
     }
     let threads = super::set_threads(args.threads)?;
-    if !args.quiet {
+    // The access log (a line per request) is formatted on the request's thread and written by
+    // a worker thread: a slow terminal or disk never holds a request. Under a load the worker
+    // cannot keep up with, lines beyond a buffer of ACCESS_LOG_LINES are dropped and counted
+    // (the metrics endpoint still counts every request).
+    let log = (!args.quiet).then(|| {
+        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(true)
+            .buffered_lines_limit(ACCESS_LOG_LINES)
+            .thread_name("gnnrec-log")
+            .finish(std::io::stderr());
+        let dropped = writer.error_counter();
         tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
+            .with_writer(writer)
             .with_ansi(false)
             .init();
-    }
+        (guard, dropped)
+    });
     let mut opts = ServeOptions::new(args.runs.iter().map(|r| named_run(r)).collect(), args.addr);
     if let Some(f) = &args.api_key_file {
         let key = std::fs::read_to_string(f)
@@ -72,9 +83,19 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         println!("listening on http://{addr} (runs: {})", names.join(", "));
         server.run(stop).await.context("serving")
     })?;
+    if let Some((guard, dropped)) = log {
+        drop(guard); // flushes the lines still buffered
+        let n = dropped.dropped_lines();
+        if n > 0 {
+            eprintln!("{n} access-log lines were dropped: the log could not keep up with the load");
+        }
+    }
     eprintln!("stopped: every request in flight was answered");
     Ok(())
 }
+
+/// Access-log lines buffered for the writer thread before new ones are dropped.
+const ACCESS_LOG_LINES: usize = 65_536;
 
 pub fn pack(args: &PackArgs) -> Result<()> {
     let opened = OpenedRun::open(&args.run, args.data_dir.as_deref())?;
