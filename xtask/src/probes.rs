@@ -71,7 +71,7 @@ const PASSES: usize = 5;
 /// Rounds of every floor variant at the start of a run.
 const FLOOR_ROUNDS: usize = 8;
 /// Alternating rounds of the floor and the project's product at the start of a run.
-const VERSUS_ROUNDS: usize = 10;
+const VERSUS_ROUNDS: usize = 20;
 
 /// The project's gowalla adjacency, built as training builds it: the loader and its id maps,
 /// the official split's training pairs, `normalized_adjacency`.
