@@ -1,6 +1,7 @@
 //! Training-free graph filters on the normalised rating matrix
-//! `R̃ = D_U^{-1/2} R D_I^{-1/2}`: GF-CF ([`gfcf`], Shen et al., CIKM 2021) and BSPM
-//! ([`bspm`], Choi et al., SIGIR 2023).
+//! `R̃ = D_U^{-1/2} R D_I^{-1/2}`: GF-CF ([`gfcf`], Shen et al., CIKM 2021), BSPM
+//! ([`bspm`], Choi et al., SIGIR 2023) and ChebyCF ([`chebycf`], Kim et al., SIGIR 2025: a
+//! Chebyshev-interpolated polynomial in `P` instead of `P` itself, [`chebyshev`]).
 //!
 //! Both score a user's binary history `r` with the linear filter `r P`, `P = R̃ᵀR̃`, plus an
 //! ideal low-pass term `r D_I^{-1/2} V Vᵀ D_I^{1/2}` built from the top right singular
@@ -13,6 +14,8 @@
 //! item ([`NormalizedRatings::filter`]); the low-rank term is one dense product per block.
 
 pub mod bspm;
+pub mod chebycf;
+pub mod chebyshev;
 pub mod gfcf;
 mod normalized;
 mod scorer;

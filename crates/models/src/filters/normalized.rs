@@ -88,18 +88,25 @@ impl NormalizedRatings {
     }
 
     /// `out = P X` where column `j` of `X` (`n_items × b`, `b = histories.len()`) is the
-    /// binary vector of `histories[j]` (distinct items); `mid` is scratch as in
-    /// [`NormalizedRatings::filter`]. The first product is a scatter over the histories'
-    /// items, cheaper than a dense one.
-    pub fn filter_histories(&self, histories: &[&[u32]], mid: &mut Vec<f32>, out: &mut [f32]) {
+    /// vector of `histories[j]` (distinct items): 1 at each, or `item_weight[i]` at item `i`
+    /// where weights are given; `mid` is scratch as in [`NormalizedRatings::filter`]. The
+    /// first product is a scatter over the histories' items, cheaper than a dense one.
+    pub fn filter_histories(
+        &self,
+        histories: &[&[u32]],
+        item_weight: Option<&[f32]>,
+        mid: &mut Vec<f32>,
+        out: &mut [f32],
+    ) {
         let b = histories.len();
         mid.clear();
         mid.resize(self.n_users() * b, 0.0);
         for (j, h) in histories.iter().enumerate() {
             for &i in *h {
+                let w = item_weight.map_or(1.0, |w| w[i as usize]);
                 let (users, vals) = self.rt.row(i as usize);
                 for (&u, &v) in users.iter().zip(vals) {
-                    mid[u as usize * b + j] += v;
+                    mid[u as usize * b + j] += w * v;
                 }
             }
         }

@@ -154,7 +154,8 @@ impl FilterScorer {
         // Linear filter, item by item (column j is history j), then sharpened.
         let mut mid = Vec::new();
         let mut z = vec![0f32; n * b];
-        self.norm.filter_histories(histories, &mut mid, &mut z);
+        self.norm
+            .filter_histories(histories, None, &mut mid, &mut z);
         if let Some(sh) = self.sharpening {
             sharpen(&self.norm, sh, &mut z, b);
         }
@@ -201,7 +202,7 @@ impl FilterScorer {
 }
 
 /// The distinct (user, item) pairs of `train` and their normalised matrix.
-fn normalized(
+pub(super) fn normalized(
     train: &Interactions,
     n_users: usize,
     n_items: usize,

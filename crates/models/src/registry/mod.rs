@@ -28,6 +28,7 @@ use crate::bpr::mf::Mf;
 use crate::bpr::simgcl::SimGcl;
 use crate::bpr::xsimgcl::XSimGcl;
 use crate::filters::bspm::Bspm;
+use crate::filters::chebycf::ChebyCf;
 use crate::filters::gfcf::GfCf;
 use crate::framework::context::TrainContext;
 use crate::framework::error::{ModelError, Result, bail};
@@ -45,6 +46,7 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<Ease>::NEW,
     &Plugin::<GfCf>::NEW,
     &Plugin::<Bspm>::NEW,
+    &Plugin::<ChebyCf>::NEW,
     &Plugin::<Mf>::NEW,
     &Plugin::<LightGcn>::NEW,
     &Plugin::<SimGcl>::NEW,

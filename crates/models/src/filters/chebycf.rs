@@ -1,0 +1,317 @@
+//! ChebyCF (Kim et al., "Graph Spectral Filtering with Chebyshev Interpolation for
+//! Recommendation", SIGIR 2025), `--model chebycf`: a user's raw history `r`, normalised by the
+//! item degrees (`s = r D_I^{-β}`), filtered by the order-`K` Chebyshev interpolation of a
+//! plateau response on `L̃ = I − 2P` ([`super::chebyshev`]), plus `alpha` times the ideal
+//! low-pass term `s V Vᵀ` of the top `factors` right singular vectors of `R̃`, then
+//! un-normalised: `scores = (Σ_k c_k T_k(L̃) s + α s V Vᵀ) D_I^{β}`.
+//!
+//! Training is the normalisation and the SVD, as for GF-CF and BSPM; every product with `P` is
+//! two sparse products over a block of users' vectors laid out item by item, the first a
+//! scatter over the histories' items. `K` products with `P` per user (the Chebyshev recursion
+//! `T_k = 2 L̃ T_{k−1} − T_{k−2}`), so any history is scored the same way: fold-in is native.
+
+use faer::{Accum, MatMut, MatRef, Par};
+use gnnrec_data::Interactions;
+use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
+
+use super::chebyshev;
+use super::gfcf::{FACTORS, SVD_ITERS, bytes_needed, oversample};
+use super::normalized::NormalizedRatings;
+use super::scorer::normalized;
+use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
+use crate::framework::config::{ModelConfig, Range};
+use crate::framework::context::TrainContext;
+use crate::framework::error::Result;
+use crate::framework::memory::DataSize;
+use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
+use crate::framework::observer::Observer;
+use crate::framework::weights::Weights;
+
+crate::settings! {
+    /// Settings of ChebyCF (the published gowalla configuration by default).
+    #[derive(Copy)]
+    pub struct ChebyCfConfig {
+        /// Order K of the Chebyshev interpolation.
+        pub order: usize = 8 => (
+            Range::Positive,
+            "order K of the Chebyshev interpolation (K products with P per user)"
+        ),
+        /// Flatness φ of the plateau response.
+        pub flatness: f32 = 1.5 => (
+            Range::PositiveReal,
+            "flatness φ of the plateau response (larger: flatter pass and stop bands)"
+        ),
+        /// Singular vectors of the ideal low-pass term.
+        pub factors: usize = 512 => (Range::Count, FACTORS),
+        /// Weight of the ideal low-pass term.
+        pub alpha: f32 = 0.2 => (Range::NonNegative, "weight of the ideal low-pass term"),
+        /// Strength of the degree normalisation.
+        pub beta: f32 = 0.4 => (
+            Range::NonNegative,
+            "degree normalisation: the history times d^-β before the filter, the scores times d^β after"
+        ),
+        /// Power iterations of the randomized SVD.
+        pub svd_iters: usize = 4 => (Range::Count, SVD_ITERS),
+    }
+}
+
+impl ModelConfig for ChebyCfConfig {}
+
+/// A fitted ChebyCF: scores any item history.
+#[derive(Debug, Clone)]
+pub struct ChebyScorer {
+    norm: NormalizedRatings,
+    svd: TruncatedSvd,
+    /// `c_0 … c_K`.
+    coeffs: Vec<f32>,
+    /// `d_i^{-β}` (0 for an item without training interactions).
+    pre: Vec<f32>,
+    /// `d_i^{β}` (0 likewise).
+    post: Vec<f32>,
+    alpha: f32,
+    history: Interactions,
+    by_user: UserItems,
+}
+
+impl ChebyScorer {
+    /// The filter of `train` with singular vectors `svd` and the settings of `cfg`.
+    pub fn new(
+        train: &Interactions,
+        n_users: usize,
+        n_items: usize,
+        svd: TruncatedSvd,
+        cfg: &ChebyCfConfig,
+    ) -> Self {
+        let (history, norm) = normalized(train, n_users, n_items);
+        Self::from_parts(history, norm, svd, cfg)
+    }
+
+    /// Fits the filter of `train`: its normalised matrix and the randomized SVD of it.
+    pub fn fit(
+        train: &Interactions,
+        n_users: usize,
+        n_items: usize,
+        cfg: &ChebyCfConfig,
+        seed: u64,
+    ) -> Self {
+        let (history, norm) = normalized(train, n_users, n_items);
+        let settings = SvdSettings {
+            k: cfg.factors,
+            oversample: oversample(cfg.factors),
+            power_iters: cfg.svd_iters,
+            seed,
+        };
+        let svd = if cfg.alpha > 0.0 && cfg.factors > 0 {
+            randomized_svd(norm.r(), norm.rt(), settings)
+        } else {
+            TruncatedSvd {
+                v: Vec::new(),
+                s: Vec::new(),
+            }
+        };
+        Self::from_parts(history, norm, svd, cfg)
+    }
+
+    fn from_parts(
+        history: Interactions,
+        norm: NormalizedRatings,
+        svd: TruncatedSvd,
+        cfg: &ChebyCfConfig,
+    ) -> Self {
+        let mut degree = vec![0f32; norm.n_items()];
+        for &i in &history.items {
+            degree[i as usize] += 1.0;
+        }
+        let power = |e: f32| -> Vec<f32> {
+            degree
+                .iter()
+                .map(|&d| if d > 0.0 { d.powf(e) } else { 0.0 })
+                .collect()
+        };
+        let coeffs = chebyshev::coefficients(cfg.order, cfg.flatness as f64)
+            .into_iter()
+            .map(|c| c as f32)
+            .collect();
+        let by_user = UserItems::new(&history, norm.n_users());
+        ChebyScorer {
+            norm,
+            svd,
+            coeffs,
+            pre: power(-cfg.beta),
+            post: power(cfg.beta),
+            alpha: cfg.alpha,
+            history,
+            by_user,
+        }
+    }
+
+    /// Restores from [`TrainedModel::weights`] with the settings of `cfg`.
+    pub fn from_weights(
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+        cfg: &ChebyCfConfig,
+    ) -> Result<Self> {
+        let (shape, _) = w.get("singular_values")?;
+        let k = shape.first().copied().unwrap_or(0);
+        let s = w.get_shaped("singular_values", &[k])?.to_vec();
+        let v = w.get_shaped("v", &[n_items, k])?.to_vec();
+        let history = w.get_history(n_users, n_items)?;
+        Ok(Self::new(
+            &history,
+            n_users,
+            n_items,
+            TruncatedSvd { v, s },
+            cfg,
+        ))
+    }
+
+    /// Scores every item for each history (distinct item indices) into `out`, row-major
+    /// `histories.len() × n_items`.
+    fn score(&self, histories: &[&[u32]], out: &mut [f32]) {
+        let (n, b, k) = (self.norm.n_items(), histories.len(), self.svd.k());
+        assert_eq!(out.len(), n * b);
+        // The ideal low-pass term: (b × k) = each normalised history times V, times Vᵀ.
+        let mut dst = MatMut::from_row_major_slice_mut(out, b, n);
+        if k > 0 && self.alpha != 0.0 {
+            let mut lows = vec![0f32; b * k];
+            for (j, h) in histories.iter().enumerate() {
+                let row = &mut lows[j * k..(j + 1) * k];
+                for &i in *h {
+                    let w = self.pre[i as usize];
+                    for (a, &x) in row.iter_mut().zip(&self.svd.v[i as usize * k..][..k]) {
+                        *a += w * x;
+                    }
+                }
+            }
+            faer::linalg::matmul::matmul(
+                dst.as_mut(),
+                Accum::Replace,
+                MatRef::from_row_major_slice(&lows, b, k),
+                MatRef::from_row_major_slice(&self.svd.v, n, k).transpose(),
+                self.alpha,
+                Par::Seq,
+            );
+        } else {
+            dst.fill(0.0);
+        }
+        let acc = self.chebyshev(histories);
+        for (i, (ai, &d)) in acc.chunks_exact(b).zip(&self.post).enumerate() {
+            for (j, &x) in ai.iter().enumerate() {
+                let o = &mut out[j * n + i];
+                *o = d * (*o + x);
+            }
+        }
+    }
+
+    /// `Σ_k c_k T_k(L̃) S` for the normalised histories `S` (`n_items × b`, item by item), by
+    /// the recursion `T_0 = S`, `T_1 = L̃ S`, `T_k = 2 L̃ T_{k−1} − T_{k−2}`, `L̃ x = x − 2Px`.
+    fn chebyshev(&self, histories: &[&[u32]]) -> Vec<f32> {
+        let (n, b) = (self.norm.n_items(), histories.len());
+        let mut prev = vec![0f32; n * b];
+        for (j, h) in histories.iter().enumerate() {
+            for &i in *h {
+                prev[i as usize * b + j] = self.pre[i as usize];
+            }
+        }
+        let mut acc: Vec<f32> = prev.iter().map(|&x| self.coeffs[0] * x).collect();
+        let mut mid = Vec::new();
+        let mut p = vec![0f32; n * b];
+        // T_1 = S − 2PS, the first product a scatter over the histories' items.
+        self.norm
+            .filter_histories(histories, Some(&self.pre), &mut mid, &mut p);
+        let mut cur: Vec<f32> = prev.iter().zip(&p).map(|(&s, &q)| s - 2.0 * q).collect();
+        for (a, &x) in acc.iter_mut().zip(&cur) {
+            *a += self.coeffs[1] * x;
+        }
+        for &c in &self.coeffs[2..] {
+            self.norm.filter(&cur, b, &mut mid, &mut p);
+            // T_k = 2(T_{k−1} − 2P T_{k−1}) − T_{k−2}, written over T_{k−2}.
+            for ((t0, &t1), &q) in prev.iter_mut().zip(&cur).zip(&p) {
+                *t0 = 2.0 * (t1 - 2.0 * q) - *t0;
+            }
+            std::mem::swap(&mut prev, &mut cur);
+            for (a, &x) in acc.iter_mut().zip(&cur) {
+                *a += c * x;
+            }
+        }
+        acc
+    }
+}
+
+impl HistoryScorer for ChebyScorer {
+    fn score_histories(&self, histories: &[&[u32]], out: &mut [f32]) {
+        self.score(histories, out);
+    }
+}
+
+impl Scorer for ChebyScorer {
+    fn n_items(&self) -> usize {
+        self.norm.n_items()
+    }
+
+    fn score_users(&self, users: &[u32], out: &mut [f32]) {
+        let histories: Vec<&[u32]> = users.iter().map(|&u| self.by_user.of(u)).collect();
+        self.score(&histories, out);
+    }
+}
+
+impl TrainedModel for ChebyScorer {
+    /// The singular vectors and values and the training history (the filter itself is
+    /// rebuilt from the settings).
+    fn weights(&self) -> Weights {
+        let mut w = Weights::new();
+        let (n, k) = (self.norm.n_items(), self.svd.k());
+        w.insert("v", &[n, k], self.svd.v.clone());
+        w.insert("singular_values", &[k], self.svd.s.clone());
+        w.insert_history(&self.history);
+        w
+    }
+
+    fn fold_in(&self) -> Option<&dyn HistoryScorer> {
+        Some(self)
+    }
+}
+
+/// The ChebyCF plug-in.
+pub struct ChebyCf;
+
+impl Model for ChebyCf {
+    type Config = ChebyCfConfig;
+    type Trained = ChebyScorer;
+    const NAME: &'static str = "chebycf";
+    const TASK: Task = Task::Ranking;
+    const ABOUT: &'static str = "ChebyCF: training-free Chebyshev-interpolated graph filter + ideal low-pass (Kim et al., SIGIR 2025)";
+    const TRAINING: Training = Training::ClosedForm;
+    const FOLD_IN: FoldIn = FoldIn::Native;
+
+    fn bytes_needed(cfg: &ChebyCfConfig, size: DataSize) -> u64 {
+        bytes_needed(cfg.factors, size)
+    }
+
+    fn train(
+        cfg: &ChebyCfConfig,
+        ctx: &TrainContext<'_>,
+        _obs: &mut dyn Observer,
+    ) -> Result<ChebyScorer> {
+        Ok(ChebyScorer::fit(
+            ctx.train,
+            ctx.n_users,
+            ctx.n_items,
+            cfg,
+            ctx.seed,
+        ))
+    }
+
+    fn load(
+        cfg: &ChebyCfConfig,
+        w: &Weights,
+        n_users: usize,
+        n_items: usize,
+    ) -> Result<ChebyScorer> {
+        ChebyScorer::from_weights(w, n_users, n_items, cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests;
