@@ -49,11 +49,21 @@ pub fn table() -> Vec<Route> {
         ),
         route("/v1/recommend/batch", &["POST"], post(recommend_batch)),
         route("/v1/similar", &["GET"], get(similar)),
+        route("/v1/items", &["GET"], get(crate::browse::items)),
+        route(
+            "/v1/users/{id}/history",
+            &["GET"],
+            get(crate::browse::history),
+        ),
         route("/v1/runs", &["GET"], get(runs)),
+        route("/v1/runs/{name}/log", &["GET"], get(crate::browse::log)),
         route("/healthz", &["GET"], get(healthz)),
         route("/readyz", &["GET"], get(readyz)),
         route("/metrics", &["GET"], get(metrics)),
         route("/admin/reload", &["POST"], post(reload)),
+        route("/", &["GET"], get(crate::page::index)),
+        route("/app.js", &["GET"], get(crate::page::script)),
+        route("/app.css", &["GET"], get(crate::page::style)),
     ]
 }
 
@@ -64,12 +74,24 @@ fn paths() -> &'static [&'static str] {
     &PATHS
 }
 
-/// The label of `path` in the metrics: the route, or `other` (a client cannot grow the
-/// metrics without bound by requesting random paths).
+/// Whether `path` is an instance of the route `template` (`{name}` matches one segment).
+fn instance_of(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b || (a.starts_with('{') && !b.is_empty()) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The label of `path` in the metrics: the route (its template), or `other` (a client cannot
+/// grow the metrics without bound by requesting random paths).
 pub fn label(path: &str) -> &'static str {
     paths()
         .iter()
-        .find(|r| **r == path)
+        .find(|r| instance_of(r, path))
         .copied()
         .unwrap_or("other")
 }
@@ -322,12 +344,14 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
 struct ReloadRequest {
     /// The served name to replace.
     name: String,
-    /// The run directory to serve under it.
-    run: PathBuf,
+    /// The run directory to serve under it, under the runs root (absent: the served run's own
+    /// folder, re-read).
+    run: Option<PathBuf>,
 }
 
-/// `POST /admin/reload {"name": …, "run": DIR}`: serve the run at DIR under `name` (which
-/// must be served). In-flight requests finish on the old model; on error the old one stays.
+/// `POST /admin/reload {"name": …[, "run": DIR]}`: serve the run at DIR (a folder under the
+/// server's runs root) under `name`, which must be served; without `run`, re-read the served
+/// run's own folder. In-flight requests finish on the old model; on error the old one stays.
 pub async fn reload(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -336,7 +360,17 @@ pub async fn reload(
     let b: ReloadRequest = json_body(&headers, body)?;
     // 404 when the name is not served (a reload replaces, it does not add).
     s.served.get(Some(&b.name))?;
-    reload_one(&s, b.name, b.run).await?;
+    let path = match &b.run {
+        Some(p) => crate::reload_path::resolve(s.runs_root.as_deref(), p)?,
+        None => s
+            .served
+            .list()
+            .into_iter()
+            .find(|(n, _, _)| *n == b.name)
+            .map(|(_, p, _)| p)
+            .ok_or_else(|| ApiError::not_found("name", format!("`{}` is not served", b.name)))?,
+    };
+    reload_one(&s, b.name, path).await?;
     runs(State(s)).await
 }
 
@@ -362,5 +396,21 @@ pub async fn reload_one(s: &AppState, name: String, path: PathBuf) -> Result<(),
                 format!("the run cannot be served (the old model keeps serving): {e}"),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templated_routes_label_their_instances_and_nothing_else() {
+        assert_eq!(label("/v1/users/42/history"), "/v1/users/{id}/history");
+        assert_eq!(label("/v1/runs/main/log"), "/v1/runs/{name}/log");
+        assert_eq!(label("/v1/users//history"), "other");
+        assert_eq!(label("/v1/users/42/history/x"), "other");
+        assert_eq!(label("/v1/recommend"), "/v1/recommend");
+        assert_eq!(label("/"), "/");
+        assert_eq!(label("/nope"), "other");
     }
 }

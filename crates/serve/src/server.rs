@@ -29,8 +29,13 @@ pub struct ServeOptions {
     pub runs: Vec<(String, PathBuf)>,
     /// Where to listen (port 0: any free port).
     pub addr: SocketAddr,
-    /// The key every request but `/healthz` and `/readyz` must carry, if any.
+    /// The key every request but `/healthz`, `/readyz` and the page must carry, if any.
     pub api_key: Option<String>,
+    /// The key of the admin routes (`/admin/…`), which are off without one.
+    pub admin_key: Option<String>,
+    /// The folder `POST /admin/reload` may load runs from (none: a reload only re-reads a
+    /// served run's own folder).
+    pub runs_root: Option<PathBuf>,
     /// Requests handled at once; one more is answered 503.
     pub max_concurrency: usize,
     /// A request taking longer is answered 503.
@@ -50,6 +55,8 @@ impl ServeOptions {
             runs,
             addr,
             api_key: None,
+            admin_key: None,
+            runs_root: None,
             max_concurrency: 512,
             timeout: Duration::from_secs(10),
             max_body: 1 << 20,
@@ -59,9 +66,64 @@ impl ServeOptions {
     }
 }
 
-/// Whether `path` may be requested without the key.
+/// Whether `path` may be requested without the API key: the probes and the page (which asks
+/// for the key and sends it with every call it makes).
 fn is_open(path: &str) -> bool {
-    path == "/healthz" || path == "/readyz"
+    path == "/healthz" || path == "/readyz" || crate::page::PATHS.contains(&path)
+}
+
+/// Whether `path` is an admin route, which takes the admin key instead of the API key.
+fn is_admin(path: &str) -> bool {
+    path.starts_with("/admin/")
+}
+
+/// The admin key a request carries: `X-Admin-Key`, or the bearer token.
+fn admin_key_of(req: &Request) -> Option<&[u8]> {
+    match req.headers().get("x-admin-key") {
+        Some(v) => Some(v.as_bytes()),
+        None => key_of(req),
+    }
+}
+
+/// `None` when the request may go on past the keys, else the refusal.
+fn refused_by_keys(s: &Shared, path: &str, req: &Request) -> Option<Response> {
+    if is_admin(path) {
+        let Some(admin) = &s.admin_key else {
+            return Some(
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    Some("path"),
+                    "the admin routes are off: start the server with --admin-key-file to use them",
+                )
+                .into_response(),
+            );
+        };
+        if !admin_key_of(req).is_some_and(|k| same_key(k, admin.as_bytes())) {
+            return Some(
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    Some("authorization"),
+                    "the admin routes need the admin key: send `X-Admin-Key: KEY` or `Authorization: Bearer KEY`",
+                )
+                .into_response(),
+            );
+        }
+        return None;
+    }
+    if let Some(key) = &s.api_key
+        && !is_open(path)
+        && !key_of(req).is_some_and(|k| same_key(k, key.as_bytes()))
+    {
+        return Some(
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                Some("authorization"),
+                "this server needs its API key: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
+            )
+            .into_response(),
+        );
+    }
+    None
 }
 
 /// Compares without an early exit, so that timing does not reveal how much of a key matched.
@@ -89,20 +151,14 @@ async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response 
     // grow the metrics without bound by requesting random paths).
     let route = routes::label(&path);
     let response = async {
-        if let Some(key) = &s.api_key
-            && !is_open(&path)
-            && !key_of(&req).is_some_and(|k| same_key(k, key.as_bytes()))
-        {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                Some("authorization"),
-                "this server needs its API key: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
-            )
-            .into_response();
+        if let Some(refusal) = refused_by_keys(&s, &path, &req) {
+            return refusal;
         }
         let Ok(_permit) = Arc::clone(&s.permits).try_acquire_owned() else {
-            return ApiError::overloaded("the server is at its concurrency limit; retry after a second")
-                .into_response();
+            return ApiError::overloaded(
+                "the server is at its concurrency limit; retry after a second",
+            )
+            .into_response();
         };
         match tokio::time::timeout(s.timeout, next.run(req)).await {
             Ok(r) => r,
@@ -180,6 +236,14 @@ impl Server {
             limits: opts.limits,
             draining: AtomicBool::new(false),
             api_key: opts.api_key,
+            admin_key: opts.admin_key,
+            runs_root: match &opts.runs_root {
+                Some(root) => Some(root.canonicalize().map_err(|source| LoadError::Io {
+                    path: root.display().to_string(),
+                    source,
+                })?),
+                None => None,
+            },
             permits: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
             timeout: opts.timeout,
         });

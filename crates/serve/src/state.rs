@@ -43,6 +43,10 @@ pub struct Shared {
     pub draining: AtomicBool,
     /// The key every request but the open routes must carry, if any.
     pub(crate) api_key: Option<String>,
+    /// The key of the admin routes, which are off without one.
+    pub(crate) admin_key: Option<String>,
+    /// The folder reloads may load runs from (canonical), if any.
+    pub(crate) runs_root: Option<std::path::PathBuf>,
     /// Requests handled at once.
     pub(crate) permits: Arc<Semaphore>,
     /// A request taking longer is answered 503.

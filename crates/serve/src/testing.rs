@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use gnnrec_data::{Interactions, RatingScale, RawIds};
-use gnnrec_models::{ModelSpec, Silent, Task, TrainContext};
+use gnnrec_models::{EpochRecord, ModelSpec, Observer, Task, TrainContext};
 use gnnrec_run::run_dir::METRICS_FILE;
 use gnnrec_run::{RunConfig, RunDir};
 
@@ -39,8 +39,19 @@ pub fn interactions(n_users: usize, n_items: usize, per_user: usize, seed: u64) 
     Interactions::new(users, items)
 }
 
+/// The epochs a training reports, for the run's log.
+#[derive(Default)]
+struct Epochs(Vec<EpochRecord>);
+
+impl Observer for Epochs {
+    fn epoch_finished(&mut self, record: &EpochRecord) {
+        self.0.push(record.clone());
+    }
+}
+
 /// Trains `model` (its default settings, with `settings` changed) on `train` and writes a run
-/// directory to `dir`: users are raw ids `u0, u1, …`, items `100, 101, …`, titles `Item N`.
+/// directory to `dir`: users are raw ids `u0, u1, …`, items `100, 101, …`, titles `Item N`,
+/// and the training log where the model trains in epochs.
 pub fn write_run(
     dir: &Path,
     model: &str,
@@ -73,8 +84,12 @@ pub fn write_run(
     let ctx = TrainContext::new(train_on, n_users, n_items)
         .with_rating_scale(rating_scale)
         .with_seed(7);
-    let trained = gnnrec_models::registry::train(&spec, &ctx, &mut Silent)?;
+    let mut epochs = Epochs::default();
+    let trained = gnnrec_models::registry::train(&spec, &ctx, &mut epochs)?;
     let run = RunDir::create(dir)?;
+    if !epochs.0.is_empty() {
+        run.write_log(&epochs.0)?;
+    }
     run.write_json(
         gnnrec_run::run_dir::CONFIG_FILE,
         &RunConfig {

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
-use gnnrec_serve::{ServeOptions, Spawned};
+use gnnrec_serve::Spawned;
 use proptest::prelude::*;
 
 struct Fixture {
@@ -31,11 +31,8 @@ fn fixture() -> &'static Fixture {
             let f = f.unwrap().path();
             std::fs::copy(&f, copy.join(f.file_name().unwrap())).unwrap();
         }
-        let server = Spawned::start(ServeOptions::new(
-            vec![("e".into(), ease.clone())],
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
+        let server =
+            Spawned::start(admin_options(vec![("e".into(), ease.clone())], dir.path())).unwrap();
         let addr = server.addr;
         static STOP: AtomicBool = AtomicBool::new(false);
         std::thread::spawn(move || {
@@ -43,7 +40,7 @@ fn fixture() -> &'static Fixture {
             while !STOP.load(Ordering::SeqCst) {
                 let run = if n.is_multiple_of(2) { &copy } else { &ease };
                 let body = serde_json::json!({"name": "e", "run": run}).to_string();
-                let r = post(addr, "/admin/reload", &body);
+                let r = reload(addr, &body);
                 assert_eq!(r.status, 200, "reload: {}", r.body);
                 n += 1;
             }

@@ -10,8 +10,10 @@ use std::time::Duration;
 use common::*;
 use gnnrec_serve::{ServeOptions, Spawned};
 
+/// Serves `runs` with the admin routes on and reloads allowed from the runs' folder.
 fn start(runs: Vec<(String, std::path::PathBuf)>) -> Spawned {
-    Spawned::start(ServeOptions::new(runs, "127.0.0.1:0".parse().unwrap())).unwrap()
+    let root = runs[0].1.parent().unwrap().to_path_buf();
+    Spawned::start(admin_options(runs, &root)).unwrap()
 }
 
 /// The training items of user `u` in the test data, as raw ids.
@@ -181,10 +183,20 @@ fn client_errors_name_the_field_with_their_exact_status() {
             404,
             "run",
         ),
-        ("/admin/reload", r#"{"name": "e"}"#, 400, "body"),
+        ("/admin/reload", r#"{"run": "ease"}"#, 400, "body"),
+        (
+            "/admin/reload",
+            r#"{"name": "e", "run": "../x"}"#,
+            400,
+            "run",
+        ),
     ];
     for (path, body, status, field) in bodies {
-        let r = post(s.addr, path, body);
+        let r = if path.starts_with("/admin/") {
+            reload(s.addr, body)
+        } else {
+            post(s.addr, path, body)
+        };
         assert_eq!(r.status, *status, "{path} {body}: {}", r.body);
         assert_eq!(r.field(), *field, "{path} {body}: {}", r.body);
     }
@@ -302,8 +314,15 @@ fn with_a_key_requests_without_it_get_401_and_no_data() {
         let wrong = request(s.addr, "GET", path, &["Authorization: Bearer s3cres"], "");
         assert_eq!(wrong.status, 401, "{path}");
     }
-    let r = post(s.addr, "/admin/reload", r#"{"name": "e", "run": "/x"}"#);
-    assert_eq!(r.status, 401);
+    // The API key does not open the admin routes, which are off without their own key.
+    let r = request(
+        s.addr,
+        "POST",
+        "/admin/reload",
+        &["Authorization: Bearer s3cret"],
+        r#"{"name": "e", "run": "/x"}"#,
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(get(s.addr, "/healthz").status, 200);
     assert_eq!(get(s.addr, "/readyz").status, 200);
     let ok = request(
@@ -378,7 +397,7 @@ fn reload_swaps_the_model_and_a_failed_reload_keeps_the_old_one() {
         .collect();
     for run in [&lightgcn, &ease, &lightgcn] {
         let body = serde_json::json!({"name": "main", "run": run}).to_string();
-        let r = post(addr, "/admin/reload", &body);
+        let r = reload(addr, &body);
         assert_eq!(r.status, 200, "{}", r.body);
     }
     assert_eq!(get(addr, "/v1/runs").json()["runs"][0]["model"], "lightgcn");
@@ -400,19 +419,20 @@ fn reload_swaps_the_model_and_a_failed_reload_keeps_the_old_one() {
     )
     .unwrap();
     let body = serde_json::json!({"name": "main", "run": corrupt}).to_string();
-    let r = post(addr, "/admin/reload", &body);
+    let r = reload(addr, &body);
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.field(), "run");
     let body = serde_json::json!({"name": "main", "run": dir.path().join("missing")}).to_string();
-    assert_eq!(post(addr, "/admin/reload", &body).status, 422);
+    assert_eq!(reload(addr, &body).status, 422);
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let served: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
     assert!(served > 0);
     assert_eq!(get(addr, "/v1/runs").json()["runs"][0]["model"], "lightgcn");
     assert_eq!(get(addr, "/v1/recommend?user=u1").status, 200);
+    // The corrupt run failed to load; the missing folder was refused before any load.
     let m = get(addr, "/metrics").body;
     assert!(
-        m.contains(r#"gnnrec_reloads_total{route="main",status="failed"} 2"#),
+        m.contains(r#"gnnrec_reloads_total{route="main",status="failed"} 1"#),
         "{m}"
     );
 }

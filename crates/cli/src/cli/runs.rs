@@ -17,9 +17,19 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: std::net::SocketAddr,
     /// A file holding the API key every request must carry (`Authorization: Bearer KEY` or
-    /// `X-API-Key: KEY`); /healthz and /readyz need none.
+    /// `X-API-Key: KEY`); /healthz, /readyz and the page at / need none (the page asks for it).
     #[arg(long, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
+    /// A file holding the key of the admin routes (POST /admin/reload; `X-Admin-Key: KEY` or
+    /// `Authorization: Bearer KEY`). Without it the admin routes answer 403 (SIGHUP still
+    /// reloads every run from its folder).
+    #[arg(long, value_name = "FILE")]
+    pub admin_key_file: Option<PathBuf>,
+    /// The folder POST /admin/reload may load runs from (by a path relative to it, or an
+    /// absolute one inside it; no `..`, no symbolic link out). Without it a reload only
+    /// re-reads a served run's own folder.
+    #[arg(long, value_name = "DIR")]
+    pub runs_root: Option<PathBuf>,
 
     /// Serve on a non-loopback --addr without an API key: anyone who can reach the address
     /// may query (and, with the admin routes, reload) the server. Refused unless given.

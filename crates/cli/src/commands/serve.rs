@@ -55,13 +55,16 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     });
     let mut opts = ServeOptions::new(args.runs.iter().map(|r| named_run(r)).collect(), args.addr);
     if let Some(f) = &args.api_key_file {
-        let key = std::fs::read_to_string(f)
-            .with_context(|| format!("reading the API key file {}", f.display()))?;
-        let key = key.trim();
-        if key.is_empty() {
-            bail!("{}: the API key file is empty", f.display());
+        opts.api_key = Some(read_key(f, "API key")?);
+    }
+    if let Some(f) = &args.admin_key_file {
+        opts.admin_key = Some(read_key(f, "admin key")?);
+    }
+    if let Some(root) = &args.runs_root {
+        if !root.is_dir() {
+            bail!("--runs-root {}: not a folder", root.display());
         }
-        opts.api_key = Some(key.to_string());
+        opts.runs_root = Some(root.clone());
     }
     opts.max_concurrency = args.max_concurrency;
     opts.timeout = Duration::from_millis(args.timeout_ms);
@@ -96,6 +99,17 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 
 /// Access-log lines buffered for the writer thread before new ones are dropped.
 const ACCESS_LOG_LINES: usize = 65_536;
+
+/// The key in `file` (trimmed), refusing an empty one.
+fn read_key(file: &std::path::Path, what: &str) -> Result<String> {
+    let key = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the {what} file {}", file.display()))?;
+    let key = key.trim();
+    if key.is_empty() {
+        bail!("{}: the {what} file is empty", file.display());
+    }
+    Ok(key.to_string())
+}
 
 pub fn pack(args: &PackArgs) -> Result<()> {
     let opened = OpenedRun::open(&args.run, args.data_dir.as_deref())?;

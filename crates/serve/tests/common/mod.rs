@@ -119,6 +119,24 @@ pub fn post(addr: SocketAddr, path: &str, body: &str) -> Reply {
     request(addr, "POST", path, &[], body)
 }
 
+/// The admin key of the test servers that reload.
+pub const ADMIN_KEY: &str = "adm1n";
+
+/// `POST /admin/reload` with the admin key.
+pub fn reload(addr: SocketAddr, body: &str) -> Reply {
+    let key = format!("X-Admin-Key: {ADMIN_KEY}");
+    request(addr, "POST", "/admin/reload", &[&key], body)
+}
+
+/// Options serving `runs` on a free loopback port, with the admin routes on ([`ADMIN_KEY`])
+/// and reloads allowed from `root`.
+pub fn admin_options(runs: Vec<(String, PathBuf)>, root: &Path) -> gnnrec_serve::ServeOptions {
+    let mut opts = gnnrec_serve::ServeOptions::new(runs, "127.0.0.1:0".parse().unwrap());
+    opts.admin_key = Some(ADMIN_KEY.into());
+    opts.runs_root = Some(root.to_path_buf());
+    opts
+}
+
 pub const USERS: usize = 40;
 pub const ITEMS: usize = 30;
 
