@@ -34,6 +34,8 @@ pub struct ServableRun {
     pub titles: Option<Vec<String>>,
     /// `metrics.json`'s flat metrics, where the run has them.
     pub metrics: Option<serde_json::Value>,
+    /// The model's settings, every key (defaults included), as `config.json` records them.
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 fn file_len(path: &Path) -> u64 {
@@ -129,6 +131,7 @@ impl ServableRun {
         };
         Ok(ServableRun {
             path: dir.to_path_buf(),
+            settings: head.model.config.clone(),
             model_name: head.model.name().to_string(),
             dataset: head.dataset,
             model,

@@ -91,8 +91,15 @@ async function loadRuns() {
   for (const r of runs) {
     const tr = el("tr", undefined, { "data-run": r.name });
     const metrics = r.metrics && r.metrics.metrics ? r.metrics.metrics : r.metrics || {};
-    const shown = Object.entries(flatMetrics(metrics)).slice(0, 4).map(([k, v]) => k + " " + v.toFixed(4)).join(", ");
-    for (const v of [r.name, r.model, r.dataset, r.users, r.items, r.fold_in ? "yes" : "no", shown]) tr.append(el("td", String(v)));
+    const first = ["recall@20", "ndcg@20", "rmse", "mae"];
+    const rank = (k) => (first.includes(k) ? first.indexOf(k) : first.length);
+    const shown = Object.entries(flatMetrics(metrics))
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .slice(0, 4)
+      .map(([k, v]) => k + " " + v.toFixed(4))
+      .join(", ");
+    const settings = Object.entries(r.settings || {}).map(([k, v]) => k + " " + v).join(", ");
+    for (const v of [r.name, r.model, r.dataset, r.users, r.items, r.fold_in ? "yes" : "no", settings, shown]) tr.append(el("td", String(v)));
     tbody.append(tr);
   }
   for (const id of ["curve-run", "cmp-a", "cmp-b", "user-run", "basket-run", "item-run"]) fillRunSelect($(id), false);
@@ -150,12 +157,32 @@ async function drawCurve() {
   const lo = Math.min(...losses), hi = Math.max(...losses);
   const x = (i) => pad + (epochs.length === 1 ? 0 : (i * (w - 2 * pad)) / (epochs.length - 1));
   const y = (v) => h - pad - (hi === lo ? 0 : ((v - lo) * (h - 2 * pad)) / (hi - lo));
-  const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", losses.map((v, i) => x(i) + "," + y(v)).join(" "));
-  line.setAttribute("fill", "none");
-  line.setAttribute("stroke", "#2a6fdb");
-  line.setAttribute("stroke-width", "2");
-  svg.append(line);
+  const polyline = (points, color, dashed) => {
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", points.join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", color);
+    line.setAttribute("stroke-width", "2");
+    if (dashed) line.setAttribute("stroke-dasharray", "5 3");
+    svg.append(line);
+  };
+  polyline(losses.map((v, i) => x(i) + "," + y(v)), "#2a6fdb", false);
+  // The monitored metric (its first key) where evaluated, on its own scale, dashed.
+  const evaluated = epochs.map((e, i) => [i, e.metrics]).filter(([, m]) => m && Object.keys(m).length);
+  if (evaluated.length > 0) {
+    const key = Object.keys(evaluated[0][1])[0];
+    const vals = evaluated.map(([, m]) => m[key]);
+    const mlo = Math.min(...vals), mhi = Math.max(...vals);
+    const my = (v) => h - pad - (mhi === mlo ? 0.5 : (v - mlo) / (mhi - mlo)) * (h - 2 * pad);
+    polyline(evaluated.map(([i, m]) => x(i) + "," + my(m[key])), "#c05621", true);
+    const t = document.createElementNS(ns, "text");
+    t.setAttribute("x", w / 2 - 60);
+    t.setAttribute("y", pad - 8);
+    t.setAttribute("font-size", "11");
+    t.setAttribute("fill", "#c05621");
+    t.textContent = "- - " + key + " " + mlo.toFixed(4) + "–" + mhi.toFixed(4);
+    svg.append(t);
+  }
   for (const [text, tx, ty] of [["loss " + hi.toFixed(4), 2, pad - 8], ["loss " + lo.toFixed(4), 2, h - 4], ["epoch " + epochs.length, w - 80, h - 4]]) {
     const t = document.createElementNS(ns, "text");
     t.setAttribute("x", tx);

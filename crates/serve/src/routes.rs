@@ -301,6 +301,7 @@ pub async fn runs(State(s): State<AppState>) -> ApiResult {
                 "path": path,
                 "model": e.run.model_name,
                 "dataset": e.run.dataset,
+                "settings": e.run.settings,
                 "users": e.run.users.len(),
                 "items": e.run.items.len(),
                 "fold_in": e.run.model.fold_in().is_some(),

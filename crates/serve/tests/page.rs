@@ -240,6 +240,10 @@ fn item_search_history_and_log_answer_with_the_same_rules_as_every_route() {
         .collect();
     assert_eq!(history, want);
     assert_eq!(v["total"], want.len());
+    // The runs carry their settings (every key, as config.json records them).
+    let runs = get(s.addr, "/v1/runs").json();
+    assert_eq!(runs["runs"][0]["settings"]["lambda"], 10.0, "{runs}");
+    assert_eq!(runs["runs"][1]["settings"]["epochs"], 2, "{runs}");
     // The trained run's log has its epochs; the closed-form one has none.
     let l = get(s.addr, "/v1/runs/l/log").json();
     assert_eq!(l["epochs"].as_array().unwrap().len(), 2, "{l}");
