@@ -17,7 +17,7 @@ use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use super::chebyshev;
 use super::gfcf::{FACTORS, SVD_ITERS, bytes_needed, oversample};
 use super::normalized::NormalizedRatings;
-use super::scorer::normalized;
+use super::scorer::{loaded_parts, normalized, saved_parts};
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
 use crate::framework::config::{ModelConfig, Range};
 use crate::framework::context::TrainContext;
@@ -152,18 +152,8 @@ impl ChebyScorer {
         n_items: usize,
         cfg: &ChebyCfConfig,
     ) -> Result<Self> {
-        let (shape, _) = w.get("singular_values")?;
-        let k = shape.first().copied().unwrap_or(0);
-        let s = w.get_shaped("singular_values", &[k])?.to_vec();
-        let v = w.get_shaped("v", &[n_items, k])?.to_vec();
-        let history = w.get_history(n_users, n_items)?;
-        Ok(Self::new(
-            &history,
-            n_users,
-            n_items,
-            TruncatedSvd { v, s },
-            cfg,
-        ))
+        let (svd, history) = loaded_parts(w, n_users, n_items)?;
+        Ok(Self::new(&history, n_users, n_items, svd, cfg))
     }
 
     /// Scores every item for each history (distinct item indices) into `out`, row-major
@@ -260,12 +250,7 @@ impl TrainedModel for ChebyScorer {
     /// The singular vectors and values and the training history (the filter itself is
     /// rebuilt from the settings).
     fn weights(&self) -> Weights {
-        let mut w = Weights::new();
-        let (n, k) = (self.norm.n_items(), self.svd.k());
-        w.insert("v", &[n, k], self.svd.v.clone());
-        w.insert("singular_values", &[k], self.svd.s.clone());
-        w.insert_history(&self.history);
-        w
+        saved_parts(&self.svd, &self.history, self.norm.n_items())
     }
 
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {

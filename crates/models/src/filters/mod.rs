@@ -23,3 +23,16 @@ pub mod svd;
 
 pub use normalized::NormalizedRatings;
 pub use scorer::{FilterScorer, Sharpening, Solver};
+
+/// Random distinct (user, item) pairs: `n` draws over `nu × ni`, for the filters' tests.
+#[cfg(test)]
+pub(crate) fn random_train(nu: usize, ni: usize, n: usize, seed: u64) -> gnnrec_data::Interactions {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut x = gnnrec_data::Interactions::new(
+        (0..n).map(|_| rng.random_range(0..nu as u32)).collect(),
+        (0..n).map(|_| rng.random_range(0..ni as u32)).collect(),
+    );
+    x.dedup_pairs();
+    x
+}

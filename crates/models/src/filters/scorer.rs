@@ -169,12 +169,7 @@ impl FilterScorer {
 
     /// Saves the singular vectors, values and the training history.
     pub fn weights(&self) -> Weights {
-        let mut w = Weights::new();
-        let (n, k) = (self.norm.n_items(), self.svd.k());
-        w.insert("v", &[n, k], self.svd.v.clone());
-        w.insert("singular_values", &[k], self.svd.s.clone());
-        w.insert_history(&self.history);
-        w
+        saved_parts(&self.svd, &self.history, self.norm.n_items())
     }
 
     /// Restores from [`FilterScorer::weights`] with the same filter settings.
@@ -185,20 +180,40 @@ impl FilterScorer {
         low_pass_weight: f32,
         sharpening: Option<Sharpening>,
     ) -> Result<Self> {
-        let (shape, _) = w.get("singular_values")?;
-        let k = shape.first().copied().unwrap_or(0);
-        let s = w.get_shaped("singular_values", &[k])?.to_vec();
-        let v = w.get_shaped("v", &[n_items, k])?.to_vec();
-        let history = w.get_history(n_users, n_items)?;
+        let (svd, history) = loaded_parts(w, n_users, n_items)?;
         let norm = NormalizedRatings::new(&history, n_users, n_items);
         Ok(Self::from_parts(
             norm,
             history,
-            TruncatedSvd { v, s },
+            svd,
             low_pass_weight,
             sharpening,
         ))
     }
+}
+
+/// What every graph filter saves: the singular vectors and values, and the training history
+/// (the filter itself is rebuilt from the settings).
+pub(super) fn saved_parts(svd: &TruncatedSvd, history: &Interactions, n_items: usize) -> Weights {
+    let mut w = Weights::new();
+    let k = svd.k();
+    w.insert("v", &[n_items, k], svd.v.clone());
+    w.insert("singular_values", &[k], svd.s.clone());
+    w.insert_history(history);
+    w
+}
+
+/// [`saved_parts`] read back.
+pub(super) fn loaded_parts(
+    w: &Weights,
+    n_users: usize,
+    n_items: usize,
+) -> Result<(TruncatedSvd, Interactions)> {
+    let (shape, _) = w.get("singular_values")?;
+    let k = shape.first().copied().unwrap_or(0);
+    let s = w.get_shaped("singular_values", &[k])?.to_vec();
+    let v = w.get_shaped("v", &[n_items, k])?.to_vec();
+    Ok((TruncatedSvd { v, s }, w.get_history(n_users, n_items)?))
 }
 
 /// The distinct (user, item) pairs of `train` and their normalised matrix.
@@ -281,20 +296,9 @@ impl Scorer for FilterScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filters::random_train;
     use crate::filters::svd::{SvdSettings, randomized_svd};
     use faer::Mat;
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
-    fn random_train(nu: usize, ni: usize, n: usize, seed: u64) -> Interactions {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut x = Interactions::new(
-            (0..n).map(|_| rng.random_range(0..nu as u32)).collect(),
-            (0..n).map(|_| rng.random_range(0..ni as u32)).collect(),
-        );
-        x.dedup_pairs();
-        x
-    }
 
     /// The filter's scores for every user, in f64 from dense matrices: `R̃`, `P = R̃ᵀR̃`, the
     /// low-pass `D^{-1/2} V Vᵀ D^{1/2}` and the sharpening as the matrix polynomial of its

@@ -1,18 +1,6 @@
 use super::*;
-use crate::filters::chebyshev;
+use crate::filters::{chebyshev, random_train};
 use faer::Mat;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-fn random_train(nu: usize, ni: usize, n: usize, seed: u64) -> Interactions {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut x = Interactions::new(
-        (0..n).map(|_| rng.random_range(0..nu as u32)).collect(),
-        (0..n).map(|_| rng.random_range(0..ni as u32)).collect(),
-    );
-    x.dedup_pairs();
-    x
-}
 
 /// ChebyCF's scores for every user in f64 from dense matrices: `R̃`, `L̃ = I − 2R̃ᵀR̃`, the
 /// polynomial `Σ c_k T_k(L̃)` built by the matrix recursion, the low-pass `V Vᵀ`, and the
