@@ -216,14 +216,14 @@ impl ChebyScorer {
         }
         for &c in &self.coeffs[2..] {
             self.norm.filter(&cur, b, &mut mid, &mut p);
-            // T_k = 2(T_{k−1} − 2P T_{k−1}) − T_{k−2}, written over T_{k−2}.
-            for ((t0, &t1), &q) in prev.iter_mut().zip(&cur).zip(&p) {
-                *t0 = 2.0 * (t1 - 2.0 * q) - *t0;
+            // T_k = 2(T_{k−1} − 2P T_{k−1}) − T_{k−2}, written over T_{k−2}, and added to the
+            // sum in the same pass (one sweep of the four tables, not two).
+            for (((t0, &t1), &q), a) in prev.iter_mut().zip(&cur).zip(&p).zip(acc.iter_mut()) {
+                let t = 2.0 * (t1 - 2.0 * q) - *t0;
+                *t0 = t;
+                *a += c * t;
             }
             std::mem::swap(&mut prev, &mut cur);
-            for (a, &x) in acc.iter_mut().zip(&cur) {
-                *a += c * x;
-            }
         }
         acc
     }
