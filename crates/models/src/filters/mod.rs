@@ -36,3 +36,27 @@ pub(crate) fn random_train(nu: usize, ni: usize, n: usize, seed: u64) -> gnnrec_
     x.dedup_pairs();
     x
 }
+
+/// The dense binary matrix `R` of `x`, its item degrees and `R̃ = D_U^{-1/2} R D_I^{-1/2}`, in
+/// f64: the start of the filters' dense reference tests.
+#[cfg(test)]
+pub(crate) fn dense_normalized(
+    x: &gnnrec_data::Interactions,
+    nu: usize,
+    ni: usize,
+) -> (faer::Mat<f64>, Vec<f64>, faer::Mat<f64>) {
+    let mut r = faer::Mat::<f64>::zeros(nu, ni);
+    for (&u, &i) in x.users.iter().zip(&x.items) {
+        r[(u as usize, i as usize)] = 1.0;
+    }
+    let du: Vec<f64> = (0..nu).map(|u| (0..ni).map(|i| r[(u, i)]).sum()).collect();
+    let di: Vec<f64> = (0..ni).map(|i| (0..nu).map(|u| r[(u, i)]).sum()).collect();
+    let rn = faer::Mat::<f64>::from_fn(nu, ni, |u, i| {
+        if r[(u, i)] > 0.0 {
+            1.0 / (du[u] * di[i]).sqrt()
+        } else {
+            0.0
+        }
+    });
+    (r, di, rn)
+}

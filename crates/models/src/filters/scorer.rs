@@ -311,19 +311,7 @@ mod tests {
         w: f64,
         sh: Option<Sharpening>,
     ) -> Mat<f64> {
-        let mut r = Mat::<f64>::zeros(nu, ni);
-        for (&u, &i) in x.users.iter().zip(&x.items) {
-            r[(u as usize, i as usize)] = 1.0;
-        }
-        let du: Vec<f64> = (0..nu).map(|u| (0..ni).map(|i| r[(u, i)]).sum()).collect();
-        let di: Vec<f64> = (0..ni).map(|i| (0..nu).map(|u| r[(u, i)]).sum()).collect();
-        let rn = Mat::<f64>::from_fn(nu, ni, |u, i| {
-            if r[(u, i)] > 0.0 {
-                1.0 / (du[u] * di[i]).sqrt()
-            } else {
-                0.0
-            }
-        });
+        let (r, di, rn) = crate::filters::dense_normalized(x, nu, ni);
         let p = rn.transpose() * &rn;
         let k = svd.k();
         let v = Mat::<f64>::from_fn(ni, k, |i, j| svd.v[i * k + j] as f64);

@@ -12,19 +12,7 @@ fn dense_scores(
     v: &[f32],
     cfg: &ChebyCfConfig,
 ) -> Mat<f64> {
-    let mut r = Mat::<f64>::zeros(nu, ni);
-    for (&u, &i) in x.users.iter().zip(&x.items) {
-        r[(u as usize, i as usize)] = 1.0;
-    }
-    let du: Vec<f64> = (0..nu).map(|u| (0..ni).map(|i| r[(u, i)]).sum()).collect();
-    let di: Vec<f64> = (0..ni).map(|i| (0..nu).map(|u| r[(u, i)]).sum()).collect();
-    let rn = Mat::<f64>::from_fn(nu, ni, |u, i| {
-        if r[(u, i)] > 0.0 {
-            1.0 / (du[u] * di[i]).sqrt()
-        } else {
-            0.0
-        }
-    });
+    let (r, di, rn) = crate::filters::dense_normalized(x, nu, ni);
     let eye = Mat::<f64>::identity(ni, ni);
     let l = &eye - (rn.transpose() * &rn) * 2.0;
     let c = chebyshev::coefficients(cfg.order, cfg.flatness as f64);
