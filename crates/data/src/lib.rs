@@ -26,6 +26,7 @@ pub mod error;
 pub mod features;
 pub mod fsutil;
 pub mod idmap;
+pub mod in_memory;
 pub mod info;
 pub mod interactions;
 pub mod loaders;

@@ -11,7 +11,8 @@
 //!   written and read in one module;
 //! - [`OpenedRun`]: a saved run opened with its dataset; [`evaluation::evaluate_run`],
 //!   [`recommend::recommend_user`], [`recommend::export_test_users`];
-//! - [`ServableRun`]: a run loaded for serving from its directory alone;
+//! - [`ServableRun`]: a run loaded for serving from its directory alone; [`query`]: rankings
+//!   asked of a trained model (a user or an item history, exclusions, candidates), in batches;
 //! - [`tune::tune`] (grid search on a validation carve-out) and
 //!   [`foldin::fold_in_experiment`];
 //! - [`Recipe`]: the recipe files of published results.
@@ -43,6 +44,7 @@ pub mod evaluation;
 pub mod foldin;
 mod json_file;
 pub mod opened;
+pub mod query;
 pub mod recipe;
 pub mod recommend;
 pub mod record;

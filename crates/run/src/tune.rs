@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::choices::{Monitor, ValidSplit};
 use crate::error::{Context, Result, RunError, bail};
 use crate::evaluation::test_metrics;
-use crate::source::DataSource;
+use crate::training::DataInput;
 use crate::training::{DEFAULT_KS, TrainedRun, Training};
 use gnnrec_data::fsutil::write_atomic;
 
@@ -66,8 +66,8 @@ pub struct TuneRequest {
     pub model: String,
     /// The settings searched, each with its values (the first key varies slowest).
     pub lists: Vec<(String, Vec<String>)>,
-    /// The data.
-    pub source: DataSource,
+    /// The data: a source to load, or a dataset in memory.
+    pub data: DataInput,
     /// The seed of the carve-out and of every training.
     pub seed: u64,
     /// The share of train carved out for validation.
@@ -194,7 +194,7 @@ pub fn tune(req: &TuneRequest, obs: &mut dyn TuneObserver) -> Result<TuneOutcome
         Task::Rating => ("rmse", true),
         Task::Ranking => ("recall@20", false),
     };
-    let (data, split) = req.source.load()?;
+    let (data, split) = req.data.load()?;
     let (carved, carve) = match req.valid_split {
         ValidSplit::Random => (split.carve_validation(req.valid_fraction, req.seed), ""),
         ValidSplit::PerUser => (
@@ -285,7 +285,7 @@ pub fn tune(req: &TuneRequest, obs: &mut dyn TuneObserver) -> Result<TuneOutcome
         std::fs::remove_dir_all(&best_dir)
             .with_context(|| format!("replacing {}", best_dir.display()))?;
     }
-    let mut plan = Training::new(req.source.clone(), spec_of(kind.name(), &best.settings)?)
+    let mut plan = Training::new(req.data.clone(), spec_of(kind.name(), &best.settings)?)
         .with_seed(req.seed)
         .with_ks(&DEFAULT_KS)
         .with_monitor(Monitor::None, req.valid_fraction, req.valid_split)

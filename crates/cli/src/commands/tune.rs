@@ -86,7 +86,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
     let req = TuneRequest {
         model: args.model.clone(),
         lists,
-        source: args.data.source(),
+        data: args.data.source().into(),
         seed: args.seed,
         valid_fraction: args.valid_fraction,
         valid_split: args.valid_split,

@@ -34,6 +34,14 @@ pub enum ModelError {
     /// The model cannot train on this data or with these settings.
     #[error("{0}")]
     Invalid(String),
+    /// Training stopped because its observer asked ([`crate::Observer::stop_requested`]).
+    #[error("training interrupted during epoch {epoch}; {resumable}")]
+    Interrupted {
+        /// The epoch stopped in (1-based).
+        epoch: usize,
+        /// What the last checkpoint holds.
+        resumable: String,
+    },
     /// A model that does not do what its plug-in declares (see [`crate::Model`]).
     #[error("{model} breaks its plug-in contract: {reason}")]
     Contract {

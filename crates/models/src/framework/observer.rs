@@ -40,6 +40,19 @@ pub trait Observer {
     fn checkpoint(&mut self, _checkpoint: &Checkpoint) -> Result<()> {
         Ok(())
     }
+    /// Whether this observer may ask training to stop ([`Observer::stop_requested`]); asked
+    /// once, when the loop starts. Such a loop keeps the state each epoch starts from (a copy
+    /// of the parameters and Adam's moments per epoch), so that a stop between two steps
+    /// leaves a checkpoint of the last finished epoch.
+    fn may_stop(&mut self) -> bool {
+        false
+    }
+    /// Asked after every optimisation step when [`Observer::may_stop`] said so: `true` stops
+    /// training there (a Ctrl-C in a notebook). The loop hands over the checkpoint of the
+    /// last finished epoch, then fails with [`crate::ModelError::Interrupted`].
+    fn stop_requested(&mut self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -84,5 +97,11 @@ impl Observer for LoopWatch<'_> {
     }
     fn checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<()> {
         self.inner.checkpoint(checkpoint)
+    }
+    fn may_stop(&mut self) -> bool {
+        self.inner.may_stop()
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.inner.stop_requested()
     }
 }

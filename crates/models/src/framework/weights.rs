@@ -23,6 +23,11 @@ impl Weights {
         Self::default()
     }
 
+    /// The arrays' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.arrays.keys().map(String::as_str)
+    }
+
     /// Adds an array; `values.len()` must equal the product of `shape`.
     pub fn insert(&mut self, name: &str, shape: &[usize], values: Vec<f32>) {
         assert_eq!(

@@ -264,9 +264,16 @@ pub fn fit<O: Objective>(
     }
 
     let mut last_checkpoint = Instant::now();
+    let may_stop = obs.may_stop();
+    // The epoch of the last checkpoint handed over (a resumed run's counts).
+    let mut checkpointed = ctx.resume.map(|ck| ck.epoch);
     while !st.stopped && epoch <= s.epochs {
         let start = Instant::now();
         st.adam.lr = s.schedule.lr(s.lr, epoch, s.epochs);
+        // The state this epoch starts from is the checkpoint of the last one: kept only for
+        // an observer that may stop training between steps.
+        let epoch_start =
+            (may_stop && checkpointed != Some(epoch - 1)).then(|| st.checkpoint(epoch - 1, rng));
         let steps = obj.start_epoch(rng);
         obs.epoch_started(epoch, steps);
         let mut loss_sum = 0.0f64;
@@ -281,6 +288,19 @@ pub fn fit<O: Objective>(
             obj.recycle(grad);
             loss_sum += loss as f64;
             obs.step();
+            if may_stop && obs.stop_requested() {
+                let resumable = match epoch_start {
+                    Some(ck) => {
+                        obs.checkpoint(&ck)?;
+                        format!("the checkpoint of epoch {} was kept", ck.epoch)
+                    }
+                    None => match checkpointed {
+                        Some(e) => format!("the checkpoint of epoch {e} was kept"),
+                        None => "no checkpoint was kept".into(),
+                    },
+                };
+                return Err(ModelError::Interrupted { epoch, resumable });
+            }
         }
         let mut record = EpochRecord {
             epoch,
@@ -312,6 +332,7 @@ pub fn fit<O: Objective>(
         if checkpoint_due(epoch, s.epochs, evaluated, st.stopped, since_last) {
             obs.checkpoint(&st.checkpoint(epoch, rng))?;
             last_checkpoint = Instant::now();
+            checkpointed = Some(epoch);
         }
         if st.stopped {
             let (v, e, _) = st.best.as_ref().expect("set before any stop");

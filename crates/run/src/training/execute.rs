@@ -136,10 +136,7 @@ pub fn execute(mut plan: Training, obs: &mut dyn Observer) -> Result<TrainedRun>
 /// Step 1: the dataset and split, and the seconds loading took.
 fn load_data(input: &DataInput) -> Result<(Dataset, Split, f64)> {
     let loading = Instant::now();
-    let (data, split) = match input {
-        DataInput::Source(s) => s.load()?,
-        DataInput::Loaded(d) => (**d).clone(),
-    };
+    let (data, split) = input.load()?;
     Ok((data, split, loading.elapsed().as_secs_f64()))
 }
 
@@ -296,7 +293,9 @@ fn record_config(
         DataInput::Source(s) if s.own.train.is_some() => {
             (data.name.clone(), s.data_dir.clone(), s.own.clone())
         }
-        DataInput::Source(s) => (s.dataset.clone(), s.data_dir.clone(), s.own.clone()),
+        DataInput::Source(s) | DataInput::Sourced(_, s) => {
+            (s.dataset.clone(), s.data_dir.clone(), s.own.clone())
+        }
         DataInput::Loaded(_) => (data.name.clone(), None, Default::default()),
     };
     let config = RunConfig {

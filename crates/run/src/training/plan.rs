@@ -27,6 +27,20 @@ pub enum DataInput {
     Source(DataSource),
     /// A dataset already loaded (or built from an `Interactions` value), with its split.
     Loaded(Box<(Dataset, Split)>),
+    /// A dataset already loaded from this source, with its split: trained on as it is, and
+    /// recorded in `config.json` as the source, so that `gnnrec eval` and `recommend` reload
+    /// it (the Python package's `gnnrec.datasets.load`).
+    Sourced(Box<(Dataset, Split)>, DataSource),
+}
+
+impl DataInput {
+    /// The dataset and its split: loaded from the source, or a copy of those in memory.
+    pub fn load(&self) -> Result<(Dataset, Split)> {
+        match self {
+            DataInput::Source(s) => s.load(),
+            DataInput::Loaded(d) | DataInput::Sourced(d, _) => Ok((**d).clone()),
+        }
+    }
 }
 
 impl From<DataSource> for DataInput {

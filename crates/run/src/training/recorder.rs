@@ -45,6 +45,14 @@ impl Observer for Recorder<'_> {
             .map_err(|e| ModelError::Invalid(chain(&e)))?;
         self.inner.checkpoint(checkpoint)
     }
+
+    fn may_stop(&mut self) -> bool {
+        self.inner.may_stop()
+    }
+
+    fn stop_requested(&mut self) -> bool {
+        self.inner.stop_requested()
+    }
 }
 
 /// An error and its causes on one line, `a: b: c` (as anyhow's `{:#}`).

@@ -442,3 +442,100 @@ mod tests {
         assert_eq!(resumed.weights(), whole.weights());
     }
 }
+
+#[cfg(test)]
+mod interrupt_tests {
+    use super::tests_support::*;
+    use super::*;
+    use crate::ModelError;
+    use crate::framework::checkpoint::Checkpoint;
+    use crate::framework::model::TrainedModel;
+
+    /// Asks to stop after `after` steps and keeps every checkpoint it is handed.
+    struct StopAfter {
+        after: usize,
+        steps: usize,
+        kept: Vec<Checkpoint>,
+    }
+    impl Observer for StopAfter {
+        fn checkpoint(&mut self, c: &Checkpoint) -> Result<()> {
+            self.kept.push(c.clone());
+            Ok(())
+        }
+        fn may_stop(&mut self) -> bool {
+            true
+        }
+        fn step(&mut self) {
+            self.steps += 1;
+        }
+        fn stop_requested(&mut self) -> bool {
+            self.steps >= self.after
+        }
+    }
+
+    #[test]
+    fn a_stop_between_steps_keeps_the_last_epoch_and_resumes_to_the_uninterrupted_weights() {
+        let (train_set, valid) = small_sets();
+        let cfg = small_config(6, 0);
+        let ctx = TrainContext::new(&train_set, 20, 30)
+            .with_monitor(Some(&valid))
+            .with_seed(9);
+        let whole = train(&cfg, &ctx, &mut crate::Silent).unwrap();
+        // 200 pairs in batches of 32: 7 steps an epoch; stop in the middle of epoch 3.
+        for (after, kept_epoch) in [(17, 2), (3, 0)] {
+            let mut stop = StopAfter {
+                after,
+                steps: 0,
+                kept: Vec::new(),
+            };
+            let Err(e) = train(&cfg, &ctx, &mut stop) else {
+                panic!("training was asked to stop")
+            };
+            assert!(matches!(e, ModelError::Interrupted { .. }), "{e}");
+            assert_eq!(stop.steps, after, "stopped right after the step that asked");
+            let last = stop.kept.last().expect("a checkpoint of the last epoch");
+            assert_eq!(last.epoch, kept_epoch);
+            let resumed = train(&cfg, &ctx.with_resume(Some(last)), &mut crate::Silent);
+            assert_eq!(resumed.unwrap().weights(), whole.weights());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests_support {
+    use super::*;
+    use crate::training::{LoopSettings, Schedule};
+    use rand::{Rng, SeedableRng};
+
+    /// Two random sets of distinct pairs over 20 users and 30 items: 200 to train, 40 to watch.
+    pub(super) fn small_sets() -> (gnnrec_data::Interactions, gnnrec_data::Interactions) {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut pairs = |n: usize| {
+            let mut x = gnnrec_data::Interactions::new(
+                (0..n).map(|_| rng.random_range(0..20)).collect(),
+                (0..n).map(|_| rng.random_range(0..30)).collect(),
+            );
+            x.dedup_pairs();
+            x
+        };
+        (pairs(200), pairs(40))
+    }
+
+    /// A small LightGCN trained `epochs` epochs, evaluated every `eval_every`.
+    pub(super) fn small_config(epochs: usize, eval_every: usize) -> LightGcnConfig {
+        let mut cfg = LightGcnConfig {
+            train: LoopSettings {
+                lr: 0.01,
+                batch: 32,
+                epochs,
+                eval_every,
+                patience: 0,
+                schedule: Schedule::Cosine,
+            },
+            layers: 2,
+            ..LightGcnConfig::default()
+        };
+        cfg.embedding.dim = 8;
+        cfg
+    }
+}
