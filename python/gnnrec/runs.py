@@ -98,7 +98,8 @@ def tune(
     resumes. The best point is retrained on all of train (``out/best``).
 
     Returns a pandas DataFrame, one row per point, with the validation metric; its
-    ``attrs["best"]`` holds the retrained best model (scored once on test)."""
+    ``attrs["best"]`` is the run directory of the retrained best model (scored once on test:
+    ``gnnrec.load(df.attrs["best"])``)."""
     name = model if isinstance(model, str) else model.name
     if isinstance(model, Model) and model._given:
         fixed = {k: [v] for k, v in model._given.items() if k not in grid}
@@ -109,13 +110,12 @@ def tune(
         name, lists, dataset._inner, out, seed, valid_fraction, valid_split, bar, n_threads
     )
     rows = json.loads(rows_json)
-    best = _model_of(fitted)
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover
         return rows
     df = pd.DataFrame(rows)
-    df.attrs["best"] = best
+    df.attrs["best"] = str(fitted.path)
     df.attrs["metric"] = f"validation {metric}"
     return df
 

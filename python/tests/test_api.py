@@ -90,7 +90,7 @@ def test_missing_and_unknown_datasets(tmp_path):
 
 
 def test_questions_to_a_fitted_model(small, tmp_path):
-    m = gnnrec.EASE(**{"lambda": 300.0}).fit(small, out=str(tmp_path / "ease"), progress=False)
+    m = gnnrec.ItemKNN(neighbours=50).fit(small, out=str(tmp_path / "knn"), progress=False)
     users = small.user_ids[:4]
     ids, scores = m.recommend(users, k=10)
     assert ids.shape == scores.shape == (4, 10)
@@ -105,7 +105,8 @@ def test_questions_to_a_fitted_model(small, tmp_path):
     # Fewer candidates than K: padded with -1 and NaN.
     few, few_scores = m.recommend(users[0], k=5, items=small.item_ids[:2], exclude_seen=False)
     assert list(few[2:]) == [-1, -1, -1] and np.isnan(few_scores[2:]).all()
-    # Fold-in of a trained user's history equals recommending the user (EASE folds in natively).
+    # Fold-in of a trained user's history equals recommending the user (item-KNN folds in
+    # natively).
     u0 = small.user_index(users[0])
     history = small.item_ids[train[u0].indices]
     h_ids, h_scores = m.recommend_for_history(history, k=10)
