@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _gnnrec
 
-__all__ = ["Dataset", "load", "fetch", "known", "data_dir"]
+__all__ = ["Dataset", "load", "fetch", "license", "known", "data_dir"]
 
 
 def known() -> list:
@@ -38,20 +38,32 @@ def load(name: str, split: Optional[str] = None, data_dir: Optional[str] = None)
     return Dataset(_gnnrec.Dataset.load(name, split, data_dir))
 
 
-def fetch(name: str, data_dir: Optional[str] = None) -> str:
-    """Where dataset ``name`` is (or must be put): ``gnnrec data fetch NAME`` downloads it
-    with pinned checksums; from Python this checks it is present and returns its folder."""
-    info = {d["name"]: d for d in known()}
-    if name not in info:
-        raise ValueError(f"unknown dataset `{name}`; known datasets: {', '.join(info)}")
+def fetch(
+    name: str,
+    data_dir: Optional[str] = None,
+    accept_license: bool = False,
+    mirror: Optional[str] = None,
+    timeout: float = 60.0,
+) -> str:
+    """Downloads dataset ``name`` from its publisher into the data directory, as ``gnnrec
+    data fetch`` does (resumable, every pinned file's sha256 checked, placed in one rename),
+    and returns its folder. The dataset's license must be accepted: without
+    ``accept_license=True`` a ``PermissionError`` shows it and nothing is downloaded (see
+    ``license(name)``). ``mirror``: a server holding the publishers' trees under their host
+    names. A dataset already present is left as it is."""
     import os
 
-    folder = os.path.join(_gnnrec.data_dir(data_dir), info[name]["folder"])
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"dataset `{name}` not found in {folder}: {info[name]['obtain']}"
-        )
-    return folder
+    info = {d["name"]: d for d in known()}
+    directory = _gnnrec.data_dir(data_dir)
+    if name in info and os.path.isdir(os.path.join(directory, info[name]["folder"])):
+        return os.path.join(directory, info[name]["folder"])
+    return str(_gnnrec.fetch(name, directory, accept_license, mirror, timeout))
+
+
+def license(name: str) -> str:
+    """The size and license terms of dataset ``name``, which ``fetch`` asks to accept."""
+    size, terms = _gnnrec.license(name)
+    return f"{name} ({size}): {terms}"
 
 
 def _id_column(values, name: str, table: str):

@@ -188,8 +188,9 @@ mod tests {
         assert_eq!(d.interactions.users, vec![1, 0, 0]);
         assert_eq!(d.interactions.items, vec![1, 0, 2]);
         assert_eq!(d.interactions.ratings, Some(vec![4.0, 2.0, 1.0]));
+        // The scale is that of every rating given, the dropped duplicate's too (as a file's).
         let s = d.rating_scale.unwrap();
-        assert_eq!((s.min, s.max), (1.0, 4.0));
+        assert_eq!((s.min, s.max), (1.0, 5.0));
     }
 
     #[test]

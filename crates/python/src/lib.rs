@@ -14,13 +14,14 @@
 //!   evaluate, weights, history;
 //! - [`train`]: `fit`, `resume`, `train_recipe`, `tune`;
 //! - [`graphs`]: the user–item and item–item graphs as CSR parts;
-//! - [`catalog`]: models, datasets, recipes, settings checks;
+//! - [`catalog`]: models, datasets, recipes, settings checks; [`download`]: dataset fetches;
 //! - [`errors`]: the Rust errors as Python exceptions; [`ids`]: raw ids to indices.
 
 use pyo3::prelude::*;
 
 pub mod catalog;
 pub mod dataset;
+pub mod download;
 pub mod errors;
 pub mod fitted;
 pub mod graphs;
@@ -52,5 +53,7 @@ fn _gnnrec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(catalog::data_dir, m)?)?;
     m.add_function(wrap_pyfunction!(catalog::built_recipes_dir, m)?)?;
     m.add_function(wrap_pyfunction!(catalog::recipes_json, m)?)?;
+    m.add_function(wrap_pyfunction!(download::fetch, m)?)?;
+    m.add_function(wrap_pyfunction!(download::license, m)?)?;
     Ok(())
 }
