@@ -63,7 +63,6 @@ class Model:
         self._fitted = None
         self._item_ids = None
         self._user_ids = None
-        self._weights = None
 
     # ---- scikit-learn's conventions -----------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
@@ -135,7 +134,6 @@ class Model:
         self._fitted = fitted
         self._item_ids = _ids_array(fitted.item_ids())
         self._user_ids = _ids_array(fitted.user_ids())
-        self._weights = None
 
     def _need(self):
         if self._fitted is None:
@@ -203,10 +201,9 @@ class Model:
         return str(self._need().path)
 
     def weights(self) -> dict:
-        """Every weight array by name (float32, computed once and kept)."""
-        if self._weights is None:
-            self._weights = self._need().weights()
-        return self._weights
+        """Every weight array by name: read-only float32 views of the weights the fitted
+        model holds (taken out of the model once; later calls copy nothing)."""
+        return self._need().weights()
 
     def _embedding(self, names):
         w = self.weights()

@@ -1,6 +1,9 @@
 """The package's API on the bundled data: models from the registry, data in and out,
 questions to a fitted model, and the errors each bad input raises."""
 
+import json
+import os
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -127,6 +130,15 @@ def test_embeddings_history_and_rating_models(small, tmp_path):
     lgn = gnnrec.LightGCN(dim=16, epochs=2).fit(small, out=str(tmp_path / "l"), progress=False)
     assert lgn.user_embeddings.shape == (610, 16) and lgn.item_embeddings.shape == (9724, 16)
     assert list(lgn.history["epoch"]) == [1, 2]
+    # Views of the weights the fitted model holds: no copy on later calls, read-only.
+    again = lgn.user_embeddings
+    assert np.shares_memory(again, lgn.weights()["user_embedding"])
+    assert not again.flags.writeable
+    with pytest.raises(ValueError):
+        again[0, 0] = 1.0
+    # n_threads: the run records the pool it trained on.
+    one = gnnrec.MF(dim=8, epochs=1).fit(small, out=str(tmp_path / "t1"), n_threads=1, progress=False)
+    assert json.load(open(os.path.join(one.path, "config.json")))["threads"] == 1
     with pytest.raises(ValueError, match="cannot score item histories|fold"):
         gnnrec.GCN(epochs=1).fit(small, out=str(tmp_path / "g"), progress=False).similar_items(1)
     bias = gnnrec.Biases().fit(small, out=str(tmp_path / "b"), progress=False)

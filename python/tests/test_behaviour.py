@@ -100,3 +100,38 @@ def test_memory_stays_flat_over_200_fit_and_recommend_cycles(small, tmp_path):
     grown = (rss[-1] - rss[19]) / 2**20
     print(f"RSS {rss[0] / 2**20:.1f} / {rss[19] / 2**20:.1f} / {rss[-1] / 2**20:.1f} MiB (cycles 1/20/200)")
     assert grown < 16, f"RSS grew {grown:.1f} MiB from cycle 20 to 200"
+
+
+TUNE_CHILD = r"""
+import json, sys, time
+import gnnrec
+data = gnnrec.datasets.load("ml-latest-small")
+print("ready", flush=True)
+try:
+    gnnrec.tune(gnnrec.LightGCN(dim=32, epochs=8), data, {"lr": [0.01, 0.005, 0.002, 0.001]},
+                out=sys.argv[1], progress=False)
+    print(json.dumps({"finished": True}), flush=True)
+except KeyboardInterrupt as e:
+    print(json.dumps({"at": time.time(), "notes": getattr(e, "__notes__", [])}), flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_search_which_resumes_from_its_scored_points(tmp_path):
+    out = str(tmp_path / "tune")
+    child = subprocess.Popen([sys.executable, "-c", TUNE_CHILD, out], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    tune_json = os.path.join(out, "tune.json")
+    deadline = time.time() + 120
+    while not os.path.exists(tune_json) and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    sent = time.time()
+    child.send_signal(signal.SIGINT)
+    report = json.loads(child.stdout.readline())
+    child.wait(timeout=30)
+    assert "at" in report, f"the search finished before the interrupt: {report}"
+    print(f"search stopped {report['at'] - sent:.3f} s after Ctrl-C; {report['notes']}")
+    assert report["at"] - sent < 1.0
+    assert any("rerun with the same folder resumes" in n for n in report["notes"]), report["notes"]
+    scored = json.load(open(tune_json))["rows"]
+    assert 1 <= len(scored) < 4

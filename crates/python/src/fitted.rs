@@ -5,14 +5,15 @@
 //! Rankings go through the run layer's [`gnnrec_run::query::rank`], the server's own.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gnnrec_data::{Dataset, Split};
 use gnnrec_eval::UserItems;
 use gnnrec_models::{EpochRecord, Weights};
 use gnnrec_run::query::{Query, Ranking, Subject, rank};
 use gnnrec_run::{RunDir, ServableRun, evaluation};
-use numpy::{PyArray1, PyArrayMethods};
+use numpy::ndarray::{ArrayD, IxDyn};
+use numpy::{PyArray1, PyArrayDyn, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -29,6 +30,9 @@ pub struct Fitted {
     /// `evaluate` of an opened run).
     data: Mutex<Option<Arc<(Dataset, Split)>>>,
     log: Vec<EpochRecord>,
+    /// The model's weights, taken out of it once, when first asked; the arrays handed to
+    /// Python are read-only views of these.
+    weights: OnceLock<Vec<(String, ArrayD<f32>)>>,
 }
 
 impl Fitted {
@@ -123,6 +127,7 @@ impl Fitted {
             run,
             data: Mutex::new(None),
             log,
+            weights: OnceLock::new(),
         })
     }
 
@@ -277,14 +282,29 @@ impl Fitted {
         Ok(d)
     }
 
-    /// Every weight of the model by name, as float32 arrays of their shapes.
-    fn weights<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let w: Weights = py.detach(|| self.run.model.weights());
+    /// Every weight of the model by name, as read-only float32 arrays of their shapes:
+    /// views of the weights this object holds (taken out of the model once, on the first
+    /// call), so no call after the first copies anything.
+    fn weights<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let py = slf.py();
+        let this = slf.get();
+        let arrays = this.weights.get_or_init(|| {
+            let w: Weights = py.detach(|| this.run.model.weights());
+            w.into_arrays()
+                .map(|(name, shape, values)| {
+                    let a = ArrayD::from_shape_vec(IxDyn(&shape), values)
+                        .expect("a weight's values fill its shape");
+                    (name, a)
+                })
+                .collect()
+        });
         let d = PyDict::new(py);
-        for name in w.names() {
-            let (shape, values) = w.get(name).map_err(crate::errors::model_error)?;
-            let a = PyArray1::from_slice(py, values).reshape(shape.to_vec())?;
-            d.set_item(name, a)?;
+        for (name, a) in arrays {
+            // SAFETY: the arrays live in `this.weights`, which is set once and never changed
+            // or moved while `slf` (the base object of every view) is alive.
+            let view = unsafe { PyArrayDyn::<f32>::borrow_from_array(a, slf.clone().into_any()) };
+            view.getattr("flags")?.setattr("writeable", false)?;
+            d.set_item(name, view)?;
         }
         Ok(d)
     }
@@ -403,5 +423,6 @@ pub fn from_training(done: gnnrec_run::TrainedRun) -> Fitted {
         run,
         data: Mutex::new(Some(Arc::new((data, split)))),
         log,
+        weights: OnceLock::new(),
     }
 }

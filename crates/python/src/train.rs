@@ -216,6 +216,7 @@ pub fn tune(
     progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(String, String, Fitted)> {
+    let stop = Arc::new(AtomicBool::new(false));
     let req = TuneRequest {
         model,
         lists,
@@ -225,11 +226,22 @@ pub fn tune(
         valid_split: valid_split_of(valid_split)?,
         out,
         threads: threads.unwrap_or_else(rayon::current_num_threads),
+        stop: Some(Arc::clone(&stop)),
     };
     let mut obs = TuneProgress { progress };
-    let done = py
-        .detach(|| on_threads(threads, || run_tune(&req, &mut obs)))?
-        .map_err(run_error)?;
+    let (outcome, interrupted) = run_interruptible(py, &stop, || {
+        on_threads(threads, || run_tune(&req, &mut obs))
+    });
+    let done = match (outcome?, interrupted) {
+        (Ok(done), _) => done,
+        (Err(e), Some(stopped)) => {
+            let _ = stopped
+                .value(py)
+                .call_method1("add_note", (crate::errors::chain(&e),));
+            return Err(stopped);
+        }
+        (Err(e), None) => return Err(run_error(e)),
+    };
     let rows: Vec<Value> = done
         .rows
         .iter()

@@ -4,6 +4,8 @@
 //! to reach), then the best configuration retrained on all of train and scored once on test.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use gnnrec_models::{EpochRecord, ModelSpec, Observer, Task, TrainContext, registry};
@@ -78,6 +80,11 @@ pub struct TuneRequest {
     pub out: Option<PathBuf>,
     /// The worker threads (recorded in the best run's `config.json`).
     pub threads: usize,
+    /// Raised to stop the search (Ctrl-C in Python): read after every optimisation step of
+    /// every training and between points; the search then fails with
+    /// [`gnnrec_models::ModelError::Interrupted`], `tune.json` keeping every point scored, so
+    /// a rerun resumes.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What a search reports as it goes.
@@ -132,14 +139,29 @@ pub struct TuneOutcome {
     pub best_run: TrainedRun,
 }
 
-/// Counts epochs.
+/// Counts epochs, and stops a training when the search's stop flag is raised.
 struct Counter {
     epochs: usize,
+    stop: Option<Arc<AtomicBool>>,
+}
+
+impl Counter {
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    }
 }
 
 impl Observer for Counter {
     fn epoch_finished(&mut self, _record: &EpochRecord) {
         self.epochs += 1;
+    }
+    fn may_stop(&mut self) -> bool {
+        self.stop.is_some()
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.stopping()
     }
 }
 
@@ -242,13 +264,36 @@ pub fn tune(req: &TuneRequest, obs: &mut dyn TuneObserver) -> Result<TuneOutcome
     });
 
     for point in &points {
+        let mut counter = Counter {
+            epochs: 0,
+            stop: req.stop.clone(),
+        };
+        let interrupted = || {
+            let label = Row {
+                settings: point.clone(),
+                validation: 0.0,
+                epochs: 0,
+                seconds: 0.0,
+            }
+            .label();
+            RunError::Invalid(format!(
+                "the search was interrupted at {label}; {} keeps every point scored before, \
+                 and a rerun with the same folder resumes",
+                out.join("tune.json").display()
+            ))
+        };
+        if counter.stopping() {
+            return Err(interrupted());
+        }
         let row = match earlier.iter().find(|r| r.settings == *point) {
             Some(r) => r.clone(),
             None => {
                 let spec = spec_of(kind.name(), point)?;
                 let t0 = Instant::now();
-                let mut counter = Counter { epochs: 0 };
-                let model = registry::train(&spec, &ctx, &mut counter)?;
+                let model = registry::train(&spec, &ctx, &mut counter).map_err(|e| match e {
+                    gnnrec_models::ModelError::Interrupted { .. } => interrupted(),
+                    other => other.into(),
+                })?;
                 let seconds = t0.elapsed().as_secs_f64();
                 let m = test_metrics(model.as_ref(), &data, &carved.train, &carved.test, &[20]);
                 let validation = *m
@@ -291,7 +336,10 @@ pub fn tune(req: &TuneRequest, obs: &mut dyn TuneObserver) -> Result<TuneOutcome
         .with_monitor(Monitor::None, req.valid_fraction, req.valid_split)
         .with_out(best_dir);
     plan.threads = Some(req.threads);
-    let best_run = plan.run()?;
+    let best_run = plan.run_with(&mut Counter {
+        epochs: 0,
+        stop: req.stop.clone(),
+    })?;
     Ok(TuneOutcome {
         out,
         metric: metric.to_string(),

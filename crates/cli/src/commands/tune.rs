@@ -92,6 +92,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         valid_split: args.valid_split,
         out: args.out.clone(),
         threads,
+        stop: None,
     };
     let done = tune(&req, &mut Printer { quiet: args.quiet })?;
     let (out, metric, best) = (&done.out, &done.metric, &done.best);

@@ -23,6 +23,13 @@ impl Weights {
         Self::default()
     }
 
+    /// Every array, by name in order, as (name, shape, row-major values), moved out.
+    pub fn into_arrays(self) -> impl Iterator<Item = (String, Vec<usize>, Vec<f32>)> {
+        self.arrays
+            .into_iter()
+            .map(|(name, (shape, values))| (name, shape, values))
+    }
+
     /// The arrays' names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.arrays.keys().map(String::as_str)
