@@ -173,24 +173,8 @@ class Dataset:
         ``weight``: implicit strengths such as play counts; ``time``: Unix seconds or
         datetimes). Missing columns, missing ids, non-finite ratings and an empty frame
         raise ``ValueError`` / ``gnnrec.DataError`` naming the column and row."""
-        wanted = [c for c in (user, item, rating, weight, time) if c is not None]
-        missing = [c for c in wanted if c not in df.columns]
-        if missing:
-            raise ValueError(
-                f"DataFrame has no column {', '.join(repr(c) for c in missing)}; "
-                f"its columns: {', '.join(map(str, df.columns))}"
-            )
-        col = lambda c: None if c is None else df[c].to_numpy()  # noqa: E731
-        return cls.from_columns(
-            col(user),
-            col(item),
-            ratings=col(rating),
-            weights=col(weight),
-            times=col(time),
-            name=name,
-            split=split,
-            table="DataFrame",
-            columns=(user, item, rating or "rating", weight or "weight", time or "time"),
+        return cls._from_frame(
+            df, lambda c: df[c].to_numpy(), user, item, rating, weight, time, name, split
         )
 
     @classmethod
@@ -207,29 +191,33 @@ class Dataset:
         split: Optional[str] = None,
     ) -> "Dataset":
         """As ``from_pandas``, from a polars DataFrame."""
-        wanted = [c for c in (user, item, rating, weight, time) if c is not None]
-        missing = [c for c in wanted if c not in df.columns]
-        if missing:
-            raise ValueError(
-                f"DataFrame has no column {', '.join(repr(c) for c in missing)}; "
-                f"its columns: {', '.join(df.columns)}"
-            )
 
         def col(c):
-            if c is None:
-                return None
             s = df[c]
             if s.null_count() > 0:
                 row = int(s.is_null().arg_max())
                 raise ValueError(f"DataFrame, column `{c}`, row {row}: the value is missing")
             return s.to_numpy()
 
+        return cls._from_frame(df, col, user, item, rating, weight, time, name, split)
+
+    @classmethod
+    def _from_frame(cls, df, col, user, item, rating, weight, time, name, split) -> "Dataset":
+        """A DataFrame's named columns (read by ``col``), the missing ones refused by name."""
+        wanted = [c for c in (user, item, rating, weight, time) if c is not None]
+        missing = [c for c in wanted if c not in df.columns]
+        if missing:
+            raise ValueError(
+                f"DataFrame has no column {', '.join(repr(c) for c in missing)}; "
+                f"its columns: {', '.join(map(str, df.columns))}"
+            )
+        get = lambda c: None if c is None else col(c)  # noqa: E731
         return cls.from_columns(
-            col(user),
-            col(item),
-            ratings=col(rating),
-            weights=col(weight),
-            times=col(time),
+            get(user),
+            get(item),
+            ratings=get(rating),
+            weights=get(weight),
+            times=get(time),
             name=name,
             split=split,
             table="DataFrame",

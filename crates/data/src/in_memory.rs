@@ -5,11 +5,11 @@
 //! default split random 80/20 with seed 42. Every refusal names the table, the column and
 //! the row.
 
-use crate::dataset::{Dataset, LoadReport, RatingScale};
+use crate::dataset::{Dataset, LoadReport};
 use crate::error::{DataError, Result};
-use crate::idmap::{IdMap, RawIds};
+use crate::idmap::IdMap;
 use crate::interactions::Interactions;
-use crate::split::SplitSpec;
+use crate::loaders::delimited::{own_dataset, scale_of};
 
 /// One id column: integers or strings.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,12 +110,7 @@ pub fn dataset_from_columns(name: &str, c: Columns) -> Result<Dataset> {
     x.ratings = c.ratings.as_ref().map(|(_, v)| v.clone());
     x.weights = c.weights.as_ref().map(|(_, v)| v.clone());
     x.timestamps = c.times.as_ref().map(|(_, v)| v.clone());
-    let rating_scale = x.ratings.as_deref().map(|r| {
-        let (min, max) = r
-            .iter()
-            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
-        RatingScale { min, max }
-    });
+    let rating_scale = x.ratings.as_deref().map(scale_of);
     let duplicates_removed = x.dedup_pairs();
     let mut notes = Vec::new();
     if duplicates_removed > 0 {
@@ -123,40 +118,23 @@ pub fn dataset_from_columns(name: &str, c: Columns) -> Result<Dataset> {
             "{duplicates_removed} duplicate (user, item) rows removed: the first of each kept"
         ));
     }
-    Ok(Dataset {
-        name: name.to_string(),
+    Ok(own_dataset(
+        name.to_string(),
         users,
         items,
-        interactions: x,
-        item_titles: None,
-        user_features: None,
-        item_features: None,
+        x,
         rating_scale,
-        official_splits: Vec::new(),
-        default_split: SplitSpec::Random {
-            test_fraction: 0.2,
-            seed: 42,
-        },
-        social: None,
-        report: LoadReport {
+        LoadReport {
             duplicates_removed,
             notes,
         },
-    })
-}
-
-/// The raw ids of a map as an [`IdColumn`] (the inverse direction, for callers that hand
-/// them back to another program).
-pub fn id_column(map: &IdMap) -> IdColumn {
-    match map.raw_ids() {
-        RawIds::Int(v) => IdColumn::Int(v.clone()),
-        RawIds::Str(v) => IdColumn::Str(v.clone()),
-    }
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::idmap::RawIds;
 
     fn table(users: IdColumn, items: IdColumn) -> Columns {
         Columns {

@@ -127,11 +127,31 @@ pub fn load(spec: &InteractionFile) -> Result<Dataset> {
         duplicates_removed: x.dedup_pairs(),
         notes: Vec::new(),
     };
-    Ok(Dataset {
-        name: stem(&spec.path),
+    Ok(own_dataset(
+        stem(&spec.path),
         users,
         items,
-        interactions: x,
+        x,
+        rating_scale,
+        report,
+    ))
+}
+
+/// A user's own interactions as a dataset: no titles, features or official splits; the
+/// default split random 80/20 with seed 42 (files and in-memory tables alike).
+pub(crate) fn own_dataset(
+    name: String,
+    users: IdMap,
+    items: IdMap,
+    interactions: Interactions,
+    rating_scale: Option<RatingScale>,
+    report: LoadReport,
+) -> Dataset {
+    Dataset {
+        name,
+        users,
+        items,
+        interactions,
         item_titles: None,
         user_features: None,
         item_features: None,
@@ -143,7 +163,7 @@ pub fn load(spec: &InteractionFile) -> Result<Dataset> {
         },
         social: None,
         report,
-    })
+    }
 }
 
 /// The name of the official split of a dataset given as a train file and a test file.
@@ -198,7 +218,8 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| "interactions".into())
 }
 
-fn scale_of(r: &[f32]) -> RatingScale {
+/// The smallest and largest rating.
+pub(crate) fn scale_of(r: &[f32]) -> RatingScale {
     let (lo, hi) = r
         .iter()
         .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
