@@ -151,6 +151,25 @@ pub fn load_with(name: &str, data_dir: &Path, own: &OwnData) -> Result<Dataset> 
     }
 }
 
+/// The folder of `name` when it is in the LightGCN adjacency-list format (`train.txt`,
+/// `test.txt`: gowalla, yelp2018, amazon-book, or a path to such a folder) and read without
+/// options — what a distributed run reads by byte ranges; `None` for every other dataset.
+pub fn adjacency_folder(name: &str, data_dir: &Path, own: &OwnData) -> Option<PathBuf> {
+    if !own.is_empty() {
+        return None;
+    }
+    match known(name) {
+        Some(k) if ["gowalla", "yelp2018", "amazon-book"].contains(&k.name) => {
+            Some(data_dir.join(k.folder))
+        }
+        Some(_) => None,
+        None => {
+            let path = Path::new(name);
+            path.join("train.txt").is_file().then(|| path.to_path_buf())
+        }
+    }
+}
+
 /// Looks up a known dataset by name.
 pub fn known(name: &str) -> Option<&'static KnownDataset> {
     KNOWN_DATASETS.iter().find(|d| d.name == name)

@@ -27,7 +27,7 @@ mod topk;
 mod user_items;
 
 pub use dot::DotScorer;
-pub use ranking::{AtK, Ranked, RankingMetrics, evaluate_ranking, rank_users};
+pub use ranking::{AtK, Ranked, RankingMetrics, RankingSums, evaluate_ranking, rank_users};
 pub use rating::{RatingMetrics, rating_metrics};
 pub use scorer::{HistoryScorer, RatingPredictor, Scorer};
 pub use topk::top_k;

@@ -154,53 +154,129 @@ pub fn metrics_from_rankings(
     ks: &[usize],
     n_items: usize,
 ) -> RankingMetrics {
-    let mut ks: Vec<usize> = ks.to_vec();
-    ks.sort_unstable();
-    ks.dedup();
-    let k_max = ks.last().copied().unwrap_or(0);
-    let discount: Vec<f64> = (0..k_max).map(|p| 1.0 / ((p + 2) as f64).log2()).collect();
-    let ideal: Vec<f64> = std::iter::once(0.0)
-        .chain(discount.iter().scan(0.0, |acc, d| {
-            *acc += d;
-            Some(*acc)
-        }))
-        .collect();
-    let mut at = Vec::with_capacity(ks.len());
-    for &k in &ks {
-        let (mut recall, mut precision, mut ndcg, mut hit) = (0.0, 0.0, 0.0, 0.0);
-        let mut seen = vec![false; n_items];
-        let (mut pop_sum, mut pop_n) = (0.0f64, 0usize);
-        for r in ranked {
-            let truth = test.of(r.user);
-            let mut hits = 0usize;
-            let mut dcg = 0.0;
-            for (p, &i) in r.items.iter().take(k).enumerate() {
-                seen[i as usize] = true;
-                pop_sum += popularity.get(i as usize).copied().unwrap_or(0) as f64;
-                pop_n += 1;
-                if truth.binary_search(&i).is_ok() {
-                    hits += 1;
-                    dcg += discount[p];
+    RankingSums::of(ranked, test, popularity, ks, n_items).finish()
+}
+
+/// The sums behind [`RankingMetrics`] for one set of users: what shards of users add up
+/// before the means are taken (a distributed evaluation sums them over its ranks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankingSums {
+    /// Users ranked.
+    pub users: usize,
+    /// The cut-offs, ascending.
+    pub ks: Vec<usize>,
+    /// Per cut-off: recall, precision, NDCG, hits, popularity sum and count.
+    pub sums: Vec<[f64; 6]>,
+    /// Per cut-off and item (`ks.len() × n_items`): 1 where the item was recommended.
+    pub seen: Vec<f64>,
+}
+
+impl RankingSums {
+    /// The sums of `ranked` against `test` at every K of `ks`.
+    pub fn of(
+        ranked: &[Ranked],
+        test: &UserItems,
+        popularity: &[u32],
+        ks: &[usize],
+        n_items: usize,
+    ) -> RankingSums {
+        let mut ks: Vec<usize> = ks.to_vec();
+        ks.sort_unstable();
+        ks.dedup();
+        let k_max = ks.last().copied().unwrap_or(0);
+        let discount: Vec<f64> = (0..k_max).map(|p| 1.0 / ((p + 2) as f64).log2()).collect();
+        let ideal: Vec<f64> = std::iter::once(0.0)
+            .chain(discount.iter().scan(0.0, |acc, d| {
+                *acc += d;
+                Some(*acc)
+            }))
+            .collect();
+        let mut sums = Vec::with_capacity(ks.len());
+        let mut seen = vec![0.0; ks.len() * n_items];
+        for (slot, &k) in ks.iter().enumerate() {
+            let seen = &mut seen[slot * n_items..(slot + 1) * n_items];
+            let (mut recall, mut precision, mut ndcg, mut hit) = (0.0, 0.0, 0.0, 0.0);
+            let (mut pop_sum, mut pop_n) = (0.0f64, 0.0f64);
+            for r in ranked {
+                let truth = test.of(r.user);
+                let mut hits = 0usize;
+                let mut dcg = 0.0;
+                for (p, &i) in r.items.iter().take(k).enumerate() {
+                    seen[i as usize] = 1.0;
+                    pop_sum += popularity.get(i as usize).copied().unwrap_or(0) as f64;
+                    pop_n += 1.0;
+                    if truth.binary_search(&i).is_ok() {
+                        hits += 1;
+                        dcg += discount[p];
+                    }
                 }
+                recall += hits as f64 / truth.len() as f64;
+                precision += hits as f64 / k as f64;
+                ndcg += dcg / ideal[truth.len().min(k)];
+                hit += f64::from(u8::from(hits > 0));
             }
-            recall += hits as f64 / truth.len() as f64;
-            precision += hits as f64 / k as f64;
-            ndcg += dcg / ideal[truth.len().min(k)];
-            hit += f64::from(u8::from(hits > 0));
+            sums.push([recall, precision, ndcg, hit, pop_sum, pop_n]);
         }
-        let n = ranked.len().max(1) as f64;
-        at.push(AtK {
-            k,
-            recall: recall / n,
-            precision: precision / n,
-            ndcg: ndcg / n,
-            hit_rate: hit / n,
-            coverage: seen.iter().filter(|&&s| s).count() as f64 / n_items.max(1) as f64,
-            mean_popularity: pop_sum / pop_n.max(1) as f64,
-        });
+        RankingSums {
+            users: ranked.len(),
+            ks,
+            sums,
+            seen,
+        }
     }
-    RankingMetrics {
-        users: ranked.len(),
-        at,
+
+    /// Everything as one vector of floats (users first), to be summed element-wise with
+    /// other shards' (an all-reduce); [`RankingSums::from_flat`] reads it back.
+    pub fn to_flat(&self) -> Vec<f64> {
+        let mut v = vec![self.users as f64];
+        v.extend(self.sums.iter().flatten());
+        v.extend(&self.seen);
+        v
+    }
+
+    /// Sums of the cut-offs `self.ks` read back from `flat` (of [`RankingSums::to_flat`]
+    /// or an element-wise sum of several); a recommended-anywhere flag is any count above 0.
+    pub fn from_flat(&self, flat: &[f64]) -> RankingSums {
+        let n = self.ks.len();
+        RankingSums {
+            users: flat[0] as usize,
+            ks: self.ks.clone(),
+            sums: (0..n)
+                .map(|j| std::array::from_fn(|m| flat[1 + 6 * j + m]))
+                .collect(),
+            seen: flat[1 + 6 * n..]
+                .iter()
+                .map(|&c| f64::from(u8::from(c > 0.0)))
+                .collect(),
+        }
+    }
+
+    /// The means: the metrics these sums make.
+    pub fn finish(&self) -> RankingMetrics {
+        let n_items = self.seen.len() / self.ks.len().max(1);
+        let n = self.users.max(1) as f64;
+        let at = self
+            .ks
+            .iter()
+            .zip(&self.sums)
+            .enumerate()
+            .map(|(slot, (&k, s))| {
+                let seen = &self.seen[slot * n_items..(slot + 1) * n_items];
+                AtK {
+                    k,
+                    recall: s[0] / n,
+                    precision: s[1] / n,
+                    ndcg: s[2] / n,
+                    hit_rate: s[3] / n,
+                    coverage: seen.iter().filter(|&&x| x > 0.0).count() as f64
+                        / n_items.max(1) as f64,
+                    mean_popularity: s[4] / s[5].max(1.0),
+                }
+            })
+            .collect();
+        RankingMetrics {
+            users: self.users,
+            at,
+        }
     }
 }

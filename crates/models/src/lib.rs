@@ -50,6 +50,7 @@ pub mod training;
 // The module paths of earlier versions.
 pub use baselines::ease;
 pub use bpr::{irgnn, lightgcn, mf, simgcl, xsimgcl};
+pub use framework::sharded;
 pub use framework::{
     checkpoint, config, context, device, error, memory, model, observer, plugin, weights,
 };

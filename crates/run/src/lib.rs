@@ -39,6 +39,7 @@
 
 pub mod checkpoint_files;
 pub mod choices;
+pub mod distributed;
 pub mod error;
 pub mod evaluation;
 pub mod foldin;

@@ -37,6 +37,14 @@ pub struct TrainArgs {
     #[arg(long, value_delimiter = ',', value_parser = cutoff)]
     pub k: Option<Vec<usize>>,
 
+    /// Train across the processes of `mpirun -n N gnnrec train --distributed …` (Open MPI;
+    /// a build with `--features mpi`): each rank reads its share of the users (adjacency-list
+    /// datasets by byte ranges of train.txt / test.txt), the models' sums over users are
+    /// all-reduced, each rank ranks its own test users, rank 0 writes the run directory.
+    /// Models: ease, gfcf, bspm.
+    #[arg(long, conflicts_with_all = ["resume", "monitor", "valid_fraction", "valid_split", "eval_users"])]
+    pub distributed: bool,
+
     /// Run directory to write [default: runs/<model>-<dataset>-<time>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! One module per subcommand; [`run`] dispatches.
 
 mod data;
+mod distributed;
 mod evaluate;
 pub mod fetch;
 mod foldin;

@@ -39,7 +39,7 @@ fn plan(args: &TrainArgs, threads: usize) -> Result<Training> {
     Ok(plan)
 }
 
-fn fresh(args: &TrainArgs) -> Result<Training> {
+pub(crate) fn fresh(args: &TrainArgs) -> Result<Training> {
     let mut t = match (&args.recipe, &args.model) {
         (Some(path), model) => {
             let mut t = Training::from_recipe(path)?;
@@ -96,6 +96,9 @@ pub(crate) fn resumed_threads(args: &TrainArgs) -> Result<Option<usize>> {
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
+    if args.distributed {
+        return crate::commands::distributed::run(args);
+    }
     let threads = set_threads(args.threads.or(resumed_threads(args)?))?;
     let plan = plan(args, threads)?;
     let mut progress = Progress::new(args.quiet);

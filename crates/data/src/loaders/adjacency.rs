@@ -29,6 +29,17 @@ pub struct AdjacencyLists {
 pub fn read(source: &Source) -> Result<AdjacencyLists> {
     let file = source.name();
     let bytes = text::decode(&file, source.read()?, Encoding::Utf8)?;
+    let out = parse(&file, &bytes, 1)?;
+    if out.line_users.is_empty() {
+        return Err(DataError::file(&file, "the file has no data lines"));
+    }
+    Ok(out)
+}
+
+/// Parses the lines of `bytes`, a run of whole lines of `file` whose first line is line
+/// `first_line` of the file (1 for a whole file; a distributed reader parses a byte range).
+/// Errors name `file` and the line. An empty run parses to empty lists.
+pub fn parse(file: &str, bytes: &[u8], first_line: usize) -> Result<AdjacencyLists> {
     let mut out = AdjacencyLists {
         line_users: Vec::with_capacity(bytes.len() / 64),
         users: Vec::with_capacity(bytes.len() / 6),
@@ -41,16 +52,14 @@ pub fn read(source: &Source) -> Result<AdjacencyLists> {
         let Some(first) = fields.next() else {
             continue; // blank line
         };
-        let user = parse_id(first).ok_or_else(|| bad_id(&file, n + 1, "user", first))?;
+        let at = first_line + n;
+        let user = parse_id(first).ok_or_else(|| bad_id(file, at, "user", first))?;
         out.line_users.push(user);
         for f in fields {
-            let item = parse_id(f).ok_or_else(|| bad_id(&file, n + 1, "item", f))?;
+            let item = parse_id(f).ok_or_else(|| bad_id(file, at, "item", f))?;
             out.users.push(user);
             out.items.push(item);
         }
-    }
-    if out.line_users.is_empty() {
-        return Err(DataError::file(&file, "the file has no data lines"));
     }
     Ok(out)
 }

@@ -51,7 +51,7 @@ impl ModelConfig for EaseConfig {}
 pub struct Ease {
     b: Vec<f32>,
     n_items: usize,
-    history: Interactions,
+    pub(crate) history: Interactions,
     by_user: UserItems,
 }
 
@@ -61,11 +61,11 @@ pub struct Ease {
 /// their copy in the weights file's arrays, streamed to disk without a further copy). The
 /// Gram matrix is accumulated in place, column by column.
 pub fn bytes_needed(n_items: usize) -> u64 {
-    (n_items as u64).pow(2).saturating_mul(12) // 3 arrays of 4-byte floats
+    (n_items as u64).saturating_pow(2).saturating_mul(12) // 3 arrays of 4-byte floats
 }
 
 /// `XᵀX` of the binary matrix of `train`, dense and column-major (it is symmetric).
-fn gram(train: &Interactions, n_users: usize, n_items: usize) -> Mat<f32> {
+pub(crate) fn gram(train: &Interactions, n_users: usize, n_items: usize) -> Mat<f32> {
     let mut binary = Interactions::new(train.users.clone(), train.items.clone());
     binary.dedup_pairs();
     let by_user = UserItems::new(&binary, n_users);
@@ -85,6 +85,37 @@ fn gram(train: &Interactions, n_users: usize, n_items: usize) -> Mat<f32> {
     g
 }
 
+/// `B` from the Gram matrix `XᵀX` of the training matrix (in a distributed run, summed over
+/// the ranks): the diagonal raised by `λ` (and EDLAE's emphasis), inverted by Cholesky.
+pub(crate) fn weights_from_gram(mut g: Mat<f32>, cfg: &EaseConfig) -> Result<Vec<f32>> {
+    let n_items = g.nrows();
+    let emphasis = cfg.dropout / (1.0 - cfg.dropout);
+    for i in 0..n_items {
+        g[(i, i)] += cfg.lambda + emphasis * g[(i, i)];
+    }
+    let Ok(llt) = g.llt(Side::Lower) else {
+        bail!(
+            "ease: XᵀX + λI is not positive definite in f32 with λ = {}; raise lambda",
+            cfg.lambda
+        );
+    };
+    drop(g);
+    let p = llt.inverse();
+    drop(llt);
+    let inv_diag: Vec<f32> = (0..n_items).map(|j| 1.0 / p[(j, j)]).collect();
+    // Row i of B: −P[i, j] / P[j, j]; P is symmetric, so row i is column i of P.
+    let mut b = vec![0f32; n_items * n_items];
+    b.par_chunks_mut(n_items.max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            let col = p.col(i);
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = if i == j { 0.0 } else { -col[j] * inv_diag[j] };
+            }
+        });
+    Ok(b)
+}
+
 impl Ease {
     /// Fits on `train` with `cfg`.
     pub fn fit(
@@ -93,36 +124,18 @@ impl Ease {
         n_items: usize,
         cfg: &EaseConfig,
     ) -> Result<Ease> {
-        let mut g = gram(train, n_users, n_items);
-        let emphasis = cfg.dropout / (1.0 - cfg.dropout);
-        for i in 0..n_items {
-            g[(i, i)] += cfg.lambda + emphasis * g[(i, i)];
-        }
-        let Ok(llt) = g.llt(Side::Lower) else {
-            bail!(
-                "ease: XᵀX + λI is not positive definite in f32 with λ = {}; raise lambda",
-                cfg.lambda
-            );
-        };
-        drop(g);
-        let p = llt.inverse();
-        drop(llt);
-        let inv_diag: Vec<f32> = (0..n_items).map(|j| 1.0 / p[(j, j)]).collect();
-        // Row i of B: −P[i, j] / P[j, j]; P is symmetric, so row i is column i of P.
-        let mut b = vec![0f32; n_items * n_items];
-        b.par_chunks_mut(n_items.max(1))
-            .enumerate()
-            .for_each(|(i, row)| {
-                let col = p.col(i);
-                for (j, x) in row.iter_mut().enumerate() {
-                    *x = if i == j { 0.0 } else { -col[j] * inv_diag[j] };
-                }
-            });
+        let b = weights_from_gram(gram(train, n_users, n_items), cfg)?;
         let history = Interactions::new(train.users.clone(), train.items.clone());
         Ok(Ease::from_parts(b, n_items, history, n_users))
     }
 
-    fn from_parts(b: Vec<f32>, n_items: usize, history: Interactions, n_users: usize) -> Ease {
+    /// The model of weights `b` and training `history` (users scored by their item lists).
+    pub(crate) fn from_parts(
+        b: Vec<f32>,
+        n_items: usize,
+        history: Interactions,
+        n_users: usize,
+    ) -> Ease {
         let by_user = UserItems::new(&history, n_users);
         Ease {
             b,
@@ -203,6 +216,18 @@ impl Model for Ease {
 
     fn train(cfg: &EaseConfig, ctx: &TrainContext<'_>, _obs: &mut dyn Observer) -> Result<Ease> {
         Ease::fit(ctx.train, ctx.n_users, ctx.n_items, cfg)
+    }
+
+    const DISTRIBUTED: bool = true;
+
+    fn train_sharded<'a>(
+        cfg: &EaseConfig,
+        ctx: &crate::framework::sharded::ShardContext<'a>,
+    ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
+        Some(
+            super::sharded_ease::ShardedEase::fit(ctx, cfg)
+                .map(|m| Box::new(m) as Box<dyn crate::framework::sharded::ShardedModel + 'a>),
+        )
     }
 
     fn load(_cfg: &EaseConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<Ease> {

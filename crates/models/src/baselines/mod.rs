@@ -5,3 +5,4 @@ pub mod bias;
 pub mod ease;
 pub mod itemknn;
 pub mod popularity;
+pub mod sharded_ease;

@@ -5,7 +5,10 @@
 //! `early_merge` (BSPM-EM, the default) the low-pass term is added before sharpening, and is
 //! sharpened with the rest; otherwise after.
 
-use super::gfcf::{FACTORS, SVD_ITERS, TrainedFilter, bytes_needed, load_filter, train_filter};
+use super::gfcf::{
+    FACTORS, SVD_ITERS, TrainedFilter, bytes_needed, load_filter, train_filter,
+    train_filter_sharded,
+};
 use super::scorer::{Sharpening, Solver};
 use crate::framework::config::{ModelConfig, Range};
 use crate::framework::context::TrainContext;
@@ -88,6 +91,16 @@ impl Model for Bspm {
             cfg.beta,
             sharpening,
         ))
+    }
+
+    const DISTRIBUTED: bool = true;
+
+    fn train_sharded<'a>(
+        cfg: &BspmConfig,
+        ctx: &crate::framework::sharded::ShardContext<'a>,
+    ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
+        let sharpening = Some(cfg.sharpening());
+        train_filter_sharded(ctx, cfg.factors, cfg.svd_iters, cfg.beta, sharpening)
     }
 
     fn load(

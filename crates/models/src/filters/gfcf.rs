@@ -81,6 +81,25 @@ pub(super) fn train_filter(
     ))
 }
 
+/// Trains a graph filter across the ranks of `ctx` ([`crate::framework::sharded::filter`]).
+pub(super) fn train_filter_sharded<'a>(
+    ctx: &crate::framework::sharded::ShardContext<'a>,
+    factors: usize,
+    svd_iters: usize,
+    low_pass_weight: f32,
+    sharpening: Option<Sharpening>,
+) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
+    let settings = SvdSettings {
+        k: factors,
+        oversample: oversample(factors),
+        power_iters: svd_iters,
+        seed: ctx.seed,
+    };
+    let trained =
+        super::sharded_filter::ShardedFilter::fit(ctx, settings, low_pass_weight, sharpening);
+    Some(Ok(Box::new(trained)))
+}
+
 /// Restores a graph filter from its weights with these filter settings.
 pub(super) fn load_filter(
     w: &Weights,
@@ -149,6 +168,15 @@ impl Model for GfCf {
             cfg.alpha,
             None,
         ))
+    }
+
+    const DISTRIBUTED: bool = true;
+
+    fn train_sharded<'a>(
+        cfg: &GfCfConfig,
+        ctx: &crate::framework::sharded::ShardContext<'a>,
+    ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
+        train_filter_sharded(ctx, cfg.factors, cfg.svd_iters, cfg.alpha, None)
     }
 
     fn load(

@@ -17,11 +17,13 @@ pub mod bspm;
 pub mod chebycf;
 pub mod chebyshev;
 pub mod gfcf;
-mod normalized;
-mod scorer;
+pub mod normalized;
+pub(crate) mod scorer;
+pub mod sharded_filter;
+pub mod sharded_ratings;
 pub mod svd;
 
-pub use normalized::NormalizedRatings;
+pub use normalized::{ItemFilter, NormalizedRatings};
 pub use scorer::{FilterScorer, Sharpening, Solver};
 
 /// Random distinct (user, item) pairs: `n` draws over `nu × ni`, for the filters' tests.

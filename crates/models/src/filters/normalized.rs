@@ -4,6 +4,21 @@
 use gnnrec_data::Interactions;
 use gnnrec_graph::csr::Csr;
 
+/// Products with the item–item filter `P = R̃ᵀR̃` on blocks of score vectors laid out item by
+/// item, wherever `R̃`'s rows live: all here ([`NormalizedRatings`]), or cut by users across
+/// the ranks of a distributed run (where each product is a sum over the ranks).
+pub trait ItemFilter {
+    /// `out = P x` for `x` of `n_items × b` (row-major: column `j` is one score vector);
+    /// `scratch` is reusable space.
+    fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]);
+}
+
+impl ItemFilter for NormalizedRatings {
+    fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]) {
+        self.filter(x, b, scratch, out);
+    }
+}
+
 /// `R̃` of a binary training matrix, in both orientations, with the item degrees' roots.
 #[derive(Debug, Clone)]
 pub struct NormalizedRatings {
@@ -28,19 +43,31 @@ impl NormalizedRatings {
             du[u as usize] += 1.0;
             di[i as usize] += 1.0;
         }
-        let vals: Vec<f32> = binary
+        Self::from_degrees(&binary, n_users, &du, &di)
+    }
+
+    /// `R̃`'s rows of `pairs` (distinct (row, item) pairs over `n_rows` rows), normalised by
+    /// the given degrees: `user_degree[row]` and `item_degree[item]` — the degrees of the
+    /// whole matrix, where these rows are one shard of it.
+    pub fn from_degrees(
+        pairs: &Interactions,
+        n_rows: usize,
+        user_degree: &[f32],
+        item_degree: &[f32],
+    ) -> Self {
+        let vals: Vec<f32> = pairs
             .users
             .iter()
-            .zip(&binary.items)
-            .map(|(&u, &i)| 1.0 / (du[u as usize].sqrt() * di[i as usize].sqrt()))
+            .zip(&pairs.items)
+            .map(|(&u, &i)| 1.0 / (user_degree[u as usize].sqrt() * item_degree[i as usize].sqrt()))
             .collect();
-        let r = Csr::from_triplets(n_users, n_items, &binary.users, &binary.items, &vals);
+        let r = Csr::from_triplets(n_rows, item_degree.len(), &pairs.users, &pairs.items, &vals);
         let rt = r.transpose();
-        let item_inv_sqrt = di
+        let item_inv_sqrt = item_degree
             .iter()
             .map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 })
             .collect();
-        let item_sqrt = di.iter().map(|&d| d.sqrt()).collect();
+        let item_sqrt = item_degree.iter().map(|&d| d.sqrt()).collect();
         NormalizedRatings {
             r,
             rt,

@@ -6,7 +6,7 @@ use gnnrec_data::Interactions;
 use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use serde::{Deserialize, Serialize};
 
-use super::normalized::NormalizedRatings;
+use super::normalized::{ItemFilter, NormalizedRatings};
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
 use crate::framework::error::Result;
 use crate::framework::weights::Weights;
@@ -45,11 +45,7 @@ pub struct Sharpening {
 pub struct FilterScorer {
     norm: NormalizedRatings,
     svd: TruncatedSvd,
-    /// `D_I^{-1/2} V`, items × k.
-    left: Vec<f32>,
-    /// `(Vᵀ D_I^{1/2} S')ᵀ`, items × k.
-    right: Vec<f32>,
-    low_pass_weight: f32,
+    low: LowPass,
     sharpening: Option<Sharpening>,
     history: Interactions,
     by_user: UserItems,
@@ -91,27 +87,19 @@ impl FilterScorer {
         low_pass_weight: f32,
         sharpening: Option<Sharpening>,
     ) -> Self {
-        let (n, k) = (norm.n_items(), svd.k());
-        let mut left = svd.v.clone();
-        let mut right = svd.v.clone();
-        for i in 0..n {
-            for j in 0..k {
-                left[i * k + j] *= norm.item_inv_sqrt()[i];
-                right[i * k + j] *= norm.item_sqrt()[i];
-            }
-        }
-        if let Some(sh) = sharpening
-            && sh.early_merge
-        {
-            sharpen(&norm, sh, &mut right, k);
-        }
+        let low = LowPass::new(
+            &svd,
+            norm.item_inv_sqrt(),
+            norm.item_sqrt(),
+            low_pass_weight,
+            sharpening,
+            &norm,
+        );
         let by_user = UserItems::new(&history, norm.n_users());
         FilterScorer {
             norm,
             svd,
-            left,
-            right,
-            low_pass_weight,
+            low,
             sharpening,
             history,
             by_user,
@@ -126,31 +114,9 @@ impl FilterScorer {
     /// Scores every item for each history (distinct item indices) into `out`, row-major
     /// `histories.len() × n_items`: the fold-in of any user.
     fn score(&self, histories: &[&[u32]], out: &mut [f32]) {
-        let (n, b, k) = (self.norm.n_items(), histories.len(), self.svd.k());
+        let (n, b) = (self.norm.n_items(), histories.len());
         assert_eq!(out.len(), n * b);
-        // Low-pass: (b × k) = Σ over each history of the rows of D_I^{-1/2} V, times (k × n).
-        let mut lows = vec![0f32; b * k];
-        for (j, h) in histories.iter().enumerate() {
-            let row = &mut lows[j * k..(j + 1) * k];
-            for &i in *h {
-                for (a, &x) in row.iter_mut().zip(&self.left[i as usize * k..][..k]) {
-                    *a += x;
-                }
-            }
-        }
-        let mut dst = MatMut::from_row_major_slice_mut(out, b, n);
-        if k > 0 && self.low_pass_weight != 0.0 {
-            faer::linalg::matmul::matmul(
-                dst.as_mut(),
-                Accum::Replace,
-                MatRef::from_row_major_slice(&lows, b, k),
-                MatRef::from_row_major_slice(&self.right, n, k).transpose(),
-                self.low_pass_weight,
-                Par::Seq,
-            );
-        } else {
-            dst.fill(0.0);
-        }
+        self.low.score(histories, out);
         // Linear filter, item by item (column j is history j), then sharpened.
         let mut mid = Vec::new();
         let mut z = vec![0f32; n * b];
@@ -159,12 +125,7 @@ impl FilterScorer {
         if let Some(sh) = self.sharpening {
             sharpen(&self.norm, sh, &mut z, b);
         }
-        for i in 0..n {
-            let zi = &z[i * b..(i + 1) * b];
-            for (j, &x) in zi.iter().enumerate() {
-                out[j * n + i] += x;
-            }
-        }
+        add_item_major(&z, b, out);
     }
 
     /// Saves the singular vectors, values and the training history.
@@ -192,9 +153,95 @@ impl FilterScorer {
     }
 }
 
+/// The weighted ideal low-pass term `w (r D_I^{-1/2} V) (Vᵀ D_I^{1/2} S')` of a filter, with
+/// `S'` the sharpening under early merge (identity otherwise).
+#[derive(Debug, Clone)]
+pub(crate) struct LowPass {
+    /// `D_I^{-1/2} V`, items × k.
+    left: Vec<f32>,
+    /// `(Vᵀ D_I^{1/2} S')ᵀ`, items × k.
+    right: Vec<f32>,
+    k: usize,
+    weight: f32,
+}
+
+impl LowPass {
+    /// The term of singular vectors `svd` and item degree roots, sharpened through `filter`
+    /// under early merge.
+    pub(crate) fn new(
+        svd: &TruncatedSvd,
+        item_inv_sqrt: &[f32],
+        item_sqrt: &[f32],
+        weight: f32,
+        sharpening: Option<Sharpening>,
+        filter: &dyn ItemFilter,
+    ) -> LowPass {
+        let (n, k) = (item_sqrt.len(), svd.k());
+        let mut left = svd.v.clone();
+        let mut right = svd.v.clone();
+        for i in 0..n {
+            for j in 0..k {
+                left[i * k + j] *= item_inv_sqrt[i];
+                right[i * k + j] *= item_sqrt[i];
+            }
+        }
+        if let Some(sh) = sharpening
+            && sh.early_merge
+        {
+            sharpen(filter, sh, &mut right, k);
+        }
+        LowPass {
+            left,
+            right,
+            k,
+            weight,
+        }
+    }
+
+    /// Writes the term for each history into `out` (`histories.len() × n_items`, replaced).
+    pub(crate) fn score(&self, histories: &[&[u32]], out: &mut [f32]) {
+        let (b, k) = (histories.len(), self.k);
+        let n = out.len() / b.max(1);
+        // (b × k) = Σ over each history of the rows of D_I^{-1/2} V, times (k × n).
+        let mut lows = vec![0f32; b * k];
+        for (j, h) in histories.iter().enumerate() {
+            let row = &mut lows[j * k..(j + 1) * k];
+            for &i in *h {
+                for (a, &x) in row.iter_mut().zip(&self.left[i as usize * k..][..k]) {
+                    *a += x;
+                }
+            }
+        }
+        let mut dst = MatMut::from_row_major_slice_mut(out, b, n);
+        if k > 0 && self.weight != 0.0 {
+            faer::linalg::matmul::matmul(
+                dst.as_mut(),
+                Accum::Replace,
+                MatRef::from_row_major_slice(&lows, b, k),
+                MatRef::from_row_major_slice(&self.right, n, k).transpose(),
+                self.weight,
+                Par::Seq,
+            );
+        } else {
+            dst.fill(0.0);
+        }
+    }
+}
+
+/// Adds `z` (`n_items × b`, column `j` for row `j` of `out`) to `out` (`b × n_items`).
+pub(crate) fn add_item_major(z: &[f32], b: usize, out: &mut [f32]) {
+    let n = z.len() / b.max(1);
+    for i in 0..n {
+        let zi = &z[i * b..(i + 1) * b];
+        for (j, &x) in zi.iter().enumerate() {
+            out[j * n + i] += x;
+        }
+    }
+}
+
 /// What every graph filter saves: the singular vectors and values, and the training history
 /// (the filter itself is rebuilt from the settings).
-pub(super) fn saved_parts(svd: &TruncatedSvd, history: &Interactions, n_items: usize) -> Weights {
+pub(crate) fn saved_parts(svd: &TruncatedSvd, history: &Interactions, n_items: usize) -> Weights {
     let mut w = Weights::new();
     let k = svd.k();
     w.insert("v", &[n_items, k], svd.v.clone());
@@ -229,7 +276,7 @@ pub(super) fn normalized(
 }
 
 /// Integrates `dx/dt = −P x` in place for `x` of `n_items × b` (columns are score vectors).
-fn sharpen(norm: &NormalizedRatings, sh: Sharpening, x: &mut [f32], b: usize) {
+pub(crate) fn sharpen(norm: &dyn ItemFilter, sh: Sharpening, x: &mut [f32], b: usize) {
     if sh.steps == 0 {
         return;
     }
@@ -240,7 +287,7 @@ fn sharpen(norm: &NormalizedRatings, sh: Sharpening, x: &mut [f32], b: usize) {
     match sh.solver {
         Solver::Euler => {
             for _ in 0..sh.steps {
-                norm.filter(x, b, &mut mid, &mut k);
+                norm.apply(x, b, &mut mid, &mut k);
                 for (a, &d) in x.iter_mut().zip(&k) {
                     *a -= h * d;
                 }
@@ -252,14 +299,14 @@ fn sharpen(norm: &NormalizedRatings, sh: Sharpening, x: &mut [f32], b: usize) {
             let mut acc = vec![0f32; len];
             let mut t = vec![0f32; len];
             for _ in 0..sh.steps {
-                norm.filter(x, b, &mut mid, &mut k);
+                norm.apply(x, b, &mut mid, &mut k);
                 for ((a, tt), (&xi, &ki)) in acc.iter_mut().zip(t.iter_mut()).zip(x.iter().zip(&k))
                 {
                     *a = ki;
                     *tt = xi - 0.5 * h * ki;
                 }
                 for (c, w) in [(0.5 * h, 2.0f32), (h, 2.0)] {
-                    norm.filter(&t, b, &mut mid, &mut k);
+                    norm.apply(&t, b, &mut mid, &mut k);
                     for ((a, tt), (&xi, &ki)) in
                         acc.iter_mut().zip(t.iter_mut()).zip(x.iter().zip(&k))
                     {
@@ -267,7 +314,7 @@ fn sharpen(norm: &NormalizedRatings, sh: Sharpening, x: &mut [f32], b: usize) {
                         *tt = xi - c * ki;
                     }
                 }
-                norm.filter(&t, b, &mut mid, &mut k);
+                norm.apply(&t, b, &mut mid, &mut k);
                 for ((xi, &a), &ki) in x.iter_mut().zip(&acc).zip(&k) {
                     *xi -= h / 6.0 * (a + ki);
                 }

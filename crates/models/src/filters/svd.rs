@@ -40,11 +40,63 @@ pub struct SvdSettings {
     pub seed: u64,
 }
 
+/// The products a randomized SVD takes of a matrix `A` (rows × cols), wherever its rows
+/// live: all in this process ([`randomized_svd`]), or cut by rows across ranks (a distributed
+/// run: the products with `Aᵀ` are sums over the ranks, the QR a tall-skinny one).
+pub trait SvdOperator {
+    /// Columns of `A`.
+    fn n_cols(&self) -> usize;
+    /// Rows of `A` in all.
+    fn n_rows(&self) -> usize;
+    /// Rows of `A` held here.
+    fn n_rows_here(&self) -> usize;
+    /// `y = A x` for `x` of `cols × l` (row-major); `y` is `rows here × l`.
+    fn mul(&self, x: &[f32], l: usize, y: &mut [f32]);
+    /// `z = Aᵀ y` (`cols × l`) for `y` of `rows here × l`, summed over all rows.
+    fn mul_t(&self, y: &[f32], l: usize, z: &mut [f32]);
+    /// The rows held here of an orthonormal basis (thin QR's `Q`) of the columns of the whole
+    /// `rows × l` matrix whose rows here are `y`.
+    fn orthonormal_rows(&self, y: &[f32], l: usize) -> Vec<f32>;
+}
+
+/// A sparse matrix held whole, with its transpose.
+struct Whole<'a> {
+    a: &'a Csr,
+    at: &'a Csr,
+}
+
+impl SvdOperator for Whole<'_> {
+    fn n_cols(&self) -> usize {
+        self.a.n_cols()
+    }
+    fn n_rows(&self) -> usize {
+        self.a.n_rows()
+    }
+    fn n_rows_here(&self) -> usize {
+        self.a.n_rows()
+    }
+    fn mul(&self, x: &[f32], l: usize, y: &mut [f32]) {
+        self.a.spmm(x, l, y);
+    }
+    fn mul_t(&self, y: &[f32], l: usize, z: &mut [f32]) {
+        self.at.spmm(y, l, z);
+    }
+    fn orthonormal_rows(&self, y: &[f32], l: usize) -> Vec<f32> {
+        orthonormal(y, self.a.n_rows(), l)
+    }
+}
+
 /// The top `settings.k` right singular vectors of `a` (`at` is its transpose), at most
 /// `min(rows, cols)` of them.
 pub fn randomized_svd(a: &Csr, at: &Csr, settings: SvdSettings) -> TruncatedSvd {
-    let (rows, cols) = (a.n_rows(), a.n_cols());
-    let rank_bound = rows.min(cols);
+    randomized_svd_of(&Whole { a, at }, settings)
+}
+
+/// The top `settings.k` right singular vectors of the matrix behind `op`, at most
+/// `min(rows, cols)` of them. Every process holding rows of it gets the same vectors.
+pub fn randomized_svd_of(op: &dyn SvdOperator, settings: SvdSettings) -> TruncatedSvd {
+    let (rows, cols) = (op.n_rows_here(), op.n_cols());
+    let rank_bound = op.n_rows().min(cols);
     let k = settings.k.min(rank_bound);
     let l = (k + settings.oversample).min(rank_bound);
     if l == 0 {
@@ -59,18 +111,18 @@ pub fn randomized_svd(a: &Csr, at: &Csr, settings: SvdSettings) -> TruncatedSvd 
         .collect();
     let mut y = vec![0f32; rows * l];
     let mut z = vec![0f32; cols * l];
-    a.spmm(&omega, l, &mut y);
+    op.mul(&omega, l, &mut y);
     // The probes are done with: free them before the QR copies (a cols × l table).
     drop(omega);
-    let mut q = orthonormal(&y, rows, l);
+    let mut q = op.orthonormal_rows(&y, l);
     for _ in 0..settings.power_iters {
-        at.spmm(&q, l, &mut z);
+        op.mul_t(&q, l, &mut z);
         let qz = orthonormal(&z, cols, l);
-        a.spmm(&qz, l, &mut y);
-        q = orthonormal(&y, rows, l);
+        op.mul(&qz, l, &mut y);
+        q = op.orthonormal_rows(&y, l);
     }
     // Bᵀ = R̃ᵀ Q (cols × l); R̃ ≈ Q B = Q (Bᵀ)ᵀ, so R̃'s right singular vectors are Bᵀ's left ones.
-    at.spmm(&q, l, &mut z);
+    op.mul_t(&q, l, &mut z);
     let bt = MatRef::from_row_major_slice(&z, cols, l);
     let svd = bt.thin_svd().expect("the SVD of a finite matrix converges");
     let u = svd.U();
@@ -89,7 +141,7 @@ pub fn randomized_svd(a: &Csr, at: &Csr, settings: SvdSettings) -> TruncatedSvd 
 
 /// An orthonormal basis (thin QR's `Q`) of the columns of the row-major `m` (`n × l`,
 /// `n ≥ l`), row-major.
-fn orthonormal(m: &[f32], n: usize, l: usize) -> Vec<f32> {
+pub fn orthonormal(m: &[f32], n: usize, l: usize) -> Vec<f32> {
     let q: Mat<f32> = MatRef::from_row_major_slice(m, n, l).qr().compute_thin_Q();
     let mut out = vec![0f32; n * l];
     for j in 0..l {

@@ -13,4 +13,5 @@ pub mod memory;
 pub mod model;
 pub mod observer;
 pub mod plugin;
+pub mod sharded;
 pub mod weights;

@@ -10,6 +10,7 @@ use crate::framework::context::TrainContext;
 use crate::framework::error::Result;
 use crate::framework::memory::DataSize;
 use crate::framework::observer::Observer;
+use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 
 /// What a model is for.
@@ -146,6 +147,19 @@ pub trait Model: 'static {
         n_users: usize,
         n_items: usize,
     ) -> Result<Self::Trained>;
+
+    /// Trains across the ranks of a distributed run, each rank holding its users' share
+    /// ([`crate::sharded`]); `None` for a model without a distributed form (the default).
+    /// A model that has one declares [`Model::DISTRIBUTED`].
+    fn train_sharded<'a>(
+        _cfg: &Self::Config,
+        _ctx: &ShardContext<'a>,
+    ) -> Option<Result<Box<dyn ShardedModel + 'a>>> {
+        None
+    }
+
+    /// Whether it trains across ranks ([`Model::train_sharded`]).
+    const DISTRIBUTED: bool = false;
 }
 
 /// A trained model: scores items for users, saves its weights, and may predict ratings and

@@ -19,6 +19,7 @@ use crate::framework::error::{ModelError, Result, bail};
 use crate::framework::memory::{self, DataSize};
 use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
 use crate::framework::observer::{LoopWatch, Observer};
+use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 
 /// A model with its configuration type erased to JSON: what the registry lists.
@@ -39,6 +40,8 @@ pub trait ModelKind: Sync {
     fn fold_in(&self) -> FoldIn;
     /// Whether it can train on a CUDA device.
     fn gpu(&self) -> bool;
+    /// Whether it trains across the ranks of a distributed run.
+    fn distributed(&self) -> bool;
     /// Its documented configuration keys.
     fn keys(&self) -> Vec<Key>;
     /// Its default configuration.
@@ -102,6 +105,9 @@ pub trait Configured: Send + Sync {
     ) -> Result<Box<dyn TrainedModel>>;
     /// Restores a trained model from its weights.
     fn load(&self, w: &Weights, n_users: usize, n_items: usize) -> Result<Box<dyn TrainedModel>>;
+    /// Trains across the ranks of `ctx` (a collective: every rank calls it); an error for a
+    /// model without a distributed form.
+    fn train_sharded<'a>(&self, ctx: &ShardContext<'a>) -> Result<Box<dyn ShardedModel + 'a>>;
 }
 
 /// A [`Model`] as a [`ModelKind`]: `&Plugin::<M>::NEW` is its registry entry.
@@ -130,6 +136,9 @@ impl<M: Model> ModelKind for Plugin<M> {
     }
     fn gpu(&self) -> bool {
         M::GPU
+    }
+    fn distributed(&self) -> bool {
+        M::DISTRIBUTED
     }
     fn keys(&self) -> Vec<Key> {
         M::Config::keys()
@@ -162,6 +171,18 @@ struct Typed<M: Model> {
 impl<M: Model> Configured for Typed<M> {
     fn kind(&self) -> &dyn ModelKind {
         &self.plugin
+    }
+    fn train_sharded<'a>(&self, ctx: &ShardContext<'a>) -> Result<Box<dyn ShardedModel + 'a>> {
+        match M::train_sharded(&self.config, ctx) {
+            Some(trained) => trained,
+            None if M::DISTRIBUTED => Err(broken::<M>(
+                "it declares a distributed form and has no train_sharded",
+            )),
+            None => bail!(
+                "{} has no distributed form (`registry::distributed_models` lists those that have one)",
+                M::NAME
+            ),
+        }
     }
     fn values(&self) -> Map<String, Value> {
         config::to_map(&self.config)

@@ -9,6 +9,8 @@
 //! models fold in and how ([`folding_models`], [`models_folding_in`], [`fold_in_summary`]),
 //! and the table of every model's capabilities ([`capability_table`]).
 
+#[cfg(test)]
+mod distributed_tests;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -54,6 +56,15 @@ pub static MODELS: &[&dyn ModelKind] = &[
     &Plugin::<Irgnn>::NEW,
     &Plugin::<GcnModel>::NEW,
 ];
+
+/// The models that train across the ranks of a distributed run, by name.
+pub fn distributed_models() -> Vec<&'static str> {
+    all()
+        .into_iter()
+        .filter(|m| m.distributed())
+        .map(|m| m.name())
+        .collect()
+}
 
 /// Models registered at run time by an application ([`register`]), after [`MODELS`].
 static REGISTERED: RwLock<Vec<&'static dyn ModelKind>> = RwLock::new(Vec::new());

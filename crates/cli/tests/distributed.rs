@@ -1,0 +1,269 @@
+//! `mpirun -n N gnnrec train --distributed …` on loopback: the same model and metrics as one
+//! process, the run directory every other command reads, an error or a killed rank ending
+//! the whole job. Built only with the `mpi` feature (CI builds it); needs `mpirun` on PATH.
+//! Every job runs under a deadline, so a hung collective fails the test instead of CI.
+#![cfg(feature = "mpi")]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::json;
+use gnnrec_data::synth::SynthSpec;
+
+/// `mpirun -n ranks gnnrec args…`, started (root allowed, slots oversubscribed).
+fn mpirun(ranks: usize, args: &[&str]) -> Child {
+    Command::new("mpirun")
+        .args(["-n", &ranks.to_string(), "--oversubscribe"])
+        .arg(env!("CARGO_BIN_EXE_gnnrec"))
+        .args(args)
+        .env("GNNREC_DATA", gnnrec_data::testing::test_data_dir())
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun is installed (apt-get install openmpi-bin)")
+}
+
+/// Waits for `child` at most `limit`; kills it and fails past that.
+fn finish(mut child: Child, limit: Duration, what: &str) -> (Output, Duration) {
+    let t0 = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return (child.wait_with_output().unwrap(), t0.elapsed());
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{what}: still running after {limit:?}; killed. stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn metrics(v: &serde_json::Value) -> BTreeMap<String, f64> {
+    serde_json::from_value(v["metrics"].clone()).unwrap()
+}
+
+fn assert_close(got: &BTreeMap<String, f64>, want: &BTreeMap<String, f64>, tol: f64, what: &str) {
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (k, w) in want {
+        let tol = if k.starts_with("popularity") {
+            tol * w.abs().max(1.0)
+        } else {
+            tol
+        };
+        assert!((got[k] - w).abs() <= tol, "{what}: {k} {} vs {w}", got[k]);
+    }
+}
+
+fn synth(dir: &Path, users: usize, items: usize, interactions: usize) {
+    SynthSpec {
+        users,
+        items,
+        interactions,
+        seed: 4,
+    }
+    .generate()
+    .unwrap()
+    .write(dir)
+    .unwrap();
+}
+
+/// Trains `model` (with `settings`) on `dataset` in one process and at 2 and 4 ranks; the
+/// metrics agree within `tol`, and `gnnrec eval` reads each distributed run back to them.
+fn check_equal(dataset: &str, model: &str, settings: &[&str], tol: f64, tmp: &Path) {
+    let single_out = tmp.join(format!("{model}-single"));
+    let mut args = vec![
+        "train",
+        "--model",
+        model,
+        "--dataset",
+        dataset,
+        "--json",
+        "-q",
+    ];
+    args.extend(settings);
+    let single = json(&[&args[..], &["--out", single_out.to_str().unwrap()]].concat());
+    for n in [2, 4] {
+        let out = tmp.join(format!("{model}-{n}"));
+        let mut dargs = args.clone();
+        dargs.extend(["--distributed", "--out", out.to_str().unwrap()]);
+        let (o, took) = finish(mpirun(n, &dargs), Duration::from_secs(300), model);
+        assert!(
+            o.status.success(),
+            "{model} at {n} ranks:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(got["ranks"], n);
+        let what = format!("{model} on {dataset} at {n} ranks ({took:?})");
+        assert_close(&metrics(&got), &metrics(&single), tol, &what);
+        let back = json(&["eval", "--run", out.to_str().unwrap(), "--json"]);
+        assert_close(
+            &metrics(&back),
+            &metrics(&got),
+            tol,
+            &format!("{what}, evaluated back"),
+        );
+    }
+}
+
+#[test]
+fn distributed_models_equal_one_process_on_generated_data_read_by_byte_ranges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 900, 600, 30_000);
+    let d = data.to_str().unwrap();
+    // EASE's scores are the single process's to the bit; the filters' agree to ~4e-6 of the
+    // largest (sums in another order), which may swap two near-tied items at a cut-off.
+    check_equal(d, "ease", &["--lambda", "100"], 1e-6, tmp.path());
+    check_equal(d, "gfcf", &["--factors", "32"], 2e-3, tmp.path());
+    check_equal(d, "bspm", &["--factors", "32"], 2e-3, tmp.path());
+}
+
+#[test]
+fn distributed_models_equal_one_process_on_ml_100k() {
+    if gnnrec_data::testing::data_dir_with("ml-100k").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    check_equal("ml-100k", "ease", &[], 1e-6, tmp.path());
+    check_equal("ml-100k", "gfcf", &[], 2e-3, tmp.path());
+    check_equal("ml-100k", "bspm", &[], 2e-3, tmp.path());
+}
+
+#[test]
+fn a_bad_line_in_one_ranks_share_stops_every_rank_with_its_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 200, 100, 4_000);
+    // A bad id near the end of test.txt: in the last rank's share.
+    let test = data.join("test.txt");
+    let mut text = std::fs::read_to_string(&test).unwrap();
+    let lines = text.lines().count();
+    text.push_str("7 12 x9\n");
+    std::fs::write(&test, text).unwrap();
+    let out = tmp.path().join("run");
+    let args = [
+        "train",
+        "--distributed",
+        "--model",
+        "ease",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let (o, _) = finish(mpirun(2, &args), Duration::from_secs(60), "bad line");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("rank 1 of 2"), "{err}");
+    assert!(
+        err.contains(&format!("test.txt:{}", lines + 1))
+            || err.contains(&format!("line {}", lines + 1)),
+        "{err}"
+    );
+    assert!(err.contains("item id `x9`"), "{err}");
+    assert!(!out.exists(), "no run directory is left");
+}
+
+/// The processes whose parent is `pid` and whose name is `gnnrec`.
+fn ranks_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let comm = &stat[stat.find('(').unwrap() + 1..close];
+        let ppid: Option<u32> = stat[close + 2..]
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok());
+        if comm == "gnnrec" && ppid == Some(pid) {
+            found.push(child);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_killed_rank_ends_the_job_within_seconds_and_leaves_no_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 3_000, 2_000, 120_000);
+    let out = tmp.path().join("run");
+    // Many power iterations: a job of many collectives that outlasts the kill.
+    let args = [
+        "train",
+        "--distributed",
+        "--model",
+        "gfcf",
+        "--svd-iters",
+        "400",
+        "--factors",
+        "64",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let mut child = mpirun(2, &args);
+    let t0 = Instant::now();
+    let victim = loop {
+        let ranks = ranks_of(child.id());
+        if ranks.len() == 2 {
+            break ranks[1];
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the ranks did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the job ended before the kill: make it longer"
+    );
+    let killed = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-9", &victim.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (o, _) = finish(child, Duration::from_secs(30), "killed rank");
+    let after = killed.elapsed();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        after < Duration::from_secs(10),
+        "the job took {after:?} to end"
+    );
+    // Open MPI's own report: "mpirun noticed that process rank R … exited on signal 9".
+    assert!(
+        err.contains("process rank") && err.contains("signal 9"),
+        "the message names the rank: {err}"
+    );
+    assert!(!out.exists(), "no run directory is left");
+}

@@ -1,0 +1,196 @@
+//! The LightGCN adjacency-list format (`train.txt`, `test.txt`: `user item item …` per line)
+//! read by byte ranges: no rank reads or holds the whole file.
+//!
+//! 1. Each rank reads its share of each file ([`crate::byte_range`]) and parses it with the
+//!    single-process parser, line numbers shifted by the newlines of the shares before it,
+//!    so an error names the file and its true line.
+//! 2. The id maps: every rank's distinct raw user and item ids, gathered and sorted — the
+//!    single process's maps ([`IdMap`] orders ids the same way whatever the file order).
+//! 3. Every (user, item) pair travels to its user's owner ([`UserBlocks`]) in one all-to-all;
+//!    received in sender order, each user's pairs keep their file order, and the repeated
+//!    pairs are dropped as the single process drops them (first kept).
+
+use std::path::Path;
+
+use gnnrec_data::loaders::adjacency::{AdjacencyLists, parse};
+use gnnrec_data::{DataError, IdMap, Interactions, Result, Split};
+
+use crate::byte_range::{count_lines, read_share};
+use crate::comm::{Comm, CommExt};
+use crate::partition::UserBlocks;
+use crate::sharded::ShardedData;
+use crate::wire;
+
+/// Loads this rank's share of the dataset in `dir` (`train.txt`, `test.txt`), named `name`;
+/// the split is the official `train`, as [`gnnrec_data::loaders::adjacency::load`] makes it.
+pub fn load(dir: &Path, name: &str, comm: &dyn Comm) -> Result<ShardedData> {
+    let train = read_lists(&dir.join("train.txt"), comm)?;
+    let test = read_lists(&dir.join("test.txt"), comm)?;
+    let mut mine_users: Vec<i64> = train
+        .line_users
+        .iter()
+        .chain(&test.line_users)
+        .copied()
+        .collect();
+    mine_users.sort_unstable();
+    mine_users.dedup();
+    let mut mine_items: Vec<i64> = train.items.iter().chain(&test.items).copied().collect();
+    mine_items.sort_unstable();
+    mine_items.dedup();
+    let users = IdMap::from_ints(comm.all_gather_i64s(&mine_users));
+    let items = IdMap::from_ints(comm.all_gather_i64s(&mine_items));
+    let blocks = UserBlocks::new(users.len(), comm.size());
+    let route = |a: &AdjacencyLists| {
+        let x = Interactions::new(
+            users
+                .indices_of_ints(&a.users)
+                .expect("map built from these ids"),
+            items
+                .indices_of_ints(&a.items)
+                .expect("map built from these ids"),
+        );
+        let mut own = to_owners(&x, &blocks, comm);
+        own.dedup_pairs();
+        own
+    };
+    let split = Split {
+        name: "train".into(),
+        train: route(&train),
+        test: route(&test),
+    };
+    Ok(ShardedData {
+        name: name.to_string(),
+        users,
+        items,
+        blocks,
+        rank: comm.rank(),
+        split,
+    })
+}
+
+/// This rank's share of one adjacency-list file, parsed; the file as a whole must have a
+/// data line. Every rank returns an error when any rank's share is bad: the rank that found
+/// it names the file, line and reason; the others say a peer failed (no rank is left waiting
+/// in a collective for one that gave up).
+fn read_lists(path: &Path, comm: &dyn Comm) -> Result<AdjacencyLists> {
+    let file = path.display().to_string();
+    let bytes = read_share(path, comm.rank(), comm.size()).map_err(|source| DataError::Io {
+        file: file.clone(),
+        source,
+    });
+    let newlines = bytes.as_deref().map_or(0, count_lines);
+    let first_line = comm.exclusive_scan_u64(newlines) as usize + 1;
+    let parsed = bytes.and_then(|bytes| {
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            let line = first_line + count_lines(&bytes[..e.valid_up_to()]) as usize;
+            return Err(DataError::line(
+                &file,
+                line,
+                "invalid UTF-8; is the file in another encoding?",
+            ));
+        }
+        parse(&file, &bytes, first_line)
+    });
+    if comm.any(parsed.is_err()) {
+        return Err(parsed.err().unwrap_or_else(|| {
+            DataError::file(&file, "another rank could not read its share of this file")
+        }));
+    }
+    let lists = parsed?;
+    if comm.sum_u64(lists.line_users.len() as u64) == 0 {
+        return Err(DataError::file(&file, "the file has no data lines"));
+    }
+    Ok(lists)
+}
+
+/// Sends every pair of `x` to its user's owner; returns the pairs this rank owns, from the
+/// ranks in order (each rank's pairs in its order).
+fn to_owners(x: &Interactions, blocks: &UserBlocks, comm: &dyn Comm) -> Interactions {
+    let mut to_each: Vec<Vec<u32>> = vec![Vec::new(); comm.size()];
+    for (&u, &i) in x.users.iter().zip(&x.items) {
+        let dest = &mut to_each[blocks.owner(u)];
+        dest.push(u);
+        dest.push(i);
+    }
+    let bytes: Vec<Vec<u8>> = to_each.iter().map(|v| wire::from_u32s(v)).collect();
+    let (mut users, mut items) = (Vec::new(), Vec::new());
+    for part in comm.all_to_all_bytes(&bytes) {
+        for pair in wire::u32s(&part).chunks_exact(2) {
+            users.push(pair[0]);
+            items.push(pair[1]);
+        }
+    }
+    Interactions::new(users, items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LocalGroup;
+
+    fn write(dir: &Path, train: &str, test: &str) {
+        std::fs::write(dir.join("train.txt"), train).unwrap();
+        std::fs::write(dir.join("test.txt"), test).unwrap();
+    }
+
+    #[test]
+    fn shards_put_together_are_the_single_process_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        // Users out of order, a repeated pair, a user with no items, ids with gaps.
+        write(
+            dir.path(),
+            "5 1 2 2\n0 7\n9\n3 1 40 7 2\n12 2\n2 7 1\n",
+            "0 1\n3 9\n5 40\n12 1 7\n",
+        );
+        let whole = gnnrec_data::loaders::adjacency::load(dir.path(), "toy").unwrap();
+        let split = &whole.official_splits[0];
+        for n in 1..=4 {
+            let shards = LocalGroup::run(n, |c| load(dir.path(), "toy", c).unwrap());
+            let (mut train, mut test) = (Interactions::default(), Interactions::default());
+            for s in &shards {
+                assert_eq!(s.users.raw_ids(), whole.users.raw_ids());
+                assert_eq!(s.items.raw_ids(), whole.items.raw_ids());
+                let own = s.own_users();
+                assert!(s.split.train.users.iter().all(|u| own.contains(u)));
+                train.extend(&s.split.train);
+                test.extend(&s.split.test);
+            }
+            // Rank order is user order; within a user, file order.
+            let by_user = |x: &Interactions| {
+                let mut rows: Vec<(u32, usize, u32)> = x
+                    .users
+                    .iter()
+                    .zip(&x.items)
+                    .enumerate()
+                    .map(|(k, (&u, &i))| (u, k, i))
+                    .collect();
+                rows.sort_by_key(|&(u, k, _)| (u, k));
+                rows.into_iter().map(|(u, _, i)| (u, i)).collect::<Vec<_>>()
+            };
+            assert_eq!(by_user(&train), by_user(&split.train), "{n} ranks");
+            assert_eq!(by_user(&test), by_user(&split.test), "{n} ranks");
+        }
+    }
+
+    #[test]
+    fn a_bad_id_names_the_file_and_its_true_line_whichever_rank_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: String = (0..40).map(|u| format!("{u} 1 2 3\n")).collect();
+        write(dir.path(), &format!("{lines}40 1 x\n"), "0 1\n");
+        let errs = LocalGroup::run(3, |c| {
+            load(dir.path(), "toy", c).err().map(|e| e.to_string())
+        });
+        let errs: Vec<String> = errs
+            .into_iter()
+            .map(|e| e.expect("every rank fails"))
+            .collect();
+        let named: Vec<&String> = errs.iter().filter(|e| e.contains("item id `x`")).collect();
+        assert_eq!(named.len(), 1, "{errs:?}");
+        assert!(
+            named[0].contains("train.txt") && named[0].contains("41"),
+            "{}",
+            named[0]
+        );
+        assert!(errs.iter().all(|e| e.contains("train.txt")), "{errs:?}");
+    }
+}

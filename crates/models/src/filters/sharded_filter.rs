@@ -1,0 +1,133 @@
+//! GF-CF and BSPM across ranks: the SVD on the ranks' sums, each rank scoring its users.
+//!
+//! Scoring goes in rounds: in each, every rank brings one block of its users (possibly none);
+//! their histories are gathered (item lists: small), every rank adds its rows' share of the
+//! linear filter `R̃ᵀ R̃ x` for all of them, one all-reduce sums the shares, the sharpening
+//! steps sum theirs the same way, and each rank keeps its own users' columns and adds the
+//! low-pass term (replicated, local). Per round the ranks exchange `n_items × B` floats per
+//! product with `P`, `B` the round's users over all ranks.
+
+use gnnrec_dist::{Comm, wire};
+use gnnrec_eval::UserItems;
+
+use super::scorer::{LowPass, Sharpening, add_item_major, saved_parts, sharpen};
+use super::sharded_ratings::ShardRatings;
+use super::svd::{SvdSettings, TruncatedSvd, randomized_svd_of};
+use crate::framework::sharded::{ShardContext, ShardedModel, gather_history};
+use crate::framework::weights::Weights;
+
+/// A graph filter trained across ranks.
+pub struct ShardedFilter<'a> {
+    ratings: ShardRatings<'a>,
+    svd: TruncatedSvd,
+    low: LowPass,
+    sharpening: Option<Sharpening>,
+    /// Training items by local row.
+    by_row: UserItems,
+    start: u32,
+    history: gnnrec_data::Interactions,
+}
+
+impl<'a> ShardedFilter<'a> {
+    /// Fits the filter on `ctx`'s shard: item degrees and the SVD summed over the ranks.
+    pub fn fit(
+        ctx: &ShardContext<'a>,
+        svd: SvdSettings,
+        low_pass_weight: f32,
+        sharpening: Option<Sharpening>,
+    ) -> ShardedFilter<'a> {
+        let ratings = ShardRatings::new(ctx);
+        let svd = randomized_svd_of(&ratings, svd);
+        let low = LowPass::new(
+            &svd,
+            ratings.norm.item_inv_sqrt(),
+            ratings.norm.item_sqrt(),
+            low_pass_weight,
+            sharpening,
+            &ratings,
+        );
+        let by_row = UserItems::new(&ratings.local, ratings.norm.n_users());
+        ShardedFilter {
+            svd,
+            low,
+            sharpening,
+            by_row,
+            start: ctx.own.start,
+            history: ctx.train.clone(),
+            ratings,
+        }
+    }
+
+    fn comm(&self) -> &'a dyn Comm {
+        self.ratings.comm()
+    }
+}
+
+impl ShardedModel for ShardedFilter<'_> {
+    fn n_items(&self) -> usize {
+        self.ratings.norm.n_items()
+    }
+
+    fn score_users(&self, users: &[u32], out: &mut [f32]) {
+        let n = self.n_items();
+        assert_eq!(out.len(), users.len() * n);
+        let mine: Vec<&[u32]> = users
+            .iter()
+            .map(|&u| self.by_row.of(u - self.start))
+            .collect();
+        // Every rank's histories of this round, as [len, items…] runs.
+        let mut packed = Vec::new();
+        for h in &mine {
+            packed.push(h.len() as u32);
+            packed.extend_from_slice(h);
+        }
+        let comm = self.comm();
+        let all = comm.all_gather_bytes(&wire::from_u32s(&packed));
+        let mut histories: Vec<Vec<u32>> = Vec::new();
+        let mut first_mine = 0;
+        for (rank, part) in all.iter().enumerate() {
+            if rank == comm.rank() {
+                first_mine = histories.len();
+            }
+            let words = wire::u32s(part);
+            let mut at = 0;
+            while at < words.len() {
+                let len = words[at] as usize;
+                histories.push(words[at + 1..at + 1 + len].to_vec());
+                at += 1 + len;
+            }
+        }
+        let b = histories.len();
+        if b == 0 {
+            return; // every rank sees the same empty round
+        }
+        let refs: Vec<&[u32]> = histories.iter().map(Vec::as_slice).collect();
+        let mut z = vec![0f32; n * b];
+        let mut mid = Vec::new();
+        self.ratings
+            .norm
+            .filter_histories(&refs, None, &mut mid, &mut z);
+        comm.all_reduce_f32(&mut z);
+        if let Some(sh) = self.sharpening {
+            sharpen(&self.ratings, sh, &mut z, b);
+        }
+        if users.is_empty() {
+            return;
+        }
+        self.low.score(&mine, out);
+        // This rank's columns of z.
+        let bm = users.len();
+        let mut own = vec![0f32; n * bm];
+        for i in 0..n {
+            own[i * bm..(i + 1) * bm]
+                .copy_from_slice(&z[i * b + first_mine..i * b + first_mine + bm]);
+        }
+        add_item_major(&own, bm, out);
+    }
+
+    fn weights(&self) -> Option<Weights> {
+        let mut history = gather_history(&self.history, self.comm())?;
+        history.dedup_pairs();
+        Some(saved_parts(&self.svd, &history, self.n_items()))
+    }
+}

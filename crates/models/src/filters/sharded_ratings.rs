@@ -1,0 +1,199 @@
+//! One rank's rows of `R̃ = D_U^{-1/2} R D_I^{-1/2}`, normalised by the whole matrix's item
+//! degrees, and the products of the filters and of the randomized SVD across ranks.
+
+use faer::{Mat, MatRef};
+use gnnrec_data::Interactions;
+use gnnrec_dist::{Comm, wire};
+
+use super::NormalizedRatings;
+use super::normalized::ItemFilter;
+use super::svd::{SvdOperator, orthonormal};
+use crate::framework::sharded::ShardContext;
+
+/// This rank's rows of `R̃` (local row `u − own.start` for user `u`), with the ranks.
+pub struct ShardRatings<'a> {
+    /// The local rows, normalised by the global item degrees.
+    pub norm: NormalizedRatings,
+    /// The distinct training pairs, in local rows.
+    pub local: Interactions,
+    comm: &'a dyn Comm,
+    n_users: usize,
+}
+
+impl<'a> ShardRatings<'a> {
+    /// The rows of `ctx`'s users; the item degrees are summed over the ranks (a collective).
+    pub fn new(ctx: &ShardContext<'a>) -> ShardRatings<'a> {
+        let start = ctx.own.start;
+        let n_rows = ctx.own.len();
+        let mut local = Interactions::new(
+            ctx.train.users.iter().map(|&u| u - start).collect(),
+            ctx.train.items.clone(),
+        );
+        local.dedup_pairs();
+        let mut du = vec![0f32; n_rows];
+        let mut di = vec![0f64; ctx.n_items];
+        for (&u, &i) in local.users.iter().zip(&local.items) {
+            du[u as usize] += 1.0;
+            di[i as usize] += 1.0;
+        }
+        // Counts in f64: exact past f32's 2^24.
+        ctx.comm.all_reduce_f64(&mut di);
+        let di: Vec<f32> = di.iter().map(|&d| d as f32).collect();
+        let norm = NormalizedRatings::from_degrees(&local, n_rows, &du, &di);
+        ShardRatings {
+            norm,
+            local,
+            comm: ctx.comm,
+            n_users: ctx.n_users,
+        }
+    }
+
+    /// The ranks.
+    pub fn comm(&self) -> &'a dyn Comm {
+        self.comm
+    }
+}
+
+impl ItemFilter for ShardRatings<'_> {
+    /// `P x = Σ_ranks R̃_rᵀ (R̃_r x)`: the local product, then one all-reduce.
+    fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]) {
+        self.norm.filter(x, b, scratch, out);
+        self.comm.all_reduce_f32(out);
+    }
+}
+
+impl SvdOperator for ShardRatings<'_> {
+    fn n_cols(&self) -> usize {
+        self.norm.n_items()
+    }
+    fn n_rows(&self) -> usize {
+        self.n_users
+    }
+    fn n_rows_here(&self) -> usize {
+        self.norm.n_users()
+    }
+    fn mul(&self, x: &[f32], l: usize, y: &mut [f32]) {
+        self.norm.r().spmm(x, l, y);
+    }
+    fn mul_t(&self, y: &[f32], l: usize, z: &mut [f32]) {
+        self.norm.rt().spmm(y, l, z);
+        self.comm.all_reduce_f32(z);
+    }
+    fn orthonormal_rows(&self, y: &[f32], l: usize) -> Vec<f32> {
+        tall_skinny_q(y, self.norm.n_users(), l, self.comm)
+    }
+}
+
+/// The rows held here of the `Q` of a tall-skinny QR (Demmel et al., "Communication-optimal
+/// parallel and sequential QR and LU factorizations", SIAM J. Sci. Comput. 2012) of the
+/// matrix whose rows are cut across the ranks: each rank factors its `n × l` block
+/// `Y_r = Q_r R_r`; the `R_r` are gathered and stacked, and factored once more,
+/// `[R_0; R_1; …] = Q' R`; rank `r`'s rows of `Q` are `Q_r Q'_r`. Every rank factors the same
+/// stack, so all agree on `Q'`.
+fn tall_skinny_q(y: &[f32], n: usize, l: usize, comm: &dyn Comm) -> Vec<f32> {
+    let m = n.min(l);
+    let (q_local, r_local) = if m > 0 {
+        let qr = MatRef::from_row_major_slice(y, n, l).qr();
+        let r = qr.thin_R();
+        let r_rows: Vec<f32> = (0..m)
+            .flat_map(|i| (0..l).map(move |j| (i, j)))
+            .map(|(i, j)| r[(i, j)])
+            .collect();
+        (qr.compute_thin_Q(), r_rows)
+    } else {
+        (Mat::<f32>::zeros(n, 0), Vec::new())
+    };
+    let stacks = comm.all_gather_bytes(&wire::from_f32s(&r_local));
+    let offset: usize = stacks[..comm.rank()].iter().map(|s| s.len() / 4 / l).sum();
+    let stacked: Vec<f32> = stacks.iter().flat_map(|s| wire::f32s(s)).collect();
+    let rows = stacked.len() / l;
+    let q_stack = orthonormal(&stacked, rows, l);
+    let mine = MatRef::from_row_major_slice(&q_stack[offset * l..(offset + m) * l], m, l);
+    let q = &q_local * mine;
+    let mut out = vec![0f32; n * l];
+    for i in 0..n {
+        for j in 0..l {
+            out[i * l + j] = q[(i, j)];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::random_train;
+    use crate::filters::svd::{SvdSettings, randomized_svd, randomized_svd_of};
+    use gnnrec_dist::{LocalGroup, UserBlocks};
+
+    /// The rows of `x` owned by `rank` of `n`.
+    pub(crate) fn shard(
+        x: &Interactions,
+        nu: usize,
+        n: usize,
+        rank: usize,
+    ) -> (std::ops::Range<u32>, Interactions) {
+        let own = UserBlocks::new(nu, n).range(rank);
+        let rows: Vec<usize> = (0..x.len())
+            .filter(|&k| own.contains(&x.users[k]))
+            .collect();
+        (own, x.select(&rows))
+    }
+
+    #[test]
+    fn products_and_the_svd_across_ranks_equal_the_single_process_ones() {
+        let (nu, ni) = (57, 31);
+        let x = random_train(nu, ni, 500, 3);
+        let whole = NormalizedRatings::new(&x, nu, ni);
+        let settings = SvdSettings {
+            k: 6,
+            oversample: 8,
+            power_iters: 3,
+            seed: 5,
+        };
+        let want_svd = randomized_svd(whole.r(), whole.rt(), settings);
+        let b = 3;
+        let probe: Vec<f32> = (0..ni * b)
+            .map(|k| ((k * 7919) % 13) as f32 - 6.0)
+            .collect();
+        let mut want = vec![0f32; ni * b];
+        whole.filter(&probe, b, &mut Vec::new(), &mut want);
+        for n in [1, 2, 4] {
+            let got = LocalGroup::run(n, |c| {
+                let (own, train) = shard(&x, nu, n, c.rank());
+                let ctx = ShardContext {
+                    comm: c,
+                    n_users: nu,
+                    n_items: ni,
+                    own,
+                    train: &train,
+                    seed: 0,
+                };
+                let r = ShardRatings::new(&ctx);
+                let mut out = vec![0f32; ni * b];
+                r.apply(&probe, b, &mut Vec::new(), &mut out);
+                (out, randomized_svd_of(&r, settings))
+            });
+            for (out, svd) in got {
+                for (g, w) in out.iter().zip(&want) {
+                    assert!(
+                        (g - w).abs() < 1e-5 * w.abs().max(1.0),
+                        "{n} ranks: {g} vs {w}"
+                    );
+                }
+                for (g, w) in svd.s.iter().zip(&want_svd.s) {
+                    assert!((g - w).abs() < 1e-4 * w, "{n} ranks: σ {g} vs {w}");
+                }
+                // The same subspace: V Vᵀ agrees (the vectors' signs may differ).
+                let k = svd.k();
+                for a in 0..ni {
+                    for c in 0..ni {
+                        let dot =
+                            |v: &[f32]| (0..k).map(|j| v[a * k + j] * v[c * k + j]).sum::<f32>();
+                        assert!((dot(&svd.v) - dot(&want_svd.v)).abs() < 1e-4, "{n} ranks");
+                    }
+                }
+            }
+        }
+    }
+}

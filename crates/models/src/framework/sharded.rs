@@ -1,0 +1,79 @@
+//! Models trained across the ranks of a distributed run (`mpirun -n N gnnrec train
+//! --distributed`), each rank holding one block of users ([`gnnrec_dist::UserBlocks`]).
+//!
+//! What stays per rank: the user rows of the training matrix, every user-sized table, the
+//! scoring of its own users. What is replicated: item-sized tables (item degrees, singular
+//! vectors, EASE's item–item matrix) — each one a sum over the ranks, so every rank computes
+//! the same one. The products that couple users are sums over shards:
+//!
+//! - `R̃ᵀR̃ x = Σ_ranks R̃_rᵀ (R̃_r x)` — one all-reduce of an items × b block;
+//! - the randomized SVD: `R̃ Ω` per rank, `R̃ᵀ Q` all-reduced, the QR of the tall `R̃ Ω` a
+//!   tall-skinny QR over the ranks' triangular factors;
+//! - EASE's Gram matrix `XᵀX = Σ_ranks X_rᵀ X_r`.
+//!
+//! A model with a distributed form implements [`crate::Model::train_sharded`] and declares
+//! [`crate::Model::DISTRIBUTED`]; the run layer drives the rest (scoring rounds, metrics,
+//! the run directory). The forms themselves live with their families:
+//! `filters/sharded_ratings.rs`, `filters/sharded_filter.rs`, `baselines/sharded_ease.rs`.
+
+use std::ops::Range;
+
+use gnnrec_data::Interactions;
+use gnnrec_dist::{Comm, CommExt, wire};
+
+use crate::framework::weights::Weights;
+
+/// What a rank of a distributed training is given.
+#[derive(Clone)]
+pub struct ShardContext<'a> {
+    /// The ranks.
+    pub comm: &'a dyn Comm,
+    /// Users in all.
+    pub n_users: usize,
+    /// Items in all.
+    pub n_items: usize,
+    /// The users this rank owns.
+    pub own: Range<u32>,
+    /// Their training interactions, in global indices.
+    pub train: &'a Interactions,
+    /// Seed of every random choice (the same on every rank).
+    pub seed: u64,
+}
+
+/// A model trained across ranks. Its methods are collectives: every rank calls each the same
+/// number of times, in the same order.
+pub trait ShardedModel {
+    /// Items scored.
+    fn n_items(&self) -> usize;
+
+    /// Scores every item for each of `users` (this rank's own, possibly none) into `out`,
+    /// row-major `users.len() × n_items`.
+    fn score_users(&self, users: &[u32], out: &mut [f32]);
+
+    /// The weights the single-process model saves (its training history gathered whole), on
+    /// rank 0; `None` on the others.
+    fn weights(&self) -> Option<Weights>;
+}
+
+/// Every rank's `x`, concatenated in rank order on rank 0 (ranks own users in index order, so
+/// this is the single process's order by user); `None` on the others. What rank 0 writes as
+/// a model's training history: the one step that holds the whole matrix, on one rank.
+pub fn gather_history(x: &Interactions, comm: &dyn Comm) -> Option<Interactions> {
+    let mut pairs = Vec::with_capacity(2 * x.len());
+    for (&u, &i) in x.users.iter().zip(&x.items) {
+        pairs.push(u);
+        pairs.push(i);
+    }
+    let parts = comm.gather_bytes_to_root(wire::from_u32s(&pairs));
+    if comm.rank() != 0 {
+        return None;
+    }
+    let (mut users, mut items) = (Vec::new(), Vec::new());
+    for part in parts {
+        for p in wire::u32s(&part).chunks_exact(2) {
+            users.push(p[0]);
+            items.push(p[1]);
+        }
+    }
+    Some(Interactions::new(users, items))
+}

@@ -1,0 +1,356 @@
+//! A training across the ranks of a distributed run: `mpirun -n N gnnrec train
+//! --distributed …` (the CLI hands this module an MPI communicator; tests hand it in-process
+//! ranks).
+//!
+//! Steps, every one a collective:
+//! 1. each rank reads its share of the data ([`gnnrec_dist::adjacency::load`] by byte ranges
+//!    for the adjacency-list datasets; other formats are loaded whole on every rank and then
+//!    cut, [`ShardedData::from_loaded`]);
+//! 2. the model trains across ranks ([`gnnrec_models::Configured::train_sharded`]);
+//! 3. each rank ranks its own test users against every item, in rounds of [`BLOCK`] users
+//!    per rank; the metric sums are added over the ranks ([`RankingSums`]);
+//! 4. rank 0 writes the run directory a single process writes (config, id maps, weights,
+//!    serving files, metrics) plus `distributed.json` (what each rank held and sent) into a
+//!    temporary sibling folder, renamed into place only when everything is written: a
+//!    failed or killed job leaves no half-written run.
+//!
+//! Errors every rank meets alike (a bad file, an unknown model, a model without a
+//! distributed form) are returned on every rank. What one rank meets alone the caller ends
+//! with [`gnnrec_dist::Comm::abort`].
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use gnnrec_data::registry;
+use gnnrec_dist::{Comm, CommExt, ShardedData};
+use gnnrec_eval::{Ranked, RankingSums, UserItems, top_k};
+use gnnrec_models::sharded::{ShardContext, ShardedModel, gather_history};
+use gnnrec_models::{ModelSpec, Weights};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Context, Result, RunError, bail};
+use crate::record::{RunConfig, RunMetrics};
+use crate::run_dir::{METRICS_FILE, MODEL_FILE, RunDir};
+use crate::source::DataSource;
+use crate::timefmt;
+
+/// Users each rank scores per round.
+pub const BLOCK: usize = 64;
+
+/// The file of a distributed run that says how it was cut.
+pub const DISTRIBUTED_FILE: &str = "distributed.json";
+
+/// A distributed training planned.
+#[derive(Debug, Clone)]
+pub struct DistributedTraining {
+    /// The data.
+    pub data: DataSource,
+    /// The model and its settings.
+    pub spec: ModelSpec,
+    /// The seed (the same on every rank).
+    pub seed: u64,
+    /// Cut-offs of the test metrics.
+    pub ks: Vec<usize>,
+    /// The run directory [default: `runs/<model>-<dataset>-<time>`].
+    pub out: Option<PathBuf>,
+    /// The command line, for `config.json`.
+    pub command: Vec<String>,
+}
+
+/// What one rank held, sent and used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankReport {
+    /// The rank.
+    pub rank: usize,
+    /// Users it owned.
+    pub users: usize,
+    /// Their training interactions.
+    pub train: usize,
+    /// Their test interactions.
+    pub test: usize,
+    /// Bytes it handed to collectives (loading, training, evaluation, saving).
+    pub bytes_sent: u64,
+    /// Its peak resident memory in MiB (`VmHWM`), where the system reports it.
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// `distributed.json`: how a distributed run was cut.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardReport {
+    /// Ranks.
+    pub ranks: usize,
+    /// How the data was read: `byte ranges` or `whole on every rank`.
+    pub data_read: String,
+    /// Each rank's share.
+    pub per_rank: Vec<RankReport>,
+}
+
+/// What a distributed training leaves, on every rank.
+#[derive(Debug, Clone)]
+pub struct DistributedRun {
+    /// The run directory (written by rank 0).
+    pub dir: PathBuf,
+    /// The metrics, summed over the ranks (the same on every rank).
+    pub metrics: RunMetrics,
+    /// How it was cut (on rank 0; only this rank's entry elsewhere).
+    pub report: ShardReport,
+}
+
+impl DistributedTraining {
+    /// Trains, evaluates and saves across the ranks of `comm`; `say` hears progress (call it
+    /// on rank 0 only to print once).
+    pub fn run(&self, comm: &dyn Comm, say: &mut dyn FnMut(&str)) -> Result<DistributedRun> {
+        if !self.spec.kind()?.distributed() {
+            bail!(
+                "{} has no distributed form; the models that train across ranks are {}",
+                self.spec.name(),
+                gnnrec_models::registry::distributed_models().join(", ")
+            );
+        }
+        let t_load = Instant::now();
+        let (shard, data_read) = load_shard(&self.data, comm)?;
+        let load_seconds = t_load.elapsed().as_secs_f64();
+        let out = self.out.clone().unwrap_or_else(|| {
+            PathBuf::from("runs").join(format!(
+                "{}-{}-{}",
+                self.spec.name(),
+                shard.name,
+                timefmt::compact(timefmt::now_unix())
+            ))
+        });
+        let taken = comm.rank() == 0 && out.join(crate::run_dir::CONFIG_FILE).exists();
+        if comm.any(taken) {
+            bail!(
+                "{} already holds a run; choose another --out or remove it",
+                out.display()
+            );
+        }
+        let n_train = comm.sum_u64(shard.split.train.len() as u64) as usize;
+        let n_test = comm.sum_u64(shard.split.test.len() as u64) as usize;
+        say(&format!(
+            "training {} on {} across {} ranks (split {}: {n_train} train / {n_test} test; data read {data_read}) into {}",
+            self.spec.name(),
+            shard.name,
+            comm.size(),
+            shard.split.name,
+            out.display()
+        ));
+        let configured = self.spec.configure()?;
+        let ctx = ShardContext {
+            comm,
+            n_users: shard.n_users(),
+            n_items: shard.n_items(),
+            own: shard.own_users(),
+            train: &shard.split.train,
+            seed: self.seed,
+        };
+        let t_train = Instant::now();
+        let model = configured.train_sharded(&ctx)?;
+        let train_seconds = t_train.elapsed().as_secs_f64();
+        say(&format!("trained in {train_seconds:.1} s; evaluating"));
+        let t_eval = Instant::now();
+        let ranking = evaluate(model.as_ref(), &shard, &self.ks, comm);
+        let eval_seconds = t_eval.elapsed().as_secs_f64();
+        let metrics = RunMetrics {
+            dataset: shard.name.clone(),
+            model: self.spec.name().into(),
+            split: shard.split.name.clone(),
+            evaluated_on: "test".into(),
+            monitor: "none".into(),
+            metrics: ranking.to_map(),
+            ranking: Some(ranking),
+            rating: None,
+            cold_pairs: None,
+            load_seconds,
+            train_seconds,
+            eval_seconds,
+            epochs: None,
+            test_evaluations: 1,
+        };
+        let weights = model.weights();
+        let seen = gather_history(&shard.split.train, comm);
+        let mine = RankReport {
+            rank: comm.rank(),
+            users: shard.own_users().len(),
+            train: shard.split.train.len(),
+            test: shard.split.test.len(),
+            bytes_sent: comm.bytes_sent(),
+            peak_rss_mib: peak_rss_mib(),
+        };
+        let reports = comm.gather_bytes_to_root(serde_json::to_vec(&mine).unwrap_or_default());
+        let mut report = ShardReport {
+            ranks: comm.size(),
+            data_read: data_read.into(),
+            per_rank: vec![mine],
+        };
+        let mut written = Ok(());
+        if let (Some(weights), Some(seen)) = (weights, seen) {
+            report.per_rank = reports
+                .iter()
+                .filter_map(|b| serde_json::from_slice(b).ok())
+                .collect();
+            let config = RunConfig {
+                gnnrec_version: env!("CARGO_PKG_VERSION").into(),
+                created: timefmt::rfc3339(timefmt::now_unix()),
+                command: self.command.clone(),
+                dataset: self.data.dataset.clone(),
+                data_dir: self.data.data_dir.clone(),
+                split: shard.split.name.clone(),
+                seed: self.seed,
+                ks: self.ks.clone(),
+                monitor: "none".into(),
+                threads: rayon::current_num_threads(),
+                n_users: shard.n_users(),
+                n_items: shard.n_items(),
+                n_train,
+                model: self.spec.clone(),
+                recipe: None,
+                dataset_options: self.data.own.clone(),
+            };
+            written = write_run(&out, &config, &shard, &weights, &seen, &metrics, &report);
+        }
+        // Every rank learns whether rank 0 wrote the run.
+        if comm.any(written.is_err()) {
+            written?;
+            bail!("rank 0 could not write the run directory {}", out.display());
+        }
+        Ok(DistributedRun {
+            dir: out,
+            metrics,
+            report,
+        })
+    }
+}
+
+/// Step 1: this rank's share of the data, and how it was read.
+fn load_shard(data: &DataSource, comm: &dyn Comm) -> Result<(ShardedData, &'static str)> {
+    let dir = registry::data_dir(data.data_dir.as_deref());
+    let official = data.split.as_deref().is_none_or(|s| s == "train");
+    if let Some(folder) = registry::adjacency_folder(&data.dataset, &dir, &data.own)
+        && official
+    {
+        if !folder.is_dir() {
+            // The single-process loader's message (which says how to obtain it).
+            data.load()?;
+        }
+        let name = registry::known(&data.dataset).map_or_else(
+            || {
+                folder
+                    .file_name()
+                    .map_or(data.dataset.clone(), |s| s.to_string_lossy().into_owned())
+            },
+            |k| k.name.to_string(),
+        );
+        let shard = gnnrec_dist::adjacency::load(&folder, &name, comm)
+            .with_context(|| format!("loading dataset `{}`", data.dataset))?;
+        return Ok((shard, "by byte ranges"));
+    }
+    let (whole, split) = data.load()?;
+    Ok((
+        ShardedData::from_loaded(&whole, &split, comm),
+        "whole on every rank",
+    ))
+}
+
+/// Step 3: the ranking metrics of every rank's test users, summed over the ranks.
+fn evaluate(
+    model: &dyn ShardedModel,
+    shard: &ShardedData,
+    ks: &[usize],
+    comm: &dyn Comm,
+) -> gnnrec_eval::RankingMetrics {
+    let (nu, ni) = (shard.n_users(), shard.n_items());
+    let seen = UserItems::new(&shard.split.train, nu);
+    let held_out = UserItems::new(&shard.split.test, nu);
+    let users: Vec<u32> = shard
+        .own_users()
+        .filter(|&u| !held_out.of(u).is_empty())
+        .collect();
+    let mut degrees: Vec<f64> = vec![0.0; ni];
+    for &i in &shard.split.train.items {
+        degrees[i as usize] += 1.0;
+    }
+    comm.all_reduce_f64(&mut degrees);
+    let popularity: Vec<u32> = degrees.iter().map(|&d| d as u32).collect();
+    let k_max = ks.iter().copied().max().unwrap_or(0);
+    let rounds = comm.max_u64(users.len().div_ceil(BLOCK) as u64) as usize;
+    let mut ranked = Vec::with_capacity(users.len());
+    let mut buf = Vec::new();
+    for round in 0..rounds {
+        let block =
+            &users[(round * BLOCK).min(users.len())..((round + 1) * BLOCK).min(users.len())];
+        buf.clear();
+        buf.resize(block.len() * ni, 0.0);
+        model.score_users(block, &mut buf);
+        for (r, &u) in block.iter().enumerate() {
+            let row = &buf[r * ni..(r + 1) * ni];
+            let items = top_k(row, seen.of(u), k_max);
+            let scores = items.iter().map(|&i| row[i as usize]).collect();
+            ranked.push(Ranked {
+                user: u,
+                items,
+                scores,
+            });
+        }
+    }
+    let sums = RankingSums::of(&ranked, &held_out, &popularity, ks, ni);
+    let mut flat = sums.to_flat();
+    comm.all_reduce_f64(&mut flat);
+    sums.from_flat(&flat).finish()
+}
+
+/// Step 4 (rank 0): the run directory, written beside `out` and renamed into place.
+fn write_run(
+    out: &Path,
+    config: &RunConfig,
+    shard: &ShardedData,
+    weights: &Weights,
+    seen: &gnnrec_data::Interactions,
+    metrics: &RunMetrics,
+    report: &ShardReport,
+) -> Result<()> {
+    let name = out
+        .file_name()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let dir = RunDir::create(&tmp)?;
+    let written = (|| -> Result<()> {
+        dir.write_json(crate::run_dir::CONFIG_FILE, config)?;
+        dir.save_ids(shard.users.raw_ids(), shard.items.raw_ids())?;
+        weights
+            .save(&dir.file(MODEL_FILE))
+            .map_err(|source| RunError::Model {
+                path: tmp.display().to_string(),
+                source,
+            })?;
+        dir.save_serving_files(seen, None)?;
+        dir.write_log(&[])?;
+        dir.write_json(METRICS_FILE, metrics)?;
+        dir.write_json(DISTRIBUTED_FILE, report)?;
+        if out.exists() {
+            // An empty folder given as --out: replaced by the complete run.
+            std::fs::remove_dir(out)
+                .with_context(|| format!("{} exists and is not empty", out.display()))?;
+        }
+        std::fs::rename(&tmp, out).with_context(|| format!("moving the run into {}", out.display()))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    written
+}
+
+/// This process's peak resident memory in MiB (`VmHWM` in `/proc/self/status`).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
