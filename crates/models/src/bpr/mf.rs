@@ -74,6 +74,18 @@ impl Model for Mf {
         lightgcn::train(&cfg.as_lightgcn(), ctx, obs)
     }
 
+    const DISTRIBUTED: bool = true;
+
+    fn train_sharded<'a>(
+        cfg: &MfConfig,
+        ctx: &crate::framework::sharded::ShardContext<'a>,
+    ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
+        Some(
+            super::sharded_bpr::ShardedBpr::fit(&cfg.as_lightgcn().shard_settings(), ctx)
+                .map(|m| Box::new(m) as Box<dyn crate::framework::sharded::ShardedModel + 'a>),
+        )
+    }
+
     fn load(cfg: &MfConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<LightGcn> {
         LightGcn::from_weights(w, n_users, n_items, cfg.dim)
     }

@@ -17,6 +17,8 @@ pub use contrastive::ContrastSettings;
 pub mod irgnn;
 pub mod lightgcn;
 pub mod mf;
+pub mod sharded_bpr;
+pub mod sharded_step;
 pub mod simgcl;
 pub mod xsimgcl;
 

@@ -83,7 +83,7 @@ fn every_distributed_model_scores_as_the_single_process_one_at_1_2_and_4_ranks()
         ),
     ];
     let names: Vec<&str> = registry::distributed_models();
-    assert_eq!(names, vec!["ease", "gfcf", "bspm"]);
+    assert_eq!(names, vec!["ease", "gfcf", "bspm", "mf", "lightgcn"]);
     for (name, values) in cases {
         let values = values.as_object().unwrap().clone();
         for n in [1, 2, 4] {
@@ -101,7 +101,7 @@ fn every_distributed_model_scores_as_the_single_process_one_at_1_2_and_4_ranks()
 
 #[test]
 fn a_model_without_a_distributed_form_says_which_have_one() {
-    let kind = registry::find("lightgcn").unwrap();
+    let kind = registry::find("simgcl").unwrap();
     let cfg = kind.configure(&kind.defaults()).unwrap();
     let x = random_train(4, 3, 6, 1);
     let err = LocalGroup::run(1, |c| {
@@ -116,8 +116,81 @@ fn a_model_without_a_distributed_form_says_which_have_one() {
         cfg.train_sharded(&ctx).err().unwrap().to_string()
     });
     assert!(
-        err[0].contains("lightgcn has no distributed form"),
+        err[0].contains("simgcl has no distributed form"),
         "{}",
         err[0]
     );
+}
+
+#[test]
+fn a_lightgcn_or_mf_step_across_1_2_and_4_ranks_has_the_single_process_gradient() {
+    use crate::bpr::lightgcn::step::{Shape, StepBuffers};
+    use crate::bpr::sharded_step::{ShardStep, shard_adjacency};
+    use rand::{Rng, SeedableRng};
+
+    let (nu, ni, d, pool, b) = (23, 17, 5, 3, 40);
+    let x = random_train(nu, ni, 150, 4);
+    let a = gnnrec_graph::normalized_adjacency(&x, nu, ni);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+    let table: Vec<f32> = (0..(nu + ni) * d)
+        .map(|_| rng.random_range(-0.5..0.5))
+        .collect();
+    let users: Vec<u32> = (0..b).map(|_| rng.random_range(0..nu as u32)).collect();
+    let pos: Vec<u32> = (0..b).map(|_| rng.random_range(0..ni as u32)).collect();
+    let neg: Vec<u32> = (0..b * pool)
+        .map(|_| rng.random_range(0..ni as u32))
+        .collect();
+    for layers in [0, 2] {
+        let shape = Shape {
+            n_users: nu,
+            dim: d,
+            layers,
+            l2: 0.1,
+        };
+        let (want_loss, want) =
+            StepBuffers::default().loss_and_grad(&a, &table, shape, &users, &pos, &neg);
+        let scale = want.iter().fold(0f32, |m, g| m.max(g.abs()));
+        for n in [1, 2, 4] {
+            let got = LocalGroup::run(n, |c| {
+                let own = UserBlocks::new(nu, n).range(c.rank());
+                let rows: Vec<usize> = (0..x.len())
+                    .filter(|&k| own.contains(&x.users[k]))
+                    .collect();
+                let mine_x = x.select(&rows);
+                let local = Interactions::new(
+                    mine_x.users.iter().map(|&u| u - own.start).collect(),
+                    mine_x.items.clone(),
+                );
+                let adj = shard_adjacency(&local, own.len(), ni, c);
+                let mut mine = table[own.start as usize * d..own.end as usize * d].to_vec();
+                mine.extend_from_slice(&table[nu * d..]);
+                let keep: Vec<usize> = (0..b).filter(|&k| own.contains(&users[k])).collect();
+                let u: Vec<u32> = keep.iter().map(|&k| users[k]).collect();
+                let p: Vec<u32> = keep.iter().map(|&k| pos[k]).collect();
+                let q: Vec<u32> = keep
+                    .iter()
+                    .flat_map(|&k| neg[k * pool..(k + 1) * pool].to_vec())
+                    .collect();
+                let mut step = ShardStep::new(c, own.clone(), adj, d, layers, 0.1);
+                let (loss, grad) = step.loss_and_grad(&mine, &u, &p, &q, b);
+                (own, loss, grad)
+            });
+            for (own, loss, grad) in got {
+                let what = format!("{layers} layers, {n} ranks");
+                assert!(
+                    (loss - want_loss).abs() <= 1e-5 * want_loss.abs(),
+                    "{what}: loss {loss} vs {want_loss}"
+                );
+                let rows = own.len();
+                let want_users = &want[own.start as usize * d..own.end as usize * d];
+                let checks = grad[..rows * d]
+                    .iter()
+                    .zip(want_users)
+                    .chain(grad[rows * d..].iter().zip(&want[nu * d..]));
+                for (g, w) in checks {
+                    assert!((g - w).abs() <= 1e-5 * scale, "{what}: {g} vs {w}");
+                }
+            }
+        }
+    }
 }

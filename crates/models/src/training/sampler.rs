@@ -54,7 +54,17 @@ impl BprSampler {
     /// One epoch of triples with `pool` negative candidates each (1 = plain uniform BPR; the
     /// first candidate of every triple is the one a pool of 1 would draw).
     pub fn epoch(&self, rng: &mut ChaCha8Rng, pool: usize) -> Triples {
-        let n = self.n_train;
+        self.draw(rng, pool, self.n_train)
+    }
+
+    /// Users with at least one training item (those a triple's user is drawn from).
+    pub fn active_users(&self) -> usize {
+        self.active_users.len()
+    }
+
+    /// `n` triples drawn as [`BprSampler::epoch`] draws them (a rank of a distributed run
+    /// draws its users' share of the epoch).
+    pub fn draw(&self, rng: &mut ChaCha8Rng, pool: usize, n: usize) -> Triples {
         let pool = pool.max(1);
         let mut t = Triples {
             users: Vec::with_capacity(n),

@@ -8,7 +8,7 @@
 //! batch — the regulariser of the reference implementation — through the shared loop
 //! ([`crate::training::fit`]). MF-BPR ([`crate::bpr::mf`]) is the same model with 0 layers.
 
-mod step;
+pub(crate) mod step;
 mod trainer;
 
 use gnnrec_eval::{DotScorer, HistoryScorer, Scorer};
@@ -58,6 +58,19 @@ crate::settings! {
             patience: 0,
             schedule: Schedule::Cosine,
         } => flatten,
+    }
+}
+
+impl LightGcnConfig {
+    /// What training across ranks takes of these settings.
+    pub(crate) fn shard_settings(&self) -> crate::bpr::sharded_bpr::BprShardSettings {
+        crate::bpr::sharded_bpr::BprShardSettings {
+            layers: self.layers,
+            dim: self.dim,
+            l2: self.l2,
+            neg_pool: self.neg_pool,
+            train: self.train,
+        }
     }
 }
 
@@ -182,6 +195,18 @@ impl Model for LightGcn {
         obs: &mut dyn Observer,
     ) -> Result<LightGcn> {
         train(cfg, ctx, obs)
+    }
+
+    const DISTRIBUTED: bool = true;
+
+    fn train_sharded<'a>(
+        cfg: &LightGcnConfig,
+        ctx: &crate::framework::sharded::ShardContext<'a>,
+    ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
+        Some(
+            crate::bpr::sharded_bpr::ShardedBpr::fit(&cfg.shard_settings(), ctx)
+                .map(|m| Box::new(m) as Box<dyn crate::framework::sharded::ShardedModel + 'a>),
+        )
     }
 
     fn load(cfg: &LightGcnConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<LightGcn> {

@@ -1,0 +1,208 @@
+//! LightGCN and MF-BPR (0 layers) trained across ranks: the user table cut by rows, each rank
+//! holding only its users' embeddings; the item table replicated, moved identically on every
+//! rank by gradients summed over the ranks ([`super::sharded_step`]).
+//!
+//! A rank samples its BPR triples from its own users. A global step is every rank's slice of
+//! that step (each rank's epoch of triples cut into the same number of steps, the batch's
+//! size set over all ranks). For a given global batch the gradient is the single process's
+//! (`registry/distributed_tests.rs`); what differs from one process is which triples are
+//! drawn. Adam moves every rank's item rows identically (the same gradients, the same state)
+//! and its own user rows.
+//!
+//! Bytes per step and rank: `4 · I · d · (2K + 2)` (the item rows of each layer's product
+//! forward and backward, of `∂F`, and of the L2 term); a user row never travels until rank 0
+//! gathers the trained table to save it.
+
+use std::ops::Range;
+
+use gnnrec_data::Interactions;
+use gnnrec_dist::{Comm, CommExt, wire};
+use gnnrec_eval::{DotScorer, Scorer};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+use super::lightgcn::LightGcn;
+use super::sharded_step::{ShardStep, shard_adjacency};
+use crate::framework::error::{Result, bail};
+use crate::framework::model::TrainedModel;
+use crate::framework::sharded::{ShardContext, ShardedModel};
+use crate::framework::weights::Weights;
+use crate::training::adam::Adam;
+use crate::training::sampler::BprSampler;
+
+/// Each rank's triples of an epoch of `total`: proportional to its active users, the
+/// remainders to the first ranks.
+fn epoch_shares(total: usize, active: &[usize]) -> Vec<usize> {
+    let all: usize = active.iter().sum();
+    if all == 0 {
+        return vec![0; active.len()];
+    }
+    let mut shares: Vec<usize> = active.iter().map(|&a| total * a / all).collect();
+    let mut left = total - shares.iter().sum::<usize>();
+    for (s, &a) in shares.iter_mut().zip(active) {
+        if left == 0 {
+            break;
+        }
+        if a > 0 {
+            *s += 1;
+            left -= 1;
+        }
+    }
+    shares
+}
+
+/// The initial table of a rank: the single process's N(0, 0.1²) draw of every user and item
+/// row (the same seed, the same order), of which it keeps its users' rows and the items'.
+pub fn initial_table(
+    seed: u64,
+    n_users: usize,
+    n_items: usize,
+    own: &Range<u32>,
+    d: usize,
+) -> Vec<f32> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
+    let mut table = Vec::with_capacity((own.len() + n_items) * d);
+    for row in 0..n_users + n_items {
+        let keep = row >= n_users || own.contains(&(row as u32));
+        for _ in 0..d {
+            let x = normal.sample(&mut rng);
+            if keep {
+                table.push(x);
+            }
+        }
+    }
+    table
+}
+
+/// The settings of a BPR model trained across ranks.
+#[derive(Debug, Clone, Copy)]
+pub struct BprShardSettings {
+    /// Propagation layers (0: MF-BPR).
+    pub layers: usize,
+    /// Embedding width.
+    pub dim: usize,
+    /// L2 weight on the batch's ego rows.
+    pub l2: f32,
+    /// Negative candidates per triple.
+    pub neg_pool: usize,
+    /// Learning rate, batch, epochs, schedule.
+    pub train: crate::training::LoopSettings,
+}
+
+/// LightGCN or MF-BPR trained across ranks.
+pub struct ShardedBpr<'a> {
+    comm: &'a dyn Comm,
+    own: Range<u32>,
+    n_users: usize,
+    dim: usize,
+    /// Ego embeddings `[own users; items]`.
+    table: Vec<f32>,
+    /// Final embeddings, the same rows.
+    fin: Vec<f32>,
+    scorer: DotScorer,
+}
+
+impl<'a> ShardedBpr<'a> {
+    /// Trains for the configured epochs (no monitoring set across ranks yet: the schedule
+    /// runs to its end).
+    pub fn fit(cfg: &BprShardSettings, ctx: &ShardContext<'a>) -> Result<ShardedBpr<'a>> {
+        let (d, comm) = (cfg.dim, ctx.comm);
+        if d == 0 || cfg.train.batch == 0 {
+            bail!("dim and batch must be positive");
+        }
+        let own = ctx.own.clone();
+        let mut table = initial_table(ctx.seed, ctx.n_users, ctx.n_items, &own, d);
+        let local = Interactions::new(
+            ctx.train.users.iter().map(|&u| u - own.start).collect(),
+            ctx.train.items.clone(),
+        );
+        let sampler = BprSampler::new(&local, own.len(), ctx.n_items);
+        // The single process draws an epoch of T triples, each with a user drawn uniformly
+        // from the active users: rank r draws T · A_r / A of them (A_r its active users), the
+        // remainders given to the first ranks, so the epoch's users follow the same law.
+        let total = comm.sum_u64(local.len() as u64) as usize;
+        let active: Vec<usize> = comm
+            .all_gather_u64(sampler.active_users() as u64)
+            .into_iter()
+            .map(|n| n as usize)
+            .collect();
+        let sizes = epoch_shares(total, &active);
+        let mine = sizes[comm.rank()];
+        let steps = total.div_ceil(cfg.train.batch).max(1);
+        // Each rank draws its own triples, from a stream of its own.
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            ctx.seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(comm.rank() as u64 + 1)),
+        );
+        let adj = shard_adjacency(&local, own.len(), ctx.n_items, comm);
+        let mut step = ShardStep::new(comm, own.clone(), adj, d, cfg.layers, cfg.l2);
+        let mut adam = Adam::new(table.len(), cfg.train.lr);
+        let pool = cfg.neg_pool.max(1);
+        let cut = |n: usize, k: usize| n * k / steps;
+        for epoch in 1..=cfg.train.epochs {
+            adam.lr = cfg.train.schedule.lr(cfg.train.lr, epoch, cfg.train.epochs);
+            let t = sampler.draw(&mut rng, pool, mine);
+            for k in 0..steps {
+                let r = cut(t.users.len(), k)..cut(t.users.len(), k + 1);
+                let global: usize = sizes.iter().map(|&n| cut(n, k + 1) - cut(n, k)).sum();
+                if global == 0 {
+                    continue;
+                }
+                let users: Vec<u32> = t.users[r.clone()].iter().map(|&u| u + own.start).collect();
+                let (loss, grad) = step.loss_and_grad(
+                    &table,
+                    &users,
+                    &t.pos[r.clone()],
+                    &t.neg[r.start * pool..r.end * pool],
+                    global,
+                );
+                if !loss.is_finite() {
+                    bail!("the loss became {loss} at epoch {epoch}; lower the learning rate");
+                }
+                adam.step(&mut table, &grad);
+            }
+        }
+        let fin = step.final_embeddings(&table);
+        let (u, i) = fin.split_at(own.len() * d);
+        let scorer = DotScorer::new(u.to_vec(), i.to_vec(), d);
+        Ok(ShardedBpr {
+            comm,
+            own,
+            n_users: ctx.n_users,
+            dim: d,
+            table,
+            fin,
+            scorer,
+        })
+    }
+}
+
+impl ShardedModel for ShardedBpr<'_> {
+    fn n_items(&self) -> usize {
+        self.scorer.n_items()
+    }
+
+    fn score_users(&self, users: &[u32], out: &mut [f32]) {
+        let local: Vec<u32> = users.iter().map(|&u| u - self.own.start).collect();
+        self.scorer.score_users(&local, out);
+    }
+
+    fn weights(&self) -> Option<Weights> {
+        let d = self.dim;
+        let rows = self.own.len() * d;
+        let gather = |t: &[f32]| -> Option<Vec<f32>> {
+            let parts = self.comm.gather_bytes_to_root(wire::from_f32s(&t[..rows]));
+            (self.comm.rank() == 0).then(|| {
+                let mut all: Vec<f32> = parts.iter().flat_map(|p| wire::f32s(p)).collect();
+                all.extend_from_slice(&t[rows..]);
+                all
+            })
+        };
+        let ego = gather(&self.table);
+        let fin = gather(&self.fin);
+        let (ego, fin) = (ego?, fin?);
+        debug_assert_eq!(ego.len(), fin.len());
+        Some(LightGcn::from_final(&fin, ego, self.n_users, d).weights())
+    }
+}
