@@ -14,6 +14,15 @@ use crate::cli::TrainArgs;
 /// The distributed plan of the flags (`--model` or `--recipe`, with the usual overrides).
 fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
     let t = crate::commands::train::fresh(args)?;
+    if t.monitor != gnnrec_run::Monitor::None
+        && !args.quiet
+        && std::env::var("OMPI_COMM_WORLD_RANK").is_ok_and(|r| r == "0")
+    {
+        eprintln!(
+            "note: a distributed run watches no monitoring set (the recipe's monitor `{:?}` is ignored); it trains the configured epochs",
+            t.monitor
+        );
+    }
     let DataInput::Source(data) = t.data else {
         bail!("a distributed run reads its data by name or path");
     };
