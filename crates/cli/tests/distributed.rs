@@ -313,3 +313,111 @@ fn a_killed_rank_ends_the_job_within_seconds_and_leaves_no_run() {
     );
     assert!(!out.exists(), "no run directory is left");
 }
+
+/// The epochs the last complete checkpoint of the distributed run in `out` finished.
+fn checkpointed_epoch(out: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(out.join("checkpoint/manifest.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?["epoch"]
+        .as_u64()
+        .map(|e| e as usize)
+}
+
+#[test]
+fn a_training_with_a_killed_rank_resumes_to_the_weights_of_an_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 3_000, 2_000, 120_000);
+    let d = data.to_str().unwrap();
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "train",
+            "--distributed",
+            "--model",
+            "lightgcn",
+            "--dataset",
+            d,
+            "--epochs",
+            "30",
+            "--dim",
+            "16",
+            "--batch",
+            "4096",
+            "--seed",
+            "5",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let run = |v: Vec<String>| -> Child {
+        let owned: Vec<&str> = v.iter().map(String::as_str).collect();
+        mpirun(2, &owned)
+    };
+    // Uninterrupted.
+    let full = tmp.path().join("full");
+    let (o, _) = finish(run(args(&full)), Duration::from_secs(300), "uninterrupted");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Interrupted after a few epochs by a rank's SIGKILL.
+    let cut = tmp.path().join("cut");
+    let mut child = run(args(&cut));
+    let t0 = Instant::now();
+    while checkpointed_epoch(&cut).is_none_or(|e| e < 3) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the job ended before the kill"
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no checkpoint after 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let ranks = ranks_of(child.id());
+    assert_eq!(ranks.len(), 2);
+    assert!(
+        Command::new("kill")
+            .args(["-9", &ranks[0].to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (o, _) = finish(child, Duration::from_secs(30), "killed");
+    assert!(!o.status.success());
+    let at = checkpointed_epoch(&cut).unwrap();
+    assert!(at < 30, "killed before the end (checkpoint of epoch {at})");
+    assert!(
+        !cut.join("config.json").exists(),
+        "an interrupted run is not a run yet"
+    );
+    // The wrong number of ranks is refused; the right one finishes it.
+    let resume = [
+        "train",
+        "--distributed",
+        "--resume",
+        cut.to_str().unwrap(),
+        "--json",
+    ];
+    let (o, _) = finish(mpirun(3, &resume), Duration::from_secs(60), "resume at 3");
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("written by 2 ranks"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (o, _) = finish(mpirun(2, &resume), Duration::from_secs(300), "resume");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let weights = |dir: &Path| std::fs::read(dir.join("model.safetensors")).unwrap();
+    assert!(
+        weights(&cut) == weights(&full),
+        "the resumed run ends with the uninterrupted weights"
+    );
+    let m = |dir: &Path| {
+        metrics(
+            &serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap())
+                .unwrap(),
+        )
+    };
+    assert_eq!(m(&cut), m(&full));
+}

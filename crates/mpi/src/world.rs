@@ -39,6 +39,16 @@ impl MpiWorld {
     fn count(&self, n: usize) {
         self.sent.set(self.sent.get() + n as u64);
     }
+
+    /// Element-wise sum over the ranks, in pieces of [`PIECE`] elements.
+    fn sum_in_place<T: Equivalence + Copy>(&self, buf: &mut [T]) {
+        self.count(std::mem::size_of_val(buf));
+        for piece in buf.chunks_mut(PIECE) {
+            let send = piece.to_vec();
+            self.world
+                .all_reduce_into(&send[..], piece, SystemOperation::sum());
+        }
+    }
 }
 
 fn counts_and_displacements(lens: &[usize], what: &str) -> (Vec<Count>, Vec<Count>) {
@@ -84,20 +94,10 @@ impl Comm for MpiWorld {
         self.world.size() as usize
     }
     fn all_reduce_f32(&self, buf: &mut [f32]) {
-        self.count(buf.len() * 4);
-        for piece in buf.chunks_mut(PIECE) {
-            let send = piece.to_vec();
-            self.world
-                .all_reduce_into(&send[..], piece, SystemOperation::sum());
-        }
+        self.sum_in_place(buf);
     }
     fn all_reduce_f64(&self, buf: &mut [f64]) {
-        self.count(buf.len() * 8);
-        for piece in buf.chunks_mut(PIECE) {
-            let send = piece.to_vec();
-            self.world
-                .all_reduce_into(&send[..], piece, SystemOperation::sum());
-        }
+        self.sum_in_place(buf);
     }
     fn all_gather_bytes(&self, mine: &[u8]) -> Vec<Vec<u8>> {
         self.count(mine.len() * (self.size() - 1));

@@ -40,6 +40,24 @@ pub const BLOCK: usize = 64;
 /// The file of a distributed run that says how it was cut.
 pub const DISTRIBUTED_FILE: &str = "distributed.json";
 
+/// The folder of a distributed run's checkpoints (each rank's shard, rank 0's manifest) and
+/// of `plan.json`, what `--resume` continues.
+pub const CHECKPOINT_DIR: &str = "checkpoint";
+
+/// What `checkpoint/plan.json` records of a distributed training, for `--resume`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PlanRecord {
+    dataset: String,
+    data_dir: Option<PathBuf>,
+    split: Option<String>,
+    #[serde(default)]
+    dataset_options: registry::OwnData,
+    model: ModelSpec,
+    seed: u64,
+    ks: Vec<usize>,
+    command: Vec<String>,
+}
+
 /// A distributed training planned.
 #[derive(Debug, Clone)]
 pub struct DistributedTraining {
@@ -55,6 +73,8 @@ pub struct DistributedTraining {
     pub out: Option<PathBuf>,
     /// The command line, for `config.json`.
     pub command: Vec<String>,
+    /// Whether this continues the interrupted run in `out` from its last checkpoint.
+    pub resume: bool,
 }
 
 /// What one rank held, sent and used.
@@ -97,6 +117,57 @@ pub struct DistributedRun {
 }
 
 impl DistributedTraining {
+    /// The interrupted distributed run in `dir`, to continue from its last complete
+    /// checkpoint (with as many ranks as wrote it).
+    pub fn resume(dir: &Path) -> Result<DistributedTraining> {
+        let p = dir.join(CHECKPOINT_DIR).join("plan.json");
+        if dir.join(crate::run_dir::CONFIG_FILE).exists() {
+            bail!(
+                "{} holds a finished run; there is nothing to resume",
+                dir.display()
+            );
+        }
+        let text = std::fs::read_to_string(&p).with_context(|| {
+            format!(
+                "{} holds no distributed run to resume (no {})",
+                dir.display(),
+                p.display()
+            )
+        })?;
+        let r: PlanRecord =
+            serde_json::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+        Ok(DistributedTraining {
+            data: DataSource {
+                dataset: r.dataset,
+                data_dir: r.data_dir,
+                split: r.split,
+                own: r.dataset_options,
+            },
+            spec: r.model,
+            seed: r.seed,
+            ks: r.ks,
+            out: Some(dir.to_path_buf()),
+            command: r.command,
+            resume: true,
+        })
+    }
+
+    /// Records the plan beside the checkpoints (rank 0).
+    fn record_plan(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let r = PlanRecord {
+            dataset: self.data.dataset.clone(),
+            data_dir: self.data.data_dir.clone(),
+            split: self.data.split.clone(),
+            dataset_options: self.data.own.clone(),
+            model: self.spec.clone(),
+            seed: self.seed,
+            ks: self.ks.clone(),
+            command: self.command.clone(),
+        };
+        crate::run_dir::write_json(&dir.join("plan.json"), &r)
+    }
+
     /// Trains, evaluates and saves across the ranks of `comm`; `say` hears progress (call it
     /// on rank 0 only to print once).
     pub fn run(&self, comm: &dyn Comm, say: &mut dyn FnMut(&str)) -> Result<DistributedRun> {
@@ -118,11 +189,38 @@ impl DistributedTraining {
                 timefmt::compact(timefmt::now_unix())
             ))
         });
+        // Rank 0's path for everyone (a default one is named after the time).
+        let out = PathBuf::from(
+            String::from_utf8_lossy(&comm.all_gather_bytes(out.to_string_lossy().as_bytes())[0])
+                .into_owned(),
+        );
         let taken = comm.rank() == 0 && out.join(crate::run_dir::CONFIG_FILE).exists();
         if comm.any(taken) {
             bail!(
                 "{} already holds a run; choose another --out or remove it",
                 out.display()
+            );
+        }
+        let checkpoints = out.join(CHECKPOINT_DIR);
+        let interrupted = comm.rank() == 0 && checkpoints.join("plan.json").exists();
+        if comm.any(interrupted) && !self.resume {
+            bail!(
+                "{} holds an interrupted distributed run; continue it with `mpirun -n N gnnrec train --distributed --resume {}`, or choose another --out",
+                out.display(),
+                out.display()
+            );
+        }
+        let iterative = self.spec.is_iterative();
+        let recorded = if comm.rank() == 0 && iterative && !self.resume {
+            self.record_plan(&checkpoints)
+        } else {
+            Ok(())
+        };
+        if comm.any(recorded.is_err()) {
+            recorded?;
+            bail!(
+                "rank 0 could not record the plan in {}",
+                checkpoints.display()
             );
         }
         let n_train = comm.sum_u64(shard.split.train.len() as u64) as usize;
@@ -143,6 +241,7 @@ impl DistributedTraining {
             own: shard.own_users(),
             train: &shard.split.train,
             seed: self.seed,
+            checkpoints: iterative.then_some(checkpoints.as_path()),
         };
         let t_train = Instant::now();
         let model = configured.train_sharded(&ctx)?;
@@ -299,7 +398,8 @@ fn evaluate(
     sums.from_flat(&flat).finish()
 }
 
-/// Step 4 (rank 0): the run directory, written beside `out` and renamed into place.
+/// Step 4 (rank 0): the run directory's files, written beside `out` and moved into it,
+/// `config.json` last: a folder becomes a run (what `gnnrec eval` opens) only complete.
 fn write_run(
     out: &Path,
     config: &RunConfig,
@@ -316,7 +416,6 @@ fn write_run(
     let _ = std::fs::remove_dir_all(&tmp);
     let dir = RunDir::create(&tmp)?;
     let written = (|| -> Result<()> {
-        dir.write_json(crate::run_dir::CONFIG_FILE, config)?;
         dir.save_ids(shard.users.raw_ids(), shard.items.raw_ids())?;
         weights
             .save(&dir.file(MODEL_FILE))
@@ -328,16 +427,23 @@ fn write_run(
         dir.write_log(&[])?;
         dir.write_json(METRICS_FILE, metrics)?;
         dir.write_json(DISTRIBUTED_FILE, report)?;
-        if out.exists() {
-            // An empty folder given as --out: replaced by the complete run.
-            std::fs::remove_dir(out)
-                .with_context(|| format!("{} exists and is not empty", out.display()))?;
+        dir.write_json(crate::run_dir::CONFIG_FILE, config)?;
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&tmp)
+            .with_context(|| format!("reading {}", tmp.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        // config.json last.
+        files.sort_by_key(|p| p.ends_with(crate::run_dir::CONFIG_FILE));
+        for f in files {
+            let to = out.join(f.file_name().expect("a file name"));
+            std::fs::rename(&f, &to)
+                .with_context(|| format!("moving {} into {}", f.display(), out.display()))?;
         }
-        std::fs::rename(&tmp, out).with_context(|| format!("moving the run into {}", out.display()))
+        Ok(())
     })();
-    if written.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
+    let _ = std::fs::remove_dir_all(&tmp);
     written
 }
 

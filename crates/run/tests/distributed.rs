@@ -40,6 +40,7 @@ fn distributed(data: &Path, spec: &ModelSpec, out: &Path, n: usize) -> BTreeMap<
         ks: vec![10, 20],
         out: Some(out.to_path_buf()),
         command: vec!["test".into()],
+        resume: false,
     };
     let runs = LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
     for r in &runs[1..] {
@@ -133,6 +134,7 @@ fn a_run_directory_already_there_is_refused_on_every_rank_and_left_alone() {
         ks: vec![20],
         out: Some(out.clone()),
         command: vec![],
+        resume: false,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -153,6 +155,7 @@ fn a_model_without_a_distributed_form_is_refused_before_any_data_is_read() {
         ks: vec![20],
         out: None,
         command: vec![],
+        resume: false,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {

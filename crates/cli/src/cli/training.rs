@@ -41,8 +41,10 @@ pub struct TrainArgs {
     /// a build with `--features mpi`): each rank reads its share of the users (adjacency-list
     /// datasets by byte ranges of train.txt / test.txt), the models' sums over users are
     /// all-reduced, each rank ranks its own test users, rank 0 writes the run directory.
-    /// Models: ease, gfcf, bspm, mf (MF-BPR: user rows on their owners, item gradients summed).
-    #[arg(long, conflicts_with_all = ["resume", "monitor", "valid_fraction", "valid_split", "eval_users"])]
+    /// Models: ease, gfcf, bspm, mf, lightgcn. LightGCN and MF-BPR keep a checkpoint after
+    /// every epoch (each rank its shard); `--distributed --resume DIR` with as many ranks
+    /// continues an interrupted run.
+    #[arg(long, conflicts_with_all = ["monitor", "valid_fraction", "valid_split", "eval_users"])]
     pub distributed: bool,
 
     /// Run directory to write [default: runs/<model>-<dataset>-<time>].

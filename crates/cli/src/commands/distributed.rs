@@ -13,6 +13,13 @@ use crate::cli::TrainArgs;
 
 /// The distributed plan of the flags (`--model` or `--recipe`, with the usual overrides).
 fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
+    if let Some(dir) = &args.resume {
+        let mut plan = DistributedTraining::resume(dir)?;
+        if let Some(k) = &args.k {
+            plan.ks = k.clone();
+        }
+        return Ok(plan);
+    }
     let t = crate::commands::train::fresh(args)?;
     if t.monitor != gnnrec_run::Monitor::None
         && !args.quiet
@@ -33,6 +40,7 @@ fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
         ks: t.ks,
         out: t.out,
         command: std::env::args().collect(),
+        resume: false,
     })
 }
 

@@ -224,10 +224,7 @@ impl Model for Ease {
         cfg: &EaseConfig,
         ctx: &crate::framework::sharded::ShardContext<'a>,
     ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
-        Some(
-            super::sharded_ease::ShardedEase::fit(ctx, cfg)
-                .map(|m| Box::new(m) as Box<dyn crate::framework::sharded::ShardedModel + 'a>),
-        )
+        crate::framework::sharded::boxed(super::sharded_ease::ShardedEase::fit(ctx, cfg))
     }
 
     fn load(_cfg: &EaseConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<Ease> {

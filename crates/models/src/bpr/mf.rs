@@ -80,10 +80,8 @@ impl Model for Mf {
         cfg: &MfConfig,
         ctx: &crate::framework::sharded::ShardContext<'a>,
     ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
-        Some(
-            super::sharded_bpr::ShardedBpr::fit(&cfg.as_lightgcn().shard_settings(), ctx)
-                .map(|m| Box::new(m) as Box<dyn crate::framework::sharded::ShardedModel + 'a>),
-        )
+        let settings = cfg.as_lightgcn().shard_settings();
+        crate::framework::sharded::boxed(super::sharded_bpr::ShardedBpr::fit(&settings, ctx))
     }
 
     fn load(cfg: &MfConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<LightGcn> {

@@ -14,6 +14,7 @@
 //! gathers the trained table to save it.
 
 use std::ops::Range;
+use std::path::Path;
 
 use gnnrec_data::Interactions;
 use gnnrec_dist::{Comm, CommExt, wire};
@@ -26,6 +27,7 @@ use super::lightgcn::LightGcn;
 use super::sharded_step::{ShardStep, shard_adjacency};
 use crate::framework::error::{Result, bail};
 use crate::framework::model::TrainedModel;
+use crate::framework::shard_checkpoint::{self, Counters};
 use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 use crate::training::adam::Adam;
@@ -74,6 +76,64 @@ pub fn initial_table(
         }
     }
     table
+}
+
+/// Writes this rank's shard of the checkpoint after `epoch` (a collective).
+fn save(
+    dir: &Path,
+    comm: &dyn Comm,
+    epoch: usize,
+    table: &[f32],
+    adam: &Adam,
+    rng: &ChaCha8Rng,
+) -> Result<()> {
+    let mut w = Weights::new();
+    w.insert("table", &[table.len()], table.to_vec());
+    w.insert("adam_m", &[adam.m.len()], adam.m.clone());
+    w.insert("adam_v", &[adam.v.len()], adam.v.clone());
+    let pos = rng.get_word_pos();
+    let counters = Counters {
+        adam_steps: adam.t,
+        rng_high: (pos >> 64) as u64,
+        rng_low: pos as u64,
+    };
+    shard_checkpoint::save(dir, comm, epoch, &w, counters)
+}
+
+/// Restores this rank's table, Adam and stream from the last complete checkpoint in `dir`;
+/// the epochs it finished (0 where there is none). Every rank fails if any rank cannot.
+fn resume(
+    dir: &Path,
+    comm: &dyn Comm,
+    table: &mut Vec<f32>,
+    adam: &mut Adam,
+    rng: &mut ChaCha8Rng,
+) -> Result<usize> {
+    let n = table.len();
+    let loaded = shard_checkpoint::load(dir, comm).and_then(|found| {
+        let Some((epoch, w, c)) = found else {
+            return Ok(None);
+        };
+        let parts = (
+            w.get_shaped("table", &[n])?.to_vec(),
+            w.get_shaped("adam_m", &[n])?.to_vec(),
+            w.get_shaped("adam_v", &[n])?.to_vec(),
+        );
+        Ok(Some((epoch, parts, c)))
+    });
+    if comm.any(loaded.is_err()) {
+        loaded?;
+        bail!(
+            "another rank could not read its checkpoint shard under {}",
+            dir.display()
+        );
+    }
+    let Some((epoch, (t, m, v), c)) = loaded? else {
+        return Ok(0);
+    };
+    (*table, adam.m, adam.v, adam.t) = (t, m, v, c.adam_steps);
+    rng.set_word_pos((u128::from(c.rng_high) << 64) | u128::from(c.rng_low));
+    Ok(epoch)
 }
 
 /// The settings of a BPR model trained across ranks.
@@ -140,7 +200,11 @@ impl<'a> ShardedBpr<'a> {
         let mut adam = Adam::new(table.len(), cfg.train.lr);
         let pool = cfg.neg_pool.max(1);
         let cut = |n: usize, k: usize| n * k / steps;
-        for epoch in 1..=cfg.train.epochs {
+        let start = match ctx.checkpoints {
+            Some(dir) => resume(dir, comm, &mut table, &mut adam, &mut rng)?,
+            None => 0,
+        };
+        for epoch in start + 1..=cfg.train.epochs {
             adam.lr = cfg.train.schedule.lr(cfg.train.lr, epoch, cfg.train.epochs);
             let t = sampler.draw(&mut rng, pool, mine);
             for k in 0..steps {
@@ -161,6 +225,9 @@ impl<'a> ShardedBpr<'a> {
                     bail!("the loss became {loss} at epoch {epoch}; lower the learning rate");
                 }
                 adam.step(&mut table, &grad);
+            }
+            if let Some(dir) = ctx.checkpoints {
+                save(dir, comm, epoch, &table, &adam, &rng)?;
             }
         }
         let fin = step.final_embeddings(&table);

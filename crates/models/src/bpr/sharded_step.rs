@@ -90,19 +90,25 @@ impl<'a> ShardStep<'a> {
         out
     }
 
-    /// The final embeddings `Σ_k Eᵏ / (K + 1)` of the table.
-    pub fn final_embeddings(&self, table: &[f32]) -> Vec<f32> {
-        let mut fin = table.to_vec();
-        let mut cur = table.to_vec();
+    /// `Σ_{k ≤ K} Âᵏ x / (K + 1)`: the final embeddings of a table, and (`Â` being
+    /// symmetric) the gradient at the ego rows of one at the final rows.
+    fn layer_mean(&self, x: &[f32]) -> Vec<f32> {
+        let mut sum = x.to_vec();
+        let mut cur = x.to_vec();
         for _ in 0..self.layers {
             cur = self.propagate(&cur);
-            for (f, &c) in fin.iter_mut().zip(&cur) {
+            for (f, &c) in sum.iter_mut().zip(&cur) {
                 *f += c;
             }
         }
         let scale = 1.0 / (self.layers + 1) as f32;
-        fin.iter_mut().for_each(|x| *x *= scale);
-        fin
+        sum.iter_mut().for_each(|x| *x *= scale);
+        sum
+    }
+
+    /// The final embeddings `Σ_k Eᵏ / (K + 1)` of the table.
+    pub fn final_embeddings(&self, table: &[f32]) -> Vec<f32> {
+        self.layer_mean(table)
     }
 
     /// The loss of the global batch of `global` triples and this rank's gradient at `table`:
@@ -149,16 +155,7 @@ impl<'a> ShardStep<'a> {
         // ∂E⁰ = (1 / (K + 1)) Σ_k Âᵏ ∂F, each product completed over the ranks; ∂F's item rows
         // first summed (every rank's triples touch them).
         self.comm.all_reduce_f32(&mut g[nl * d..]);
-        let scale = 1.0 / (self.layers + 1) as f32;
-        let mut grad = g.clone();
-        let mut cur = g;
-        for _ in 0..self.layers {
-            cur = self.propagate(&cur);
-            for (a, &c) in grad.iter_mut().zip(&cur) {
-                *a += c;
-            }
-        }
-        grad.iter_mut().for_each(|x| *x *= scale);
+        let mut grad = self.layer_mean(&g);
         // L2 on the batch's ego rows, per occurrence; item rows' share summed over the ranks.
         let c = self.l2 / b;
         let mut l2_items = vec![0f32; table.len() - nl * d];

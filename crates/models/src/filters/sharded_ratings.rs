@@ -168,6 +168,7 @@ mod tests {
                     own,
                     train: &train,
                     seed: 0,
+                    checkpoints: None,
                 };
                 let r = ShardRatings::new(&ctx);
                 let mut out = vec![0f32; ni * b];

@@ -13,5 +13,6 @@ pub mod memory;
 pub mod model;
 pub mod observer;
 pub mod plugin;
+pub mod shard_checkpoint;
 pub mod sharded;
 pub mod weights;

@@ -38,6 +38,10 @@ pub struct ShardContext<'a> {
     pub train: &'a Interactions,
     /// Seed of every random choice (the same on every rank).
     pub seed: u64,
+    /// Where an iterative model keeps its checkpoints (shared by the ranks; see
+    /// [`crate::framework::shard_checkpoint`]) and continues from the last complete one;
+    /// `None`: no checkpoints.
+    pub checkpoints: Option<&'a std::path::Path>,
 }
 
 /// A model trained across ranks. Its methods are collectives: every rank calls each the same
@@ -53,6 +57,13 @@ pub trait ShardedModel {
     /// The weights the single-process model saves (its training history gathered whole), on
     /// rank 0; `None` on the others.
     fn weights(&self) -> Option<Weights>;
+}
+
+/// A distributed form's training result as [`crate::Model::train_sharded`] returns it.
+pub fn boxed<'a, M: ShardedModel + 'a>(
+    trained: crate::framework::error::Result<M>,
+) -> Option<crate::framework::error::Result<Box<dyn ShardedModel + 'a>>> {
+    Some(trained.map(|m| Box::new(m) as Box<dyn ShardedModel + 'a>))
 }
 
 /// Every rank's `x`, concatenated in rank order on rank 0 (ranks own users in index order, so

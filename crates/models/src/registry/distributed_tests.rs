@@ -38,6 +38,7 @@ fn scores(
             own: own.clone(),
             train: &train,
             seed: 9,
+            checkpoints: None,
         };
         let m = cfg.train_sharded(&ctx).unwrap();
         // Rounds of at most 5 users; a rank out of users still takes part.
@@ -112,6 +113,7 @@ fn a_model_without_a_distributed_form_says_which_have_one() {
             own: 0..4,
             train: &x,
             seed: 1,
+            checkpoints: None,
         };
         cfg.train_sharded(&ctx).err().unwrap().to_string()
     });

@@ -203,10 +203,8 @@ impl Model for LightGcn {
         cfg: &LightGcnConfig,
         ctx: &crate::framework::sharded::ShardContext<'a>,
     ) -> Option<Result<Box<dyn crate::framework::sharded::ShardedModel + 'a>>> {
-        Some(
-            crate::bpr::sharded_bpr::ShardedBpr::fit(&cfg.shard_settings(), ctx)
-                .map(|m| Box::new(m) as Box<dyn crate::framework::sharded::ShardedModel + 'a>),
-        )
+        let settings = cfg.shard_settings();
+        crate::framework::sharded::boxed(crate::bpr::sharded_bpr::ShardedBpr::fit(&settings, ctx))
     }
 
     fn load(cfg: &LightGcnConfig, w: &Weights, n_users: usize, n_items: usize) -> Result<LightGcn> {
