@@ -41,15 +41,7 @@ pub fn load(dir: &Path, name: &str, comm: &dyn Comm) -> Result<ShardedData> {
     let items = IdMap::from_ints(comm.all_gather_i64s(&mine_items));
     let blocks = UserBlocks::new(users.len(), comm.size());
     let route = |a: &AdjacencyLists| {
-        let x = Interactions::new(
-            users
-                .indices_of_ints(&a.users)
-                .expect("map built from these ids"),
-            items
-                .indices_of_ints(&a.items)
-                .expect("map built from these ids"),
-        );
-        let mut own = to_owners(&x, &blocks, comm);
+        let mut own = to_owners(&a.indexed(&users, &items), &blocks, comm);
         own.dedup_pairs();
         own
     };

@@ -25,6 +25,21 @@ pub struct AdjacencyLists {
     pub items: Vec<i64>,
 }
 
+impl AdjacencyLists {
+    /// The pairs in dense indices of `users` and `items`, maps built from (at least) these
+    /// lists' ids.
+    pub fn indexed(&self, users: &IdMap, items: &IdMap) -> Interactions {
+        Interactions::new(
+            users
+                .indices_of_ints(&self.users)
+                .expect("map built from these ids"),
+            items
+                .indices_of_ints(&self.items)
+                .expect("map built from these ids"),
+        )
+    }
+}
+
 /// Parses one adjacency-list file.
 pub fn read(source: &Source) -> Result<AdjacencyLists> {
     let file = source.name();
@@ -97,18 +112,8 @@ pub fn load(dir: &Path, name: &str) -> Result<Dataset> {
     let test = read(&Source::path(dir.join("test.txt")))?;
     let users = IdMap::from_ints(train.line_users.iter().chain(&test.line_users).copied());
     let items = IdMap::from_ints(train.items.iter().chain(&test.items).copied());
-    let to_x = |a: &AdjacencyLists| {
-        Interactions::new(
-            users
-                .indices_of_ints(&a.users)
-                .expect("map built from these ids"),
-            items
-                .indices_of_ints(&a.items)
-                .expect("map built from these ids"),
-        )
-    };
-    let mut train_x = to_x(&train);
-    let mut test_x = to_x(&test);
+    let mut train_x = train.indexed(&users, &items);
+    let mut test_x = test.indexed(&users, &items);
     let report = LoadReport {
         duplicates_removed: train_x.dedup_pairs() + test_x.dedup_pairs(),
         notes: Vec::new(),

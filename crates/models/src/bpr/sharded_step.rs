@@ -16,6 +16,8 @@ use std::ops::Range;
 
 use gnnrec_data::Interactions;
 use gnnrec_dist::Comm;
+
+use crate::framework::sharded::shard_degrees;
 use gnnrec_graph::csr::Csr;
 
 use super::lightgcn::step::{dot, sigmoid, softplus};
@@ -31,17 +33,11 @@ pub fn shard_adjacency(
 ) -> Csr {
     let mut pairs = local.clone();
     pairs.dedup_pairs();
-    let mut du = vec![0f64; n_local];
-    let mut di = vec![0f64; n_items];
-    for (&u, &i) in pairs.users.iter().zip(&pairs.items) {
-        du[u as usize] += 1.0;
-        di[i as usize] += 1.0;
-    }
-    comm.all_reduce_f64(&mut di);
+    let (du, di) = shard_degrees(&pairs, n_local, n_items, comm);
     let n = n_local + n_items;
     let (mut rows, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
     for (&u, &i) in pairs.users.iter().zip(&pairs.items) {
-        let v = (1.0 / (du[u as usize] * di[i as usize]).sqrt()) as f32;
+        let v = 1.0 / (du[u as usize].sqrt() * di[i as usize].sqrt());
         let item = n_local as u32 + i;
         rows.extend([u, item]);
         cols.extend([item, u]);

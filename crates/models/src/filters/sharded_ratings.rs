@@ -8,7 +8,7 @@ use gnnrec_dist::{Comm, wire};
 use super::NormalizedRatings;
 use super::normalized::ItemFilter;
 use super::svd::{SvdOperator, orthonormal};
-use crate::framework::sharded::ShardContext;
+use crate::framework::sharded::{ShardContext, shard_degrees};
 
 /// This rank's rows of `R̃` (local row `u − own.start` for user `u`), with the ranks.
 pub struct ShardRatings<'a> {
@@ -30,15 +30,7 @@ impl<'a> ShardRatings<'a> {
             ctx.train.items.clone(),
         );
         local.dedup_pairs();
-        let mut du = vec![0f32; n_rows];
-        let mut di = vec![0f64; ctx.n_items];
-        for (&u, &i) in local.users.iter().zip(&local.items) {
-            du[u as usize] += 1.0;
-            di[i as usize] += 1.0;
-        }
-        // Counts in f64: exact past f32's 2^24.
-        ctx.comm.all_reduce_f64(&mut di);
-        let di: Vec<f32> = di.iter().map(|&d| d as f32).collect();
+        let (du, di) = shard_degrees(&local, n_rows, ctx.n_items, ctx.comm);
         let norm = NormalizedRatings::from_degrees(&local, n_rows, &du, &di);
         ShardRatings {
             norm,

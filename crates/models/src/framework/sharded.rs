@@ -59,6 +59,25 @@ pub trait ShardedModel {
     fn weights(&self) -> Option<Weights>;
 }
 
+/// The degrees of a rank's distinct (local user, item) `pairs`: its users' (complete: a
+/// user's pairs are all on its owner) and every item's, summed over the ranks in f64 (exact
+/// past f32's 2^24) — the degrees `R̃` and LightGCN's `Â` are normalised by. A collective.
+pub fn shard_degrees(
+    pairs: &Interactions,
+    n_local: usize,
+    n_items: usize,
+    comm: &dyn Comm,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut du = vec![0f32; n_local];
+    let mut di = vec![0f64; n_items];
+    for (&u, &i) in pairs.users.iter().zip(&pairs.items) {
+        du[u as usize] += 1.0;
+        di[i as usize] += 1.0;
+    }
+    comm.all_reduce_f64(&mut di);
+    (du, di.iter().map(|&d| d as f32).collect())
+}
+
 /// A distributed form's training result as [`crate::Model::train_sharded`] returns it.
 pub fn boxed<'a, M: ShardedModel + 'a>(
     trained: crate::framework::error::Result<M>,
