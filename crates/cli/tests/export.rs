@@ -3,8 +3,8 @@
 mod common;
 use common::*;
 
-/// Every model added by the state-of-the-art issue (the graph filters, EASE^R, SimGCL, XSimGCL)
-/// exports the recommendations its metrics.json describes.
+/// Every model added by the state-of-the-art issues (the graph filters, EASE^R, ChebyCF, SimGCL,
+/// XSimGCL) exports the recommendations its metrics.json describes.
 #[test]
 fn the_new_models_export_what_their_metrics_say() {
     let dir = tempfile::tempdir().unwrap();
@@ -12,6 +12,7 @@ fn the_new_models_export_what_their_metrics_say() {
         ("gfcf", &["--factors", "32"][..]),
         ("bspm", &["--factors", "32", "--sharpen-steps", "2"][..]),
         ("ease", &[][..]),
+        ("chebycf", &["--factors", "32"][..]),
         (
             "simgcl",
             &["--epochs", "2", "--lr", "0.01", "--batch", "4096"][..],
