@@ -10,6 +10,11 @@
 //! reports throughput and p50 / p99 latency, and beside them the floor of one request: the
 //! bytes of item embeddings it scans divided by the same run's streaming bandwidth. A last
 //! row repeats the highest concurrency with the access log off (`--quiet`): the log's cost.
+//!
+//! With `--fold-in` every request is a new user's instead: `POST /v1/recommend` with a
+//! history (the training items of a user drawn at random, as raw ids) that the model folds in
+//! (`xtask/load/bodies.lua`, wrk only: oha sends one body). There is no embedding scan to set
+//! beside it; the in-process latency of one fold-in is `gnnrec fold-in`'s.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -18,6 +23,8 @@ use std::process::{Child, Command, Stdio};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::Value;
+
+use gnnrec_data::idmap::RawId;
 
 use crate::probes;
 
@@ -42,6 +49,10 @@ pub struct LoadArgs {
     /// Load generators, comma-separated (`oha`, `wrk`).
     #[arg(long, value_delimiter = ',', default_value = "oha,wrk")]
     pub generators: Vec<String>,
+    /// Every request a new user's fold-in (`POST /v1/recommend` with a history drawn from the
+    /// run's users), not a known user's `GET`; wrk only.
+    #[arg(long)]
+    pub fold_in: bool,
     /// Where to write the results as JSON.
     #[arg(
         long,
@@ -186,8 +197,9 @@ impl Generator {
         }
     }
 
-    /// `secs` seconds at concurrency `c` over the URLs in `urls`.
-    fn run(&self, root: &Path, urls: &Path, c: usize, secs: u64) -> Result<Measured> {
+    /// `secs` seconds at concurrency `c` over the requests in `urls` (URLs, or with
+    /// `bodies` the base URL then one JSON body per line).
+    fn run(&self, root: &Path, urls: &Path, bodies: bool, c: usize, secs: u64) -> Result<Measured> {
         match self {
             Generator::Oha(bin) => {
                 let out = Command::new(bin)
@@ -223,11 +235,17 @@ impl Generator {
                     .lines()
                     .next()
                     .and_then(|u| u.find("/v1/").map(|k| u[..k].to_string()))
+                    .filter(|_| !bodies)
+                    .or_else(|| first.lines().next().map(str::to_string))
                     .context("an empty URL list")?;
                 let out = Command::new(bin)
                     .args(["-t", &c.clamp(1, 2).to_string(), "-c", &c.to_string()])
                     .args(["-d", &format!("{secs}s"), "--latency", "-s"])
-                    .arg(root.join("xtask/load/urls.lua"))
+                    .arg(root.join(if bodies {
+                        "xtask/load/bodies.lua"
+                    } else {
+                        "xtask/load/urls.lua"
+                    }))
                     .arg(&base)
                     .arg("--")
                     .arg(urls)
@@ -254,9 +272,24 @@ impl Generator {
 
 /// Runs the load test.
 pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
-    let generators: Vec<Generator> = args
+    let names: Vec<&String> = args
         .generators
         .iter()
+        .filter(|g| {
+            let keep = !(args.fold_in && g.as_str() == "oha");
+            if !keep {
+                eprintln!(
+                    "--fold-in: oha sends one body to every request; measuring with wrk only"
+                );
+            }
+            keep
+        })
+        .collect();
+    if names.is_empty() {
+        bail!("--fold-in needs wrk among --generators");
+    }
+    let generators: Vec<Generator> = names
+        .into_iter()
         .map(|g| Generator::find(g, root))
         .collect::<Result<_>>()?;
     let run = &args.run;
@@ -266,10 +299,21 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     let users: Vec<String> = (0..user_ids.len() as u32)
         .map(|u| user_ids.raw(u).to_string())
         .collect();
-    let shape = tensor_shape(&dir.file(gnnrec_run::run_dir::MODEL_FILE), "item_embedding")?;
-    let item_bytes = shape.iter().product::<u64>() * 4;
-    let stream_gbps = probes::stream_gbps();
-    let floor_us = item_bytes as f64 / (stream_gbps * 1e9) * 1e6;
+    let histories = if args.fold_in {
+        Some(fold_in_bodies(run, args.users, args.k)?)
+    } else {
+        None
+    };
+    // The floor of a known user's request: one scan of the item embeddings.
+    let (shape, item_bytes, stream_gbps, floor_us) = if args.fold_in {
+        (Vec::new(), 0, f64::NAN, f64::NAN)
+    } else {
+        let shape = tensor_shape(&dir.file(gnnrec_run::run_dir::MODEL_FILE), "item_embedding")?;
+        let item_bytes = shape.iter().product::<u64>() * 4;
+        let stream_gbps = probes::stream_gbps();
+        let floor_us = item_bytes as f64 / (stream_gbps * 1e9) * 1e6;
+        (shape, item_bytes, stream_gbps, floor_us)
+    };
     let scratch = root.join("target/xtask-runs/load");
     std::fs::create_dir_all(&scratch)?;
     let access_log = scratch.join("access.log");
@@ -283,25 +327,43 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     for (logged, concurrencies) in plan {
         let (_server, addr) = start_server(root, run, logged.then_some(access_log.as_path()))?;
         let urls = scratch.join("urls.txt");
-        std::fs::write(&urls, url_list(&addr, &users, args.users, args.k))?;
-        eprintln!(
-            "serving {} ({} users, item embeddings {:?} = {:.1} MB) on {addr}, access log {}; \
-             stream {:.1} GB/s → floor {:.0} µs per request",
-            run.display(),
-            users.len(),
-            shape,
-            item_bytes as f64 / 1e6,
-            if logged { "on" } else { "off" },
-            stream_gbps,
-            floor_us
-        );
+        match &histories {
+            Some(bodies) => std::fs::write(&urls, format!("http://{addr}\n{bodies}"))?,
+            None => std::fs::write(&urls, url_list(&addr, &users, args.users, args.k))?,
+        }
+        let log = if logged { "on" } else { "off" };
+        if args.fold_in {
+            eprintln!(
+                "serving {} on {addr}, access log {log}; every request folds in the history of \
+                 one of {} users drawn from its {} (no embedding-scan floor for a fold-in)",
+                run.display(),
+                args.users,
+                users.len()
+            );
+        } else {
+            eprintln!(
+                "serving {} ({} users, item embeddings {:?} = {:.1} MB) on {addr}, access log \
+                 {log}; stream {:.1} GB/s → floor {:.0} µs per request",
+                run.display(),
+                users.len(),
+                shape,
+                item_bytes as f64 / 1e6,
+                stream_gbps,
+                floor_us
+            );
+        }
         for &c in &concurrencies {
             for g in &generators {
-                g.run(root, &urls, c, 2)?; // warm-up
-                let m = g.run(root, &urls, c, args.seconds)?;
-                let log = if logged { "on" } else { "off" };
+                let bodies = histories.is_some();
+                g.run(root, &urls, bodies, c, 2)?; // warm-up
+                let m = g.run(root, &urls, bodies, c, args.seconds)?;
+                let floor = if args.fold_in {
+                    "—".to_string()
+                } else {
+                    format!("{floor_us:.0}")
+                };
                 println!(
-                    "| {c} | {} | {log} | {:.0} | {:.2} | {:.2} | {} | {floor_us:.0} |",
+                    "| {c} | {} | {log} | {:.0} | {:.2} | {:.2} | {} | {floor} |",
                     g.name(),
                     m.rps,
                     m.p50_ms,
@@ -311,7 +373,7 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
                 rows.push(serde_json::json!({
                     "concurrency": c, "generator": g.name(), "access_log": logged,
                     "requests_per_second": m.rps, "p50_ms": m.p50_ms, "p99_ms": m.p99_ms,
-                    "non_200": m.non_200,
+                    "non_200": m.non_200, "fold_in": args.fold_in,
                 }));
             }
         }
@@ -329,6 +391,46 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
     std::fs::write(&args.out, serde_json::to_vec_pretty(&result)?)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// `count` request bodies, one JSON per line: the training history (raw item ids) of a user
+/// drawn at random (the stream of [`url_list`]) from the run's users with any history.
+fn fold_in_bodies(run: &Path, count: usize, k: usize) -> Result<String> {
+    let served = gnnrec_run::serving::ServableRun::open(run)?;
+    let n_users = served.users.len() as u32;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut text = String::new();
+    let mut drawn = 0;
+    for _ in 0..count.saturating_mul(4) {
+        if drawn == count {
+            break;
+        }
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let u = (state >> 33) as u32 % n_users;
+        let history = served.seen.of(u);
+        if history.is_empty() {
+            continue;
+        }
+        let items: Vec<Value> = history
+            .iter()
+            .map(|&i| match served.items.raw(i) {
+                RawId::Int(v) => Value::from(v),
+                RawId::Str(v) => Value::from(v),
+            })
+            .collect();
+        text.push_str(&serde_json::json!({ "items": items, "k": k }).to_string());
+        text.push('\n');
+        drawn += 1;
+    }
+    if drawn == 0 {
+        bail!(
+            "{}: no user of the run has a training history",
+            run.display()
+        );
+    }
+    Ok(text)
 }
 
 /// `count` request URLs of random users (a fixed linear congruential stream).
