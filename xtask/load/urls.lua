@@ -1,21 +1,27 @@
--- wrk script of `cargo xtask load`: each request is the next path of the file given after
--- `--` (one URL per line, as oha's --urls-from-file reads), each thread starting at its own
--- offset; at the end one JSON line with the numbers xtask reads.
-local paths = {}
-local next_path = 1
+-- wrk script of `cargo xtask load`: each request is the next line of the file given after `--`:
+-- a URL (as oha's --urls-from-file reads) is a GET of its path; a JSON body (`--fold-in`) is a
+-- POST of it to /v1/recommend; any other line (the base URL written first for bodies) is skipped.
+-- Each thread starts at its own offset; at the end one JSON line with the numbers xtask reads.
+local requests = {}
+local next_request = 1
+local headers = { ["Content-Type"] = "application/json" }
 
 function init(args)
   for line in io.lines(args[1]) do
     local path = line:match("^https?://[^/]+(/.*)$")
-    if path then paths[#paths + 1] = path end
+    if path then
+      requests[#requests + 1] = wrk.format("GET", path)
+    elseif line:sub(1, 1) == "{" then
+      requests[#requests + 1] = wrk.format("POST", "/v1/recommend", headers, line)
+    end
   end
-  next_path = (math.random(#paths) - 1) % #paths + 1
+  next_request = (math.random(#requests) - 1) % #requests + 1
 end
 
 function request()
-  local p = paths[next_path]
-  next_path = next_path % #paths + 1
-  return wrk.format("GET", p)
+  local r = requests[next_request]
+  next_request = next_request % #requests + 1
+  return r
 end
 
 function done(summary, latency, requests)

@@ -13,7 +13,7 @@
 //!
 //! With `--fold-in` every request is a new user's instead: `POST /v1/recommend` with a
 //! history (the training items of a user drawn at random, as raw ids) that the model folds in
-//! (`xtask/load/bodies.lua`, wrk only: oha sends one body). There is no embedding scan to set
+//! (`xtask/load/urls.lua` reads bodies too; wrk only: oha sends one body). There is no embedding scan to set
 //! beside it; the in-process latency of one fold-in is `gnnrec fold-in`'s.
 
 use std::io::{BufRead, BufReader};
@@ -197,9 +197,9 @@ impl Generator {
         }
     }
 
-    /// `secs` seconds at concurrency `c` over the requests in `urls` (URLs, or with
-    /// `bodies` the base URL then one JSON body per line).
-    fn run(&self, root: &Path, urls: &Path, bodies: bool, c: usize, secs: u64) -> Result<Measured> {
+    /// `secs` seconds at concurrency `c` over the requests in `urls` (URLs, or the base URL
+    /// then one JSON body per line).
+    fn run(&self, root: &Path, urls: &Path, c: usize, secs: u64) -> Result<Measured> {
         match self {
             Generator::Oha(bin) => {
                 let out = Command::new(bin)
@@ -235,17 +235,12 @@ impl Generator {
                     .lines()
                     .next()
                     .and_then(|u| u.find("/v1/").map(|k| u[..k].to_string()))
-                    .filter(|_| !bodies)
                     .or_else(|| first.lines().next().map(str::to_string))
                     .context("an empty URL list")?;
                 let out = Command::new(bin)
                     .args(["-t", &c.clamp(1, 2).to_string(), "-c", &c.to_string()])
                     .args(["-d", &format!("{secs}s"), "--latency", "-s"])
-                    .arg(root.join(if bodies {
-                        "xtask/load/bodies.lua"
-                    } else {
-                        "xtask/load/urls.lua"
-                    }))
+                    .arg(root.join("xtask/load/urls.lua"))
                     .arg(&base)
                     .arg("--")
                     .arg(urls)
@@ -354,9 +349,8 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
         }
         for &c in &concurrencies {
             for g in &generators {
-                let bodies = histories.is_some();
-                g.run(root, &urls, bodies, c, 2)?; // warm-up
-                let m = g.run(root, &urls, bodies, c, args.seconds)?;
+                g.run(root, &urls, c, 2)?; // warm-up
+                let m = g.run(root, &urls, c, args.seconds)?;
                 let floor = if args.fold_in {
                     "—".to_string()
                 } else {
@@ -394,21 +388,17 @@ pub fn run(args: &LoadArgs, root: &Path) -> Result<()> {
 }
 
 /// `count` request bodies, one JSON per line: the training history (raw item ids) of a user
-/// drawn at random (the stream of [`url_list`]) from the run's users with any history.
+/// drawn at random (the stream of [`draws`]) from the run's users with any history.
 fn fold_in_bodies(run: &Path, count: usize, k: usize) -> Result<String> {
     let served = gnnrec_run::serving::ServableRun::open(run)?;
     let n_users = served.users.len() as u32;
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut text = String::new();
     let mut drawn = 0;
-    for _ in 0..count.saturating_mul(4) {
+    for draw in draws().take(count.saturating_mul(4)) {
         if drawn == count {
             break;
         }
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let u = (state >> 33) as u32 % n_users;
+        let u = (draw % n_users as u64) as u32;
         let history = served.seen.of(u);
         if history.is_empty() {
             continue;
@@ -433,15 +423,24 @@ fn fold_in_bodies(run: &Path, count: usize, k: usize) -> Result<String> {
     Ok(text)
 }
 
-/// `count` request URLs of random users (a fixed linear congruential stream).
+/// The fixed linear congruential stream the request mixes draw their users from (the high bits
+/// of each state).
+fn draws() -> impl Iterator<Item = u64> {
+    std::iter::successors(Some(0x9E37_79B9_7F4A_7C15u64), |s| {
+        Some(
+            s.wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407),
+        )
+    })
+    .skip(1)
+    .map(|s| s >> 33)
+}
+
+/// `count` request URLs of random users (the stream of [`draws`]).
 fn url_list(addr: &str, users: &[String], count: usize, k: usize) -> String {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut text = String::new();
-    for _ in 0..count {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let u = &users[(state >> 33) as usize % users.len()];
+    for draw in draws().take(count) {
+        let u = &users[draw as usize % users.len()];
         text.push_str(&format!("http://{addr}/v1/recommend?user={u}&k={k}\n"));
     }
     text
