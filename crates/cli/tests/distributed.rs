@@ -108,6 +108,8 @@ fn check_equal(dataset: &str, model: &str, settings: &[&str], tol: f64, tmp: &Pa
         );
         let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(got["ranks"], n);
+        // Both datasets here are read in shares (adjacency lists; ml-100k's split files).
+        assert_eq!(got["data_read"], "by byte ranges", "{model} on {dataset}");
         let what = format!("{model} on {dataset} at {n} ranks ({took:?})");
         assert_close(&metrics(&got), &metrics(&single), tol, &what);
         let back = json(&["eval", "--run", out.to_str().unwrap(), "--json"]);

@@ -103,6 +103,21 @@ impl DataError {
         }
     }
 
+    /// The error of a part of a file that starts after `lines` lines of it: its line number,
+    /// if any, shifted to the file's.
+    pub fn after_lines(mut self, lines: usize) -> Self {
+        if let DataError::Invalid {
+            at: Location {
+                line: Some(line), ..
+            },
+            ..
+        } = &mut self
+        {
+            *line += lines;
+        }
+        self
+    }
+
     /// The line the error names, if any (handy in tests and for tools).
     pub fn line_number(&self) -> Option<usize> {
         match self {

@@ -170,6 +170,23 @@ pub fn adjacency_folder(name: &str, data_dir: &Path, own: &OwnData) -> Option<Pa
     }
 }
 
+/// The files of `name`'s split `split` when the dataset comes split into delimited files in
+/// advance (ml-100k's official splits `u1` … `ub`, `u1` by default) and is read without
+/// options — what a distributed run reads by byte ranges; `None` for every other dataset or
+/// split, and where the dataset's folder is missing (its loader then says how to obtain it).
+pub fn split_files(
+    name: &str,
+    data_dir: &Path,
+    own: &OwnData,
+    split: Option<&str>,
+) -> Option<Result<crate::loaders::SplitFiles>> {
+    let k = known(name)?;
+    let official = split.is_none_or(|s| ml100k::OFFICIAL_SPLITS.contains(&s));
+    let dir = data_dir.join(k.folder);
+    (own.is_empty() && k.name == "ml-100k" && official && dir.is_dir())
+        .then(|| ml100k::split_files(&dir, split))
+}
+
 /// Looks up a known dataset by name.
 pub fn known(name: &str) -> Option<&'static KnownDataset> {
     KNOWN_DATASETS.iter().find(|d| d.name == name)

@@ -1,4 +1,5 @@
-//! A file to read: a path on disk, or a copy of ml-latest-small compiled into the binary.
+//! A file to read: a path on disk, a copy of ml-latest-small compiled into the binary, or a
+//! part of a file already read (one rank's share in a distributed run).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,14 @@ pub enum Source {
         /// The file's bytes.
         bytes: &'static [u8],
     },
+    /// Whole lines of a file, read already; named for messages by the file. Line numbers in
+    /// errors count from the part's first line (see [`crate::DataError::after_lines`]).
+    Part {
+        /// The file the part comes from.
+        name: String,
+        /// The part's bytes.
+        bytes: Vec<u8>,
+    },
 }
 
 impl Source {
@@ -29,7 +38,7 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::Path(p) => p.display().to_string(),
-            Source::Embedded { name, .. } => name.clone(),
+            Source::Embedded { name, .. } | Source::Part { name, .. } => name.clone(),
         }
     }
 
@@ -42,6 +51,7 @@ impl Source {
                 source,
             })?),
             Source::Embedded { bytes, .. } => Cow::Borrowed(bytes),
+            Source::Part { bytes, .. } => Cow::Owned(bytes.clone()),
         };
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(DataError::file(self.name(), "the file is empty"));

@@ -6,20 +6,19 @@
 //!    so an error names the file and its true line.
 //! 2. The id maps: every rank's distinct raw user and item ids, gathered and sorted — the
 //!    single process's maps ([`IdMap`] orders ids the same way whatever the file order).
-//! 3. Every (user, item) pair travels to its user's owner ([`UserBlocks`]) in one all-to-all;
+//! 3. Every (user, item) pair travels to its user's owner ([`Blocks`]) in one all-to-all;
 //!    received in sender order, each user's pairs keep their file order, and the repeated
 //!    pairs are dropped as the single process drops them (first kept).
 
 use std::path::Path;
 
 use gnnrec_data::loaders::adjacency::{AdjacencyLists, parse};
-use gnnrec_data::{DataError, IdMap, Interactions, Result, Split};
+use gnnrec_data::{DataError, IdMap, Result, Split};
 
-use crate::byte_range::{count_lines, read_share};
 use crate::comm::{Comm, CommExt};
-use crate::partition::UserBlocks;
-use crate::sharded::ShardedData;
-use crate::wire;
+use crate::partition::Blocks;
+use crate::sharded::{ShardedData, to_owners};
+use crate::share::read_parsed;
 
 /// Loads this rank's share of the dataset in `dir` (`train.txt`, `test.txt`), named `name`;
 /// the split is the official `train`, as [`gnnrec_data::loaders::adjacency::load`] makes it.
@@ -39,7 +38,7 @@ pub fn load(dir: &Path, name: &str, comm: &dyn Comm) -> Result<ShardedData> {
     mine_items.dedup();
     let users = IdMap::from_ints(comm.all_gather_i64s(&mine_users));
     let items = IdMap::from_ints(comm.all_gather_i64s(&mine_items));
-    let blocks = UserBlocks::new(users.len(), comm.size());
+    let blocks = Blocks::new(users.len(), comm.size());
     let route = |a: &AdjacencyLists| {
         let mut own = to_owners(&a.indexed(&users, &items), &blocks, comm);
         own.dedup_pairs();
@@ -61,64 +60,23 @@ pub fn load(dir: &Path, name: &str, comm: &dyn Comm) -> Result<ShardedData> {
 }
 
 /// This rank's share of one adjacency-list file, parsed; the file as a whole must have a
-/// data line. Every rank returns an error when any rank's share is bad: the rank that found
-/// it names the file, line and reason; the others say a peer failed (no rank is left waiting
-/// in a collective for one that gave up).
+/// data line. Every rank fails when any rank's share is bad ([`read_parsed`]).
 fn read_lists(path: &Path, comm: &dyn Comm) -> Result<AdjacencyLists> {
-    let file = path.display().to_string();
-    let bytes = read_share(path, comm.rank(), comm.size()).map_err(|source| DataError::Io {
-        file: file.clone(),
-        source,
-    });
-    let newlines = bytes.as_deref().map_or(0, count_lines);
-    let first_line = comm.exclusive_scan_u64(newlines) as usize + 1;
-    let parsed = bytes.and_then(|bytes| {
-        if let Err(e) = std::str::from_utf8(&bytes) {
-            let line = first_line + count_lines(&bytes[..e.valid_up_to()]) as usize;
-            return Err(DataError::line(
-                &file,
-                line,
-                "invalid UTF-8; is the file in another encoding?",
-            ));
-        }
-        parse(&file, &bytes, first_line)
-    });
-    if comm.any(parsed.is_err()) {
-        return Err(parsed.err().unwrap_or_else(|| {
-            DataError::file(&file, "another rank could not read its share of this file")
-        }));
-    }
-    let lists = parsed?;
+    let lists = read_parsed(path, comm, |file, bytes, first| parse(file, &bytes, first))?;
     if comm.sum_u64(lists.line_users.len() as u64) == 0 {
-        return Err(DataError::file(&file, "the file has no data lines"));
+        return Err(DataError::file(
+            path.display().to_string(),
+            "the file has no data lines",
+        ));
     }
     Ok(lists)
-}
-
-/// Sends every pair of `x` to its user's owner; returns the pairs this rank owns, from the
-/// ranks in order (each rank's pairs in its order).
-fn to_owners(x: &Interactions, blocks: &UserBlocks, comm: &dyn Comm) -> Interactions {
-    let mut to_each: Vec<Vec<u32>> = vec![Vec::new(); comm.size()];
-    for (&u, &i) in x.users.iter().zip(&x.items) {
-        let dest = &mut to_each[blocks.owner(u)];
-        dest.push(u);
-        dest.push(i);
-    }
-    let bytes: Vec<Vec<u8>> = to_each.iter().map(|v| wire::from_u32s(v)).collect();
-    let (mut users, mut items) = (Vec::new(), Vec::new());
-    for part in comm.all_to_all_bytes(&bytes) {
-        for pair in wire::u32s(&part).chunks_exact(2) {
-            users.push(pair[0]);
-            items.push(pair[1]);
-        }
-    }
-    Interactions::new(users, items)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::LocalGroup;
+    use gnnrec_data::Interactions;
 
     fn write(dir: &Path, train: &str, test: &str) {
         std::fs::write(dir.join("train.txt"), train).unwrap();

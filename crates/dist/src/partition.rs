@@ -1,20 +1,21 @@
-//! Which rank owns which users: contiguous blocks of the global user indices.
+//! Which rank owns which rows: contiguous blocks of global indices — users (every
+//! distributed model) or items (the sharded item tables of LightGCN and MF-BPR).
 
 use std::ops::Range;
 
-/// Users `0..n_users` cut into `ranks` contiguous blocks of near-equal size (the first
-/// `n_users % ranks` blocks one longer). Contiguous blocks keep every rank's users in index
+/// Indices `0..n` (users or items) cut into `ranks` contiguous blocks of near-equal size (the
+/// first `n % ranks` blocks one longer). Contiguous blocks keep every rank's rows in index
 /// order, so a rank's rows concatenated in rank order are the single process's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserBlocks {
+pub struct Blocks {
     starts: Vec<u32>,
 }
 
-impl UserBlocks {
-    /// `n_users` users over `ranks` ranks.
-    pub fn new(n_users: usize, ranks: usize) -> UserBlocks {
+impl Blocks {
+    /// `n` indices over `ranks` ranks.
+    pub fn new(n: usize, ranks: usize) -> Blocks {
         assert!(ranks > 0);
-        let (base, extra) = (n_users / ranks, n_users % ranks);
+        let (base, extra) = (n / ranks, n % ranks);
         let mut starts = Vec::with_capacity(ranks + 1);
         let mut at = 0usize;
         for r in 0..ranks {
@@ -22,15 +23,15 @@ impl UserBlocks {
             at += base + usize::from(r < extra);
         }
         starts.push(at as u32);
-        UserBlocks { starts }
+        Blocks { starts }
     }
 
-    /// The users of `rank`.
+    /// The indices of `rank`.
     pub fn range(&self, rank: usize) -> Range<u32> {
         self.starts[rank]..self.starts[rank + 1]
     }
 
-    /// The rank owning user `u`.
+    /// The rank owning index `u`.
     pub fn owner(&self, u: u32) -> usize {
         self.starts.partition_point(|&s| s <= u) - 1
     }
@@ -48,7 +49,7 @@ mod tests {
     #[test]
     fn blocks_cover_every_user_once_in_order() {
         for (n, r) in [(10, 3), (2, 4), (0, 2), (7, 1)] {
-            let b = UserBlocks::new(n, r);
+            let b = Blocks::new(n, r);
             let mut all = Vec::new();
             for rank in 0..r {
                 for u in b.range(rank) {
@@ -58,6 +59,6 @@ mod tests {
             }
             assert_eq!(all, (0..n as u32).collect::<Vec<_>>());
         }
-        assert_eq!(UserBlocks::new(10, 3).range(0), 0..4);
+        assert_eq!(Blocks::new(10, 3).range(0), 0..4);
     }
 }

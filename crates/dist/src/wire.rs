@@ -4,7 +4,11 @@ macro_rules! codec {
     ($to:ident, $from:ident, $t:ty) => {
         /// The little-endian bytes of `xs`.
         pub fn $to(xs: &[$t]) -> Vec<u8> {
-            xs.iter().flat_map(|x| x.to_le_bytes()).collect()
+            let mut out = Vec::with_capacity(std::mem::size_of_val(xs));
+            for x in xs {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            out
         }
 
         /// Values read back from their little-endian bytes.

@@ -3,8 +3,9 @@
 //! ranks).
 //!
 //! Steps, every one a collective:
-//! 1. each rank reads its share of the data ([`gnnrec_dist::adjacency::load`] by byte ranges
-//!    for the adjacency-list datasets; other formats are loaded whole on every rank and then
+//! 1. each rank reads its share of the data (by byte ranges: [`gnnrec_dist::adjacency::load`]
+//!    for the adjacency-list datasets, [`gnnrec_dist::split_files::load`] for ml-100k's official
+//!    splits; other formats are loaded whole on every rank and then
 //!    cut, [`ShardedData::from_loaded`]);
 //! 2. the model trains across ranks ([`gnnrec_models::Configured::train_sharded`]);
 //! 3. each rank ranks its own test users against every item, in rounds of [`BLOCK`] users
@@ -341,6 +342,15 @@ fn load_shard(data: &DataSource, comm: &dyn Comm) -> Result<(ShardedData, &'stat
             |k| k.name.to_string(),
         );
         let shard = gnnrec_dist::adjacency::load(&folder, &name, comm)
+            .with_context(|| format!("loading dataset `{}`", data.dataset))?;
+        return Ok((shard, "by byte ranges"));
+    }
+    if let Some(files) =
+        registry::split_files(&data.dataset, &dir, &data.own, data.split.as_deref())
+    {
+        let files = files.with_context(|| format!("loading dataset `{}`", data.dataset))?;
+        let name = registry::known(&data.dataset).map_or(data.dataset.as_str(), |k| k.name);
+        let shard = gnnrec_dist::split_files::load(name, &files, comm)
             .with_context(|| format!("loading dataset `{}`", data.dataset))?;
         return Ok((shard, "by byte ranges"));
     }

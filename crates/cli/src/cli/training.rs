@@ -39,8 +39,9 @@ pub struct TrainArgs {
 
     /// Train across the processes of `mpirun -n N gnnrec train --distributed …` (Open MPI;
     /// a build with `--features mpi`): each rank reads its share of the users (adjacency-list
-    /// datasets by byte ranges of train.txt / test.txt), the models' sums over users are
-    /// all-reduced, each rank ranks its own test users, rank 0 writes the run directory.
+    /// datasets and ml-100k's official splits by byte ranges of their files), the models'
+    /// sums over users are all-reduced (LightGCN and MF-BPR: item rows exchanged with their
+    /// owners), each rank ranks its own test users, rank 0 writes the run directory.
     /// Models: ease, gfcf, bspm, mf, lightgcn. LightGCN and MF-BPR keep a checkpoint after
     /// every epoch (each rank its shard); `--distributed --resume DIR` with as many ranks
     /// continues an interrupted run.

@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use crate::dataset::{Dataset, LoadReport, RatingScale};
-use crate::error::Result;
+use crate::error::{DataError, Result};
 use crate::features::{BadUser, FeatureMatrix, MovieLensUsers, YEAR_BUCKETS, year_bucket};
 use crate::idmap::IdMap;
 use crate::interactions::Interactions;
-use crate::loaders::{ensure, map_int_column};
+use crate::loaders::{SplitFiles, ensure, map_int_column};
 use crate::source::Source;
 use crate::split::{Split, SplitSpec};
 use crate::table::{RATINGS, Table, TableFormat};
@@ -16,6 +16,79 @@ use crate::text::Encoding;
 
 /// Names of the official splits, in the order they are listed.
 pub const OFFICIAL_SPLITS: [&str; 7] = ["u1", "u2", "u3", "u4", "u5", "ua", "ub"];
+
+/// The files of official split `split` (`u1` when `None`) in `dir`, with the id maps of
+/// `u.user` and `u.item` and [`parse_ratings`]; an error when the split is not an official
+/// one or its files are missing.
+pub fn split_files(dir: &Path, split: Option<&str>) -> Result<SplitFiles> {
+    let name = split.unwrap_or("u1");
+    if !OFFICIAL_SPLITS.contains(&name) {
+        return Err(DataError::Split {
+            spec: name.to_string(),
+            reason: format!(
+                "ml-100k's official splits are {}",
+                OFFICIAL_SPLITS.join(", ")
+            ),
+        });
+    }
+    let users = ids(&dir.join("u.user"), TableFormat::plain(b'|'), 5, "user id")?;
+    let item_format = TableFormat {
+        encoding: Encoding::Latin1,
+        ..TableFormat::plain(b'|')
+    };
+    let items = ids(&dir.join("u.item"), item_format, 24, "movie id")?;
+    let train = dir.join(format!("{name}.base"));
+    let test = dir.join(format!("{name}.test"));
+    for f in [&train, &test] {
+        if !f.is_file() {
+            return Err(DataError::file(
+                f.display().to_string(),
+                format!("official split {name} not found"),
+            ));
+        }
+    }
+    Ok(SplitFiles {
+        name: name.to_string(),
+        train,
+        test,
+        users,
+        items,
+        parse: parse_ratings,
+    })
+}
+
+/// The unique ids in the first column of a metadata file.
+fn ids(path: &Path, format: TableFormat, columns: usize, what: &str) -> Result<IdMap> {
+    let t = Table::read(&Source::path(path), format, columns)?;
+    let raw: Vec<i64> = t.parse(0, what)?;
+    let map = IdMap::from_ints(raw.iter().copied());
+    ensure(map.len() == raw.len(), t.file(), || {
+        format!("{what}s are not unique")
+    })?;
+    Ok(map)
+}
+
+/// Whole lines of a rating file (`file`, from its line `first_line` on) against known users and
+/// items, as [`load`] reads them (ratings and timestamps kept; repeated pairs not yet
+/// dropped). Blank text is no interactions. Errors name the file and its true line.
+pub fn parse_ratings(
+    file: &str,
+    bytes: Vec<u8>,
+    first_line: usize,
+    users: &IdMap,
+    items: &IdMap,
+) -> Result<Interactions> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(Interactions::default());
+    }
+    let part = Source::Part {
+        name: file.to_string(),
+        bytes,
+    };
+    read_ratings(&part, users, items)
+        .map(|(x, _)| x)
+        .map_err(|e| e.after_lines(first_line - 1))
+}
 
 /// Loads ml-100k from `dir`. Users come from `u.user` (943), items from `u.item` (1,682);
 /// every rating must name a known user and item. Official splits whose files are present

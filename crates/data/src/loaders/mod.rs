@@ -11,7 +11,30 @@ pub mod ml_latest_small;
 
 use crate::error::{DataError, Result};
 use crate::idmap::IdMap;
+use crate::interactions::Interactions;
 use crate::table::Table;
+
+/// Parses whole lines of a file (`file`, from its line `first_line` on) against known id maps.
+pub type PartParser = fn(&str, Vec<u8>, usize, &IdMap, &IdMap) -> Result<Interactions>;
+
+/// A dataset split into two files in advance, with the id maps every reader agrees on and the
+/// parser of the files' lines: what a reader that takes each file in parts needs (one rank's
+/// share of a distributed run, `gnnrec_dist::split_files`).
+#[derive(Debug, Clone)]
+pub struct SplitFiles {
+    /// The split's name (ml-100k's `u1` …).
+    pub name: String,
+    /// The training file.
+    pub train: std::path::PathBuf,
+    /// The test file.
+    pub test: std::path::PathBuf,
+    /// Raw user ids ↔ indices, as the dataset's loader makes them.
+    pub users: IdMap,
+    /// Raw item ids ↔ indices, as the dataset's loader makes them.
+    pub items: IdMap,
+    /// The parser of the files' lines (repeated pairs kept: the reader drops them).
+    pub parse: PartParser,
+}
 
 /// Maps the integer ids of one column through `map`; an id the map lacks is an error naming
 /// its line and what it should have matched.

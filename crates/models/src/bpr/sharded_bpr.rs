@@ -1,17 +1,21 @@
-//! LightGCN and MF-BPR (0 layers) trained across ranks: the user table cut by rows, each rank
-//! holding only its users' embeddings; the item table replicated, moved identically on every
-//! rank by gradients summed over the ranks ([`super::sharded_step`]).
+//! LightGCN and MF-BPR (0 layers) trained across ranks: both tables cut by rows — each rank
+//! holds its users' and its items' embeddings (and their Adam state), never the whole of
+//! either; each layer moves only the item rows its users' edges touch ([`super::sharded_step`]).
 //!
 //! A rank samples its BPR triples from its own users. A global step is every rank's slice of
 //! that step (each rank's epoch of triples cut into the same number of steps, the batch's
 //! size set over all ranks). For a given global batch the gradient is the single process's
 //! (`registry/distributed_tests.rs`); what differs from one process is which triples are
-//! drawn. Adam moves every rank's item rows identically (the same gradients, the same state)
-//! and its own user rows.
+//! drawn. Adam moves each rank's own rows.
 //!
-//! Bytes per step and rank: `4 · I · d · (2K + 2)` (the item rows of each layer's product
-//! forward and backward, of `∂F`, and of the L2 term); a user row never travels until rank 0
-//! gathers the trained table to save it.
+//! Bytes a rank sends per step (payloads): per layer, forward and backward, the rows it serves
+//! to the ranks that read them and the shares it pushes to the owners of its halo — about
+//! `2 · 4 · d · h` with `h` its halo's rows owned elsewhere — so `16 · K · d · h` a step,
+//! plus the batch's remote item rows (read, then their gradients back: `8 · d` each, and 8
+//! bytes of index and count). `h` is at most `I · (N − 1) / N` and shrinks as a shard's users
+//! touch fewer of the items. What stays whole: the final item table, gathered once after
+//! training for scoring (every user is ranked against every item), and the trained tables on
+//! rank 0 when it saves the run.
 
 use std::ops::Range;
 use std::path::Path;
@@ -24,7 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use super::lightgcn::LightGcn;
-use super::sharded_step::{ShardStep, shard_adjacency};
+use super::sharded_step::{ShardGraph, ShardStep};
 use crate::framework::error::{Result, bail};
 use crate::framework::model::TrainedModel;
 use crate::framework::shard_checkpoint::{self, Counters};
@@ -55,19 +59,25 @@ fn epoch_shares(total: usize, active: &[usize]) -> Vec<usize> {
 }
 
 /// The initial table of a rank: the single process's N(0, 0.1²) draw of every user and item
-/// row (the same seed, the same order), of which it keeps its users' rows and the items'.
+/// row (the same seed, the same order), of which it keeps the rows of its users `own` and of
+/// its items `own_items`.
 pub fn initial_table(
     seed: u64,
     n_users: usize,
     n_items: usize,
     own: &Range<u32>,
+    own_items: &Range<u32>,
     d: usize,
 ) -> Vec<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
-    let mut table = Vec::with_capacity((own.len() + n_items) * d);
+    let mut table = Vec::with_capacity((own.len() + own_items.len()) * d);
     for row in 0..n_users + n_items {
-        let keep = row >= n_users || own.contains(&(row as u32));
+        let keep = if row < n_users {
+            own.contains(&(row as u32))
+        } else {
+            own_items.contains(&((row - n_users) as u32))
+        };
         for _ in 0..d {
             let x = normal.sample(&mut rng);
             if keep {
@@ -173,7 +183,6 @@ impl<'a> ShardedBpr<'a> {
             bail!("dim and batch must be positive");
         }
         let own = ctx.own.clone();
-        let mut table = initial_table(ctx.seed, ctx.n_users, ctx.n_items, &own, d);
         let local = Interactions::new(
             ctx.train.users.iter().map(|&u| u - own.start).collect(),
             ctx.train.items.clone(),
@@ -195,8 +204,10 @@ impl<'a> ShardedBpr<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(
             ctx.seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(comm.rank() as u64 + 1)),
         );
-        let adj = shard_adjacency(&local, own.len(), ctx.n_items, comm);
-        let mut step = ShardStep::new(comm, own.clone(), adj, d, cfg.layers, cfg.l2);
+        let graph = ShardGraph::new(&local, own.len(), ctx.n_items, comm);
+        let mut step = ShardStep::new(comm, own.clone(), graph, d, cfg.layers, cfg.l2);
+        let own_items = step.own_items();
+        let mut table = initial_table(ctx.seed, ctx.n_users, ctx.n_items, &own, &own_items, d);
         let mut adam = Adam::new(table.len(), cfg.train.lr);
         let pool = cfg.neg_pool.max(1);
         let cut = |n: usize, k: usize| n * k / steps;
@@ -232,7 +243,13 @@ impl<'a> ShardedBpr<'a> {
         }
         let fin = step.final_embeddings(&table);
         let (u, i) = fin.split_at(own.len() * d);
-        let scorer = DotScorer::new(u.to_vec(), i.to_vec(), d);
+        // Every user is ranked against every item: the final item rows, gathered whole.
+        let items: Vec<f32> = comm
+            .all_gather_bytes(&wire::from_f32s(i))
+            .iter()
+            .flat_map(|p| wire::f32s(p))
+            .collect();
+        let scorer = DotScorer::new(u.to_vec(), items, d);
         Ok(ShardedBpr {
             comm,
             own,
@@ -258,12 +275,16 @@ impl ShardedModel for ShardedBpr<'_> {
     fn weights(&self) -> Option<Weights> {
         let d = self.dim;
         let rows = self.own.len() * d;
+        // `[every user; every item]` on rank 0: the ranks' user rows, then their item rows.
         let gather = |t: &[f32]| -> Option<Vec<f32>> {
-            let parts = self.comm.gather_bytes_to_root(wire::from_f32s(&t[..rows]));
+            let users = self.comm.gather_bytes_to_root(wire::from_f32s(&t[..rows]));
+            let items = self.comm.gather_bytes_to_root(wire::from_f32s(&t[rows..]));
             (self.comm.rank() == 0).then(|| {
-                let mut all: Vec<f32> = parts.iter().flat_map(|p| wire::f32s(p)).collect();
-                all.extend_from_slice(&t[rows..]);
-                all
+                users
+                    .iter()
+                    .chain(&items)
+                    .flat_map(|p| wire::f32s(p))
+                    .collect()
             })
         };
         let ego = gather(&self.table);

@@ -116,7 +116,7 @@ mod tests {
     use super::*;
     use crate::filters::random_train;
     use crate::filters::svd::{SvdSettings, randomized_svd, randomized_svd_of};
-    use gnnrec_dist::{LocalGroup, UserBlocks};
+    use gnnrec_dist::{Blocks, LocalGroup};
 
     /// The rows of `x` owned by `rank` of `n`.
     pub(crate) fn shard(
@@ -125,7 +125,7 @@ mod tests {
         n: usize,
         rank: usize,
     ) -> (std::ops::Range<u32>, Interactions) {
-        let own = UserBlocks::new(nu, n).range(rank);
+        let own = Blocks::new(nu, n).range(rank);
         let rows: Vec<usize> = (0..x.len())
             .filter(|&k| own.contains(&x.users[k]))
             .collect();

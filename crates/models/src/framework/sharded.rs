@@ -1,10 +1,11 @@
 //! Models trained across the ranks of a distributed run (`mpirun -n N gnnrec train
-//! --distributed`), each rank holding one block of users ([`gnnrec_dist::UserBlocks`]).
+//! --distributed`), each rank holding one block of users ([`gnnrec_dist::Blocks`]).
 //!
 //! What stays per rank: the user rows of the training matrix, every user-sized table, the
-//! scoring of its own users. What is replicated: item-sized tables (item degrees, singular
-//! vectors, EASE's item–item matrix) — each one a sum over the ranks, so every rank computes
-//! the same one. The products that couple users are sums over shards:
+//! scoring of its own users. What the training-free models replicate: item-sized tables (item
+//! degrees, singular vectors, EASE's item–item matrix) — each one a sum over the ranks, so
+//! every rank computes the same one (LightGCN and MF-BPR cut their item tables by owner too:
+//! `bpr/sharded_step.rs`). The products that couple users are sums over shards:
 //!
 //! - `R̃ᵀR̃ x = Σ_ranks R̃_rᵀ (R̃_r x)` — one all-reduce of an items × b block;
 //! - the randomized SVD: `R̃ Ω` per rank, `R̃ᵀ Q` all-reduced, the QR of the tall `R̃ Ω` a
@@ -14,7 +15,8 @@
 //! A model with a distributed form implements [`crate::Model::train_sharded`] and declares
 //! [`crate::Model::DISTRIBUTED`]; the run layer drives the rest (scoring rounds, metrics,
 //! the run directory). The forms themselves live with their families:
-//! `filters/sharded_ratings.rs`, `filters/sharded_filter.rs`, `baselines/sharded_ease.rs`.
+//! `filters/sharded_ratings.rs`, `filters/sharded_filter.rs`, `baselines/sharded_ease.rs`,
+//! `bpr/sharded_bpr.rs`.
 
 use std::ops::Range;
 
@@ -61,7 +63,7 @@ pub trait ShardedModel {
 
 /// The degrees of a rank's distinct (local user, item) `pairs`: its users' (complete: a
 /// user's pairs are all on its owner) and every item's, summed over the ranks in f64 (exact
-/// past f32's 2^24) — the degrees `R̃` and LightGCN's `Â` are normalised by. A collective.
+/// past f32's 2^24) — the degrees `R̃` is normalised by. A collective.
 pub fn shard_degrees(
     pairs: &Interactions,
     n_local: usize,

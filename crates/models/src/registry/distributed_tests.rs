@@ -5,7 +5,7 @@ use crate::framework::observer::Silent;
 use crate::framework::sharded::*;
 use crate::registry;
 use gnnrec_data::Interactions;
-use gnnrec_dist::{Comm, LocalGroup, UserBlocks};
+use gnnrec_dist::{Blocks, Comm, LocalGroup};
 use serde_json::{Map, Value, json};
 
 /// Every user's scores from the model trained in one process and across `n` ranks.
@@ -26,7 +26,7 @@ fn scores(
     let mut want = vec![0f32; nu * ni];
     single.score_users(&users, &mut want);
     let parts = LocalGroup::run(n, |c| {
-        let own = UserBlocks::new(nu, n).range(c.rank());
+        let own = Blocks::new(nu, n).range(c.rank());
         let rows: Vec<usize> = (0..x.len())
             .filter(|&k| own.contains(&x.users[k]))
             .collect();
@@ -127,7 +127,7 @@ fn a_model_without_a_distributed_form_says_which_have_one() {
 #[test]
 fn a_lightgcn_or_mf_step_across_1_2_and_4_ranks_has_the_single_process_gradient() {
     use crate::bpr::lightgcn::step::{Shape, StepBuffers};
-    use crate::bpr::sharded_step::{ShardStep, shard_adjacency};
+    use crate::bpr::sharded_step::{ShardGraph, ShardStep};
     use rand::{Rng, SeedableRng};
 
     let (nu, ni, d, pool, b) = (23, 17, 5, 3, 40);
@@ -154,7 +154,7 @@ fn a_lightgcn_or_mf_step_across_1_2_and_4_ranks_has_the_single_process_gradient(
         let scale = want.iter().fold(0f32, |m, g| m.max(g.abs()));
         for n in [1, 2, 4] {
             let got = LocalGroup::run(n, |c| {
-                let own = UserBlocks::new(nu, n).range(c.rank());
+                let own = Blocks::new(nu, n).range(c.rank());
                 let rows: Vec<usize> = (0..x.len())
                     .filter(|&k| own.contains(&x.users[k]))
                     .collect();
@@ -163,9 +163,12 @@ fn a_lightgcn_or_mf_step_across_1_2_and_4_ranks_has_the_single_process_gradient(
                     mine_x.users.iter().map(|&u| u - own.start).collect(),
                     mine_x.items.clone(),
                 );
-                let adj = shard_adjacency(&local, own.len(), ni, c);
+                let graph = ShardGraph::new(&local, own.len(), ni, c);
+                let items = graph.items().range(c.rank());
                 let mut mine = table[own.start as usize * d..own.end as usize * d].to_vec();
-                mine.extend_from_slice(&table[nu * d..]);
+                mine.extend_from_slice(
+                    &table[(nu + items.start as usize) * d..(nu + items.end as usize) * d],
+                );
                 let keep: Vec<usize> = (0..b).filter(|&k| own.contains(&users[k])).collect();
                 let u: Vec<u32> = keep.iter().map(|&k| users[k]).collect();
                 let p: Vec<u32> = keep.iter().map(|&k| pos[k]).collect();
@@ -173,11 +176,11 @@ fn a_lightgcn_or_mf_step_across_1_2_and_4_ranks_has_the_single_process_gradient(
                     .iter()
                     .flat_map(|&k| neg[k * pool..(k + 1) * pool].to_vec())
                     .collect();
-                let mut step = ShardStep::new(c, own.clone(), adj, d, layers, 0.1);
+                let mut step = ShardStep::new(c, own.clone(), graph, d, layers, 0.1);
                 let (loss, grad) = step.loss_and_grad(&mine, &u, &p, &q, b);
-                (own, loss, grad)
+                (own, items, loss, grad)
             });
-            for (own, loss, grad) in got {
+            for (own, items, loss, grad) in got {
                 let what = format!("{layers} layers, {n} ranks");
                 assert!(
                     (loss - want_loss).abs() <= 1e-5 * want_loss.abs(),
@@ -185,10 +188,13 @@ fn a_lightgcn_or_mf_step_across_1_2_and_4_ranks_has_the_single_process_gradient(
                 );
                 let rows = own.len();
                 let want_users = &want[own.start as usize * d..own.end as usize * d];
-                let checks = grad[..rows * d]
-                    .iter()
-                    .zip(want_users)
-                    .chain(grad[rows * d..].iter().zip(&want[nu * d..]));
+                let checks =
+                    grad[..rows * d]
+                        .iter()
+                        .zip(want_users)
+                        .chain(grad[rows * d..].iter().zip(
+                            &want[(nu + items.start as usize) * d..(nu + items.end as usize) * d],
+                        ));
                 for (g, w) in checks {
                     assert!((g - w).abs() <= 1e-5 * scale, "{what}: {g} vs {w}");
                 }
