@@ -41,8 +41,8 @@ pub struct ShardGraph {
 }
 
 impl ShardGraph {
-    /// The graph of the rank whose distinct-or-not (user − own.start, item) pairs are
-    /// `local`. A collective (the halo's plan and the item degrees).
+    /// The graph of the rank whose (user − own.start, item) pairs are `local` (repeats
+    /// allowed: each edge counts once). A collective (the halo's plan and the item degrees).
     pub fn new(local: &Interactions, n_local: usize, n_items: usize, comm: &dyn Comm) -> Self {
         let mut pairs = local.clone();
         pairs.dedup_pairs();
