@@ -239,6 +239,22 @@ impl Csr {
         self.spmm_then(x, d, out, |_, _| {});
     }
 
+    /// `out = self · x` with every sum carried in f64 ([`crate::wide_row_kernel`]): for a
+    /// product whose rows are summed elsewhere too (across the ranks of a distributed run),
+    /// where the result rounded to f32 must not depend on the order of the terms. `x` is
+    /// f32 or f64. Parallel over rows.
+    pub fn spmm_wide<T: crate::wide_row_kernel::Widen>(&self, x: &[T], d: usize, out: &mut [f64]) {
+        assert_eq!(x.len(), self.n_cols * d);
+        assert_eq!(out.len(), self.n_rows * d);
+        out.par_chunks_mut(d.max(1))
+            .with_min_len(64)
+            .enumerate()
+            .for_each(|(r, o)| {
+                let (cols, vals) = self.row(r);
+                crate::wide_row_kernel::row_times_wide(cols, vals, x, d, o);
+            });
+    }
+
     /// [`Csr::spmm`], then `then(r, row)` on each output row `r` while it is still in cache
     /// (a fused epilogue, e.g. adding a term to some rows).
     pub fn spmm_then(

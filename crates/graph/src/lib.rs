@@ -17,6 +17,7 @@ pub mod item_item;
 pub mod rating_graph;
 pub mod row_kernel;
 pub mod stats;
+pub mod wide_row_kernel;
 
 pub use bipartite::{bipartite_adjacency, normalized_adjacency};
 pub use csr::Csr;

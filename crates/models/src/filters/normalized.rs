@@ -13,9 +13,21 @@ pub trait ItemFilter {
     fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]);
 }
 
+/// GF-CF's and BSPM's products: summed in f64 ([`NormalizedRatings::filter_sum`]), so that a
+/// distributed run, whose ranks each add their users' share, rounds to the same f32 scores.
 impl ItemFilter for NormalizedRatings {
     fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]) {
-        self.filter(x, b, scratch, out);
+        let mut acc = Vec::new();
+        self.filter_sum(x, b, scratch, &mut acc);
+        round_into(&acc, out);
+    }
+}
+
+/// `out = acc` rounded to f32.
+pub fn round_into(acc: &[f64], out: &mut [f32]) {
+    assert_eq!(acc.len(), out.len());
+    for (o, &a) in out.iter_mut().zip(acc) {
+        *o = a as f32;
     }
 }
 
@@ -114,6 +126,18 @@ impl NormalizedRatings {
         self.rt.spmm(mid, b, out);
     }
 
+    /// [`NormalizedRatings::filter`] with the sums over users carried in f64 (`acc`, resized
+    /// to `n_items × b`): this matrix's rows' share of `P x`, to be rounded to f32 where it is
+    /// whole ([`round_into`]) or first added to the other ranks' shares. `R̃ x` is per user and
+    /// the same wherever the user's row lives; only `R̃ᵀ`'s sums over users depend on which
+    /// users are here and in what order, and in f64 that order no longer shows in f32.
+    pub fn filter_sum(&self, x: &[f32], b: usize, mid: &mut Vec<f32>, acc: &mut Vec<f64>) {
+        mid.resize(self.n_users() * b, 0.0);
+        self.r.spmm(x, b, mid);
+        acc.resize(self.n_items() * b, 0.0);
+        self.rt.spmm_wide(mid, b, acc);
+    }
+
     /// `out = P X` where column `j` of `X` (`n_items × b`, `b = histories.len()`) is the
     /// vector of `histories[j]` (distinct items): 1 at each, or `item_weight[i]` at item `i`
     /// where weights are given; `mid` is scratch as in [`NormalizedRatings::filter`]. The
@@ -124,6 +148,31 @@ impl NormalizedRatings {
         item_weight: Option<&[f32]>,
         mid: &mut Vec<f32>,
         out: &mut [f32],
+    ) {
+        self.scatter_histories(histories, item_weight, mid);
+        self.rt.spmm(mid, histories.len(), out);
+    }
+
+    /// [`NormalizedRatings::filter_histories`] with the sums over users carried in f64, as
+    /// [`NormalizedRatings::filter_sum`] (`acc` resized to `n_items × histories.len()`).
+    pub fn filter_histories_sum(
+        &self,
+        histories: &[&[u32]],
+        item_weight: Option<&[f32]>,
+        mid: &mut Vec<f32>,
+        acc: &mut Vec<f64>,
+    ) {
+        self.scatter_histories(histories, item_weight, mid);
+        acc.resize(self.n_items() * histories.len(), 0.0);
+        self.rt.spmm_wide(mid, histories.len(), acc);
+    }
+
+    /// `mid = R̃ X` for the histories' vectors `X`, as a scatter over their items.
+    fn scatter_histories(
+        &self,
+        histories: &[&[u32]],
+        item_weight: Option<&[f32]>,
+        mid: &mut Vec<f32>,
     ) {
         let b = histories.len();
         mid.clear();
@@ -137,6 +186,5 @@ impl NormalizedRatings {
                 }
             }
         }
-        self.rt.spmm(mid, b, out);
     }
 }

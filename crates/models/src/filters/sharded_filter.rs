@@ -2,14 +2,15 @@
 //!
 //! Scoring goes in rounds: in each, every rank brings one block of its users (possibly none);
 //! their histories are gathered (item lists: small), every rank adds its rows' share of the
-//! linear filter `R̃ᵀ R̃ x` for all of them, one all-reduce sums the shares, the sharpening
+//! linear filter `R̃ᵀ R̃ x` for all of them (in f64), one all-reduce sums the shares, the sharpening
 //! steps sum theirs the same way, and each rank keeps its own users' columns and adds the
-//! low-pass term (replicated, local). Per round the ranks exchange `n_items × B` floats per
+//! low-pass term (replicated, local). Per round the ranks exchange `n_items × B` doubles per
 //! product with `P`, `B` the round's users over all ranks.
 
 use gnnrec_dist::{Comm, wire};
 use gnnrec_eval::UserItems;
 
+use super::normalized::round_into;
 use super::scorer::{LowPass, Sharpening, add_item_major, saved_parts, sharpen};
 use super::sharded_ratings::ShardRatings;
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd_of};
@@ -102,12 +103,13 @@ impl ShardedModel for ShardedFilter<'_> {
             return; // every rank sees the same empty round
         }
         let refs: Vec<&[u32]> = histories.iter().map(Vec::as_slice).collect();
-        let mut z = vec![0f32; n * b];
-        let mut mid = Vec::new();
+        let (mut mid, mut acc) = (Vec::new(), Vec::new());
         self.ratings
             .norm
-            .filter_histories(&refs, None, &mut mid, &mut z);
-        comm.all_reduce_f32(&mut z);
+            .filter_histories_sum(&refs, None, &mut mid, &mut acc);
+        comm.all_reduce_f64(&mut acc);
+        let mut z = vec![0f32; n * b];
+        round_into(&acc, &mut z);
         if let Some(sh) = self.sharpening {
             sharpen(&self.ratings, sh, &mut z, b);
         }

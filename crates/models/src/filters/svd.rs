@@ -4,6 +4,13 @@
 //! The sparse products are ours ([`Csr::spmm`]); the dense QR and the small SVD are faer's.
 //! With `l = k + oversample` Gaussian probes and `q` power iterations (each re-orthonormalised
 //! by a thin QR), the error on the k-th singular value shrinks as `(σ_{l+1} / σ_k)^{2q+1}`.
+//!
+//! Everything between the f32 matrix and the f32 singular vectors is f64: the products'
+//! sums ([`Csr::spmm_wide`]), the QRs and the small SVD. A distributed run sums the products
+//! over the ranks in another order and factors `Y` by a tall-skinny QR instead of a whole one;
+//! in f32 those rounding differences, amplified in the singular vectors whose singular values
+//! lie close together, moved the scores by ~4e-6 of the largest and swapped near-tied items
+//! at a cut-off; in f64 they stay below what the f32 vectors can show.
 
 use faer::{Mat, MatRef};
 use gnnrec_graph::csr::Csr;
@@ -51,12 +58,12 @@ pub trait SvdOperator {
     /// Rows of `A` held here.
     fn n_rows_here(&self) -> usize;
     /// `y = A x` for `x` of `cols × l` (row-major); `y` is `rows here × l`.
-    fn mul(&self, x: &[f32], l: usize, y: &mut [f32]);
+    fn mul(&self, x: &[f64], l: usize, y: &mut [f64]);
     /// `z = Aᵀ y` (`cols × l`) for `y` of `rows here × l`, summed over all rows.
-    fn mul_t(&self, y: &[f32], l: usize, z: &mut [f32]);
+    fn mul_t(&self, y: &[f64], l: usize, z: &mut [f64]);
     /// The rows held here of an orthonormal basis (thin QR's `Q`) of the columns of the whole
     /// `rows × l` matrix whose rows here are `y`.
-    fn orthonormal_rows(&self, y: &[f32], l: usize) -> Vec<f32>;
+    fn orthonormal_rows(&self, y: &[f64], l: usize) -> Vec<f64>;
 }
 
 /// A sparse matrix held whole, with its transpose.
@@ -75,13 +82,13 @@ impl SvdOperator for Whole<'_> {
     fn n_rows_here(&self) -> usize {
         self.a.n_rows()
     }
-    fn mul(&self, x: &[f32], l: usize, y: &mut [f32]) {
-        self.a.spmm(x, l, y);
+    fn mul(&self, x: &[f64], l: usize, y: &mut [f64]) {
+        self.a.spmm_wide(x, l, y);
     }
-    fn mul_t(&self, y: &[f32], l: usize, z: &mut [f32]) {
-        self.at.spmm(y, l, z);
+    fn mul_t(&self, y: &[f64], l: usize, z: &mut [f64]) {
+        self.at.spmm_wide(y, l, z);
     }
-    fn orthonormal_rows(&self, y: &[f32], l: usize) -> Vec<f32> {
+    fn orthonormal_rows(&self, y: &[f64], l: usize) -> Vec<f64> {
         orthonormal(y, self.a.n_rows(), l)
     }
 }
@@ -106,11 +113,15 @@ pub fn randomized_svd_of(op: &dyn SvdOperator, settings: SvdSettings) -> Truncat
         };
     }
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-    let omega: Vec<f32> = (0..cols * l)
-        .map(|_| StandardNormal.sample(&mut rng))
+    // The probes are drawn as f32 (the same numbers as before the sums went to f64).
+    let omega: Vec<f64> = (0..cols * l)
+        .map(|_| {
+            let g: f32 = StandardNormal.sample(&mut rng);
+            f64::from(g)
+        })
         .collect();
-    let mut y = vec![0f32; rows * l];
-    let mut z = vec![0f32; cols * l];
+    let mut y = vec![0f64; rows * l];
+    let mut z = vec![0f64; cols * l];
     op.mul(&omega, l, &mut y);
     // The probes are done with: free them before the QR copies (a cols × l table).
     drop(omega);
@@ -130,20 +141,20 @@ pub fn randomized_svd_of(op: &dyn SvdOperator, settings: SvdSettings) -> Truncat
     let mut v = vec![0f32; cols * k];
     for i in 0..cols {
         for j in 0..k {
-            v[i * k + j] = u[(i, j)];
+            v[i * k + j] = u[(i, j)] as f32;
         }
     }
     TruncatedSvd {
         v,
-        s: (0..k).map(|j| s[j]).collect(),
+        s: (0..k).map(|j| s[j] as f32).collect(),
     }
 }
 
 /// An orthonormal basis (thin QR's `Q`) of the columns of the row-major `m` (`n × l`,
 /// `n ≥ l`), row-major.
-pub fn orthonormal(m: &[f32], n: usize, l: usize) -> Vec<f32> {
-    let q: Mat<f32> = MatRef::from_row_major_slice(m, n, l).qr().compute_thin_Q();
-    let mut out = vec![0f32; n * l];
+pub fn orthonormal(m: &[f64], n: usize, l: usize) -> Vec<f64> {
+    let q: Mat<f64> = MatRef::from_row_major_slice(m, n, l).qr().compute_thin_Q();
+    let mut out = vec![0f64; n * l];
     for j in 0..l {
         let col = q.col(j);
         for i in 0..n {

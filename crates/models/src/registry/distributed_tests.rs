@@ -89,10 +89,12 @@ fn every_distributed_model_scores_as_the_single_process_one_at_1_2_and_4_ranks()
         let values = values.as_object().unwrap().clone();
         for n in [1, 2, 4] {
             let (want, got) = scores(name, &values, &x, nu, ni, n);
+            // The issue asks 1e-5 of the largest score; with the filters' sums in f64 the
+            // ranks' scores are the single process's to f32's resolution, held here to 1e-6.
             let scale = want.iter().fold(0f32, |m, s| m.max(s.abs()));
             for (k, (w, g)) in want.iter().zip(&got).enumerate() {
                 assert!(
-                    (w - g).abs() <= 1e-5 * scale,
+                    (w - g).abs() <= 1e-6 * scale,
                     "{name} at {n} ranks, entry {k}: {g} vs {w}"
                 );
             }
