@@ -97,21 +97,21 @@ fn block<const W: usize>(
 /// to memory behind the work on the rows before it, near enough to stay in L1
 /// (`../shared/MEASURED.md`: 8 ahead 6.0 ms, 16 ahead 12.2 ms, none 8.7 ms per gowalla
 /// product).
-const PREFETCH_AHEAD: usize = 8;
+pub(crate) const PREFETCH_AHEAD: usize = 8;
 
-/// Asks the CPU to bring the `len` floats of `x` from `start` into L1, one request per 64-byte
-/// line. A hint only: addresses past the end are never dereferenced (prefetches do not fault),
-/// and the result of the product does not depend on it.
+/// Asks the CPU to bring the `len` elements of `x` from `start` into L1, one request per
+/// 64-byte line. A hint only: addresses past the end are never dereferenced (prefetches do not
+/// fault), and the result of the product does not depend on it.
 #[inline(always)]
-fn prefetch_row(x: &[f32], start: usize, len: usize) {
+pub(crate) fn prefetch_row<T>(x: &[T], start: usize, len: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let base = x.as_ptr().wrapping_add(start);
-        for line in (0..len).step_by(16) {
+        let base = x.as_ptr().wrapping_add(start).cast::<i8>();
+        for byte in (0..len * std::mem::size_of::<T>()).step_by(64) {
             // SAFETY: `_mm_prefetch` is a hint that never faults, on any address; SSE is part
             // of the x86-64 baseline.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(line).cast::<i8>()) };
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(byte)) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]

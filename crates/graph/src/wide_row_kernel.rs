@@ -17,6 +17,8 @@
 //! element is summed in the order of `k` with `f64::mul_add`, so every version gives the same
 //! bits.
 
+use crate::row_kernel::{PREFETCH_AHEAD, prefetch_row};
+
 /// An input element widened exactly to f64.
 pub trait Widen: Copy + Send + Sync {
     /// The value as f64 (exact for f32 and f64).
@@ -112,28 +114,6 @@ fn block<T: Widen, const W: usize>(
         }
     }
     o[off..off + W].copy_from_slice(&acc);
-}
-
-/// How many non-zeros ahead the rows to gather are prefetched ([`crate::row_kernel`]'s
-/// distance).
-const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the CPU to bring `len` elements of `x` from `start` into L1, one request per 64-byte
-/// line: a hint that never faults and does not change the result.
-#[inline(always)]
-fn prefetch_row<T>(x: &[T], start: usize, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let base = x.as_ptr().wrapping_add(start).cast::<i8>();
-        for byte in (0..len * std::mem::size_of::<T>()).step_by(64) {
-            // SAFETY: `_mm_prefetch` is a hint that never faults, on any address; SSE is part
-            // of the x86-64 baseline.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(byte)) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (x, start, len);
 }
 
 #[cfg(test)]
