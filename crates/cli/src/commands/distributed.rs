@@ -86,7 +86,10 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let done = match outcome {
         Ok(done) => done,
         Err(e) => {
-            eprintln!("gnnrec: rank {rank} of {size}: error: {e:#}");
+            // One write per message: `eprintln!` writes its pieces one by
+            // one, and two ranks' pieces interleave on mpirun's stderr.
+            let message = format!("gnnrec: rank {rank} of {size}: error: {e:#}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), message.as_bytes());
             std::thread::sleep(std::time::Duration::from_millis(300));
             world.abort(1);
         }
