@@ -346,6 +346,13 @@ fn a_training_with_a_killed_rank_resumes_to_the_weights_of_an_uninterrupted_one(
             "4096",
             "--seed",
             "5",
+            // Watched: the best epoch and the log travel through the checkpoints too.
+            "--monitor",
+            "validation",
+            "--valid-split",
+            "per-user",
+            "--set",
+            "eval_every=3",
             "--json",
             "--out",
             out.to_str().unwrap(),
@@ -422,4 +429,24 @@ fn a_training_with_a_killed_rank_resumes_to_the_weights_of_an_uninterrupted_one(
         )
     };
     assert_eq!(m(&cut), m(&full));
+    // The same evaluations on the monitoring set, before and after the kill.
+    let evaluations = |dir: &Path| -> Vec<String> {
+        std::fs::read_to_string(dir.join("log.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|r| !r["metrics"].is_null())
+            .map(|r| format!("{} {} {}", r["epoch"], r["loss"], r["metrics"]))
+            .collect()
+    };
+    assert_eq!(evaluations(&cut).len(), 10);
+    assert_eq!(evaluations(&cut), evaluations(&full));
+    let monitor = |dir: &Path| {
+        serde_json::from_str::<serde_json::Value>(
+            &std::fs::read_to_string(dir.join("metrics.json")).unwrap(),
+        )
+        .unwrap()["monitor"]
+            .clone()
+    };
+    assert_eq!(monitor(&cut), "validation-per-user:0.1");
 }

@@ -205,26 +205,47 @@ impl Split {
     /// carve-out for benchmark splits without a validation set (gowalla, yelp2018). `n_users`
     /// bounds the user indices. The test side of `self` is not touched.
     pub fn carve_validation_per_user(&self, fraction: f64, seed: u64, n_users: usize) -> Split {
-        let mut by_user: Vec<Vec<usize>> = vec![Vec::new(); n_users];
-        for (k, &u) in self.train.users.iter().enumerate() {
-            by_user[u as usize].push(k);
-        }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut is_test = vec![false; self.train.len()];
-        for rows in &mut by_user {
-            let n = rows.len();
-            if n < 2 {
-                continue;
-            }
-            let k = ((n as f64 * fraction).round() as usize).clamp(1, n - 1);
-            rows.shuffle(&mut rng);
-            for &r in &rows[..k] {
-                is_test[r] = true;
-            }
-        }
+        let n = u32::try_from(n_users).expect("user indices fit in u32");
+        let is_test = mark_validation_per_user(&self.train, 0..n, fraction, &mut rng);
         let name = format!("{}/validation-per-user:{fraction}:{seed}", self.name);
         partition(&self.train, &is_test, name)
     }
+}
+
+/// Which rows of `train` the per-user carve-out ([`Split::carve_validation_per_user`]) sends
+/// to validation, for the users `users` (every row's user must be among them), drawing from
+/// `rng` user by user in index order: of every user with at least two rows, a random
+/// `round(fraction · n)` of them (at least one, never all). The draws go on from where `rng`
+/// stands, so a range of users carved after the ones before it — by one process, or rank by
+/// rank with the stream's position handed on — marks what one carve-out of all users marks.
+pub fn mark_validation_per_user(
+    train: &Interactions,
+    users: std::ops::Range<u32>,
+    fraction: f64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<bool> {
+    let mut by_user: Vec<Vec<usize>> = vec![Vec::new(); users.len()];
+    for (k, &u) in train.users.iter().enumerate() {
+        assert!(
+            users.contains(&u),
+            "row {k}'s user {u} is outside {users:?}"
+        );
+        by_user[(u - users.start) as usize].push(k);
+    }
+    let mut is_test = vec![false; train.len()];
+    for rows in &mut by_user {
+        let n = rows.len();
+        if n < 2 {
+            continue;
+        }
+        let k = ((n as f64 * fraction).round() as usize).clamp(1, n - 1);
+        rows.shuffle(rng);
+        for &r in &rows[..k] {
+            is_test[r] = true;
+        }
+    }
+    is_test
 }
 
 #[cfg(test)]

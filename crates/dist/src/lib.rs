@@ -22,6 +22,7 @@
 
 pub mod adjacency;
 pub mod byte_range;
+pub mod carve;
 mod comm;
 mod halo;
 mod local;

@@ -7,10 +7,15 @@
 //!    for the adjacency-list datasets, [`gnnrec_dist::split_files::load`] for ml-100k's official
 //!    splits; other formats are loaded whole on every rank and then
 //!    cut, [`ShardedData::from_loaded`]);
-//! 2. the model trains across ranks ([`gnnrec_models::Configured::train_sharded`]);
-//! 3. each rank ranks its own test users against every item, in rounds of [`BLOCK`] users
-//!    per rank; the metric sums are added over the ranks ([`RankingSums`]);
-//! 4. rank 0 writes the run directory a single process writes (config, id maps, weights,
+//! 2. what an iterative model watches: with `--monitor validation --valid-split per-user`,
+//!    each rank carves its users' validation rows ([`gnnrec_dist::carve`]: the single
+//!    process's carve-out, the same seed); with `--monitor test`, its users' test rows;
+//! 3. the model trains across ranks ([`gnnrec_models::Configured::train_sharded`]), watching
+//!    that set every `eval_every` epochs and keeping the best epoch;
+//! 4. each rank ranks its own test users against every item, in rounds of
+//!    [`gnnrec_models::sharded::SCORE_BLOCK`] users per rank; the metric sums are added over the ranks
+//!    ([`evaluate_sharded`]);
+//! 5. rank 0 writes the run directory a single process writes (config, id maps, weights,
 //!    serving files, metrics) plus `distributed.json` (what each rank held and sent) into a
 //!    temporary sibling folder, renamed into place only when everything is written: a
 //!    failed or killed job leaves no half-written run.
@@ -22,21 +27,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gnnrec_data::registry;
+use gnnrec_data::{Interactions, Split, registry};
 use gnnrec_dist::{Comm, CommExt, ShardedData};
-use gnnrec_eval::{Ranked, RankingSums, UserItems, top_k};
-use gnnrec_models::sharded::{ShardContext, ShardedModel, gather_history};
-use gnnrec_models::{ModelSpec, Weights};
+use gnnrec_models::sharded::{ShardContext, ShardedModel, evaluate_sharded, gather_history};
+use gnnrec_models::{EpochRecord, ModelSpec, Weights};
 use serde::{Deserialize, Serialize};
 
+use crate::choices::{Monitor, ValidSplit};
 use crate::error::{Context, Result, RunError, bail};
 use crate::record::{RunConfig, RunMetrics};
 use crate::run_dir::{METRICS_FILE, MODEL_FILE, RunDir};
 use crate::source::DataSource;
 use crate::timefmt;
-
-/// Users each rank scores per round.
-pub const BLOCK: usize = 64;
 
 /// The file of a distributed run that says how it was cut.
 pub const DISTRIBUTED_FILE: &str = "distributed.json";
@@ -57,6 +59,20 @@ struct PlanRecord {
     seed: u64,
     ks: Vec<usize>,
     command: Vec<String>,
+    #[serde(default = "no_monitor")]
+    monitor: Monitor,
+    #[serde(default = "default_valid_fraction")]
+    valid_fraction: f64,
+    #[serde(default)]
+    valid_split: ValidSplit,
+}
+
+fn no_monitor() -> Monitor {
+    Monitor::None
+}
+
+fn default_valid_fraction() -> f64 {
+    0.1
 }
 
 /// A distributed training planned.
@@ -76,6 +92,13 @@ pub struct DistributedTraining {
     pub command: Vec<String>,
     /// Whether this continues the interrupted run in `out` from its last checkpoint.
     pub resume: bool,
+    /// What an iterative model watches: a validation carve-out (per user), the test split,
+    /// or nothing.
+    pub monitor: Monitor,
+    /// Share of train carved out for `Monitor::Validation`, in (0, 1).
+    pub valid_fraction: f64,
+    /// How the carve-out is made: across ranks only `ValidSplit::PerUser`.
+    pub valid_split: ValidSplit,
 }
 
 /// What one rank held, sent and used.
@@ -150,6 +173,9 @@ impl DistributedTraining {
             out: Some(dir.to_path_buf()),
             command: r.command,
             resume: true,
+            monitor: r.monitor,
+            valid_fraction: r.valid_fraction,
+            valid_split: r.valid_split,
         })
     }
 
@@ -165,6 +191,9 @@ impl DistributedTraining {
             seed: self.seed,
             ks: self.ks.clone(),
             command: self.command.clone(),
+            monitor: self.monitor,
+            valid_fraction: self.valid_fraction,
+            valid_split: self.valid_split,
         };
         crate::run_dir::write_json(&dir.join("plan.json"), &r)
     }
@@ -178,6 +207,32 @@ impl DistributedTraining {
                 self.spec.name(),
                 gnnrec_models::registry::distributed_models().join(", ")
             );
+        }
+        let iterative = self.spec.is_iterative();
+        let monitor = if iterative {
+            self.monitor
+        } else {
+            Monitor::None
+        };
+        if monitor != self.monitor {
+            say(&format!(
+                "note: {} does not train in epochs, so it watches no monitoring set; \
+                 --monitor is ignored and it fits on all of train",
+                self.spec.name()
+            ));
+        }
+        if monitor == Monitor::Validation {
+            let f = self.valid_fraction;
+            if !(f > 0.0 && f < 1.0) {
+                bail!("the validation carve-out must be a fraction in (0, 1), not {f}");
+            }
+            if self.valid_split != ValidSplit::PerUser {
+                bail!(
+                    "a distributed run carves its validation set per user: add --valid-split \
+                     per-user (the random carve-out is one shuffle of every training \
+                     interaction, which no rank holds), or watch --monitor test or none"
+                );
+            }
         }
         let t_load = Instant::now();
         let (shard, data_read) = load_shard(&self.data, comm)?;
@@ -211,7 +266,6 @@ impl DistributedTraining {
                 out.display()
             );
         }
-        let iterative = self.spec.is_iterative();
         let recorded = if comm.rank() == 0 && iterative && !self.resume {
             self.record_plan(&checkpoints)
         } else {
@@ -224,10 +278,20 @@ impl DistributedTraining {
                 checkpoints.display()
             );
         }
+        let carved = (monitor == Monitor::Validation).then(|| {
+            gnnrec_dist::carve::carve_validation_per_user(
+                &shard,
+                self.valid_fraction,
+                self.seed,
+                comm,
+            )
+        });
+        let (fit_on, watched, label) = watched(&shard.split, carved.as_ref(), monitor, self);
         let n_train = comm.sum_u64(shard.split.train.len() as u64) as usize;
         let n_test = comm.sum_u64(shard.split.test.len() as u64) as usize;
+        let n_fit = comm.sum_u64(fit_on.len() as u64) as usize;
         say(&format!(
-            "training {} on {} across {} ranks (split {}: {n_train} train / {n_test} test; data read {data_read}) into {}",
+            "training {} on {} across {} ranks (split {}: {n_train} train / {n_test} test; monitor {label}; data read {data_read}) into {}",
             self.spec.name(),
             shard.name,
             comm.size(),
@@ -240,13 +304,16 @@ impl DistributedTraining {
             n_users: shard.n_users(),
             n_items: shard.n_items(),
             own: shard.own_users(),
-            train: &shard.split.train,
+            train: fit_on,
+            monitor: watched,
             seed: self.seed,
             checkpoints: iterative.then_some(checkpoints.as_path()),
         };
         let t_train = Instant::now();
         let model = configured.train_sharded(&ctx)?;
         let train_seconds = t_train.elapsed().as_secs_f64();
+        let log = model.log();
+        report_evaluations(&log, &label, say);
         say(&format!("trained in {train_seconds:.1} s; evaluating"));
         let t_eval = Instant::now();
         let ranking = evaluate(model.as_ref(), &shard, &self.ks, comm);
@@ -256,7 +323,7 @@ impl DistributedTraining {
             model: self.spec.name().into(),
             split: shard.split.name.clone(),
             evaluated_on: "test".into(),
-            monitor: "none".into(),
+            monitor: label.clone(),
             metrics: ranking.to_map(),
             ranking: Some(ranking),
             rating: None,
@@ -264,8 +331,11 @@ impl DistributedTraining {
             load_seconds,
             train_seconds,
             eval_seconds,
-            epochs: None,
-            test_evaluations: 1,
+            epochs: iterative.then_some(log.len()),
+            test_evaluations: 1 + match monitor {
+                Monitor::Test => log.iter().filter(|r| r.metrics.is_some()).count(),
+                _ => 0,
+            },
         };
         let weights = model.weights();
         let seen = gather_history(&shard.split.train, comm);
@@ -298,16 +368,23 @@ impl DistributedTraining {
                 split: shard.split.name.clone(),
                 seed: self.seed,
                 ks: self.ks.clone(),
-                monitor: "none".into(),
+                monitor: label.clone(),
                 threads: rayon::current_num_threads(),
                 n_users: shard.n_users(),
                 n_items: shard.n_items(),
-                n_train,
+                n_train: n_fit,
                 model: self.spec.clone(),
                 recipe: None,
                 dataset_options: self.data.own.clone(),
             };
-            written = write_run(&out, &config, &shard, &weights, &seen, &metrics, &report);
+            written = write_run(
+                &out,
+                &config,
+                &shard,
+                (&weights, &seen, &log),
+                &metrics,
+                &report,
+            );
         }
         // Every rank learns whether rank 0 wrote the run.
         if comm.any(written.is_err()) {
@@ -361,61 +438,76 @@ fn load_shard(data: &DataSource, comm: &dyn Comm) -> Result<(ShardedData, &'stat
     ))
 }
 
-/// Step 3: the ranking metrics of every rank's test users, summed over the ranks.
+/// Step 2: what the model fits on and watches (this rank's part), and what `config.json`
+/// calls the watched set (`validation-per-user:F`, `test`, `none`, as a single process).
+fn watched<'s>(
+    split: &'s Split,
+    carved: Option<&'s Split>,
+    monitor: Monitor,
+    plan: &DistributedTraining,
+) -> (&'s Interactions, Option<&'s Interactions>, String) {
+    match (carved, monitor) {
+        (Some(c), _) => (
+            &c.train,
+            Some(&c.test),
+            format!("validation-per-user:{}", plan.valid_fraction),
+        ),
+        (None, Monitor::Test) => (&split.train, Some(&split.test), "test".into()),
+        _ => (&split.train, None, "none".into()),
+    }
+}
+
+/// Tells `say` each evaluation on the monitoring set and the epoch kept.
+fn report_evaluations(log: &[EpochRecord], label: &str, say: &mut dyn FnMut(&str)) {
+    let recall = |r: &EpochRecord| {
+        r.metrics.as_ref().and_then(|m| {
+            m.iter()
+                .find(|(k, _)| k.starts_with("recall@"))
+                .map(|(k, v)| (k.clone(), *v))
+        })
+    };
+    let mut best: Option<(String, f64, usize)> = None;
+    for r in log {
+        if let Some((k, v)) = recall(r) {
+            say(&format!("epoch {}: {k} {v:.4} on {label}", r.epoch));
+            if best.as_ref().is_none_or(|b| v > b.1) {
+                best = Some((k, v, r.epoch));
+            }
+        }
+    }
+    if let Some((k, v, e)) = best {
+        say(&format!(
+            "keeping the weights of epoch {e} ({k} {v:.4} on the monitoring set)"
+        ));
+    }
+}
+
+/// Step 4: the ranking metrics of every rank's test users, summed over the ranks.
 fn evaluate(
     model: &dyn ShardedModel,
     shard: &ShardedData,
     ks: &[usize],
     comm: &dyn Comm,
 ) -> gnnrec_eval::RankingMetrics {
-    let (nu, ni) = (shard.n_users(), shard.n_items());
-    let seen = UserItems::new(&shard.split.train, nu);
-    let held_out = UserItems::new(&shard.split.test, nu);
-    let users: Vec<u32> = shard
-        .own_users()
-        .filter(|&u| !held_out.of(u).is_empty())
-        .collect();
-    let mut degrees: Vec<f64> = vec![0.0; ni];
-    for &i in &shard.split.train.items {
-        degrees[i as usize] += 1.0;
-    }
-    comm.all_reduce_f64(&mut degrees);
-    let popularity: Vec<u32> = degrees.iter().map(|&d| d as u32).collect();
-    let k_max = ks.iter().copied().max().unwrap_or(0);
-    let rounds = comm.max_u64(users.len().div_ceil(BLOCK) as u64) as usize;
-    let mut ranked = Vec::with_capacity(users.len());
-    let mut buf = Vec::new();
-    for round in 0..rounds {
-        let block =
-            &users[(round * BLOCK).min(users.len())..((round + 1) * BLOCK).min(users.len())];
-        buf.clear();
-        buf.resize(block.len() * ni, 0.0);
-        model.score_users(block, &mut buf);
-        for (r, &u) in block.iter().enumerate() {
-            let row = &buf[r * ni..(r + 1) * ni];
-            let items = top_k(row, seen.of(u), k_max);
-            let scores = items.iter().map(|&i| row[i as usize]).collect();
-            ranked.push(Ranked {
-                user: u,
-                items,
-                scores,
-            });
-        }
-    }
-    let sums = RankingSums::of(&ranked, &held_out, &popularity, ks, ni);
-    let mut flat = sums.to_flat();
-    comm.all_reduce_f64(&mut flat);
-    sums.from_flat(&flat).finish()
+    let mut score = |users: &[u32], out: &mut [f32]| model.score_users(users, out);
+    evaluate_sharded(
+        &mut score,
+        shard.own_users(),
+        shard.n_items(),
+        &shard.split.train,
+        &shard.split.test,
+        ks,
+        comm,
+    )
 }
 
-/// Step 4 (rank 0): the run directory's files, written beside `out` and moved into it,
+/// Step 5 (rank 0): the run directory's files, written beside `out` and moved into it,
 /// `config.json` last: a folder becomes a run (what `gnnrec eval` opens) only complete.
 fn write_run(
     out: &Path,
     config: &RunConfig,
     shard: &ShardedData,
-    weights: &Weights,
-    seen: &gnnrec_data::Interactions,
+    (weights, seen, log): (&Weights, &Interactions, &[EpochRecord]),
     metrics: &RunMetrics,
     report: &ShardReport,
 ) -> Result<()> {
@@ -434,7 +526,7 @@ fn write_run(
                 source,
             })?;
         dir.save_serving_files(seen, None)?;
-        dir.write_log(&[])?;
+        dir.write_log(log)?;
         dir.write_json(METRICS_FILE, metrics)?;
         dir.write_json(DISTRIBUTED_FILE, report)?;
         dir.write_json(crate::run_dir::CONFIG_FILE, config)?;

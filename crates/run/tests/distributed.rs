@@ -8,7 +8,8 @@ use gnnrec_data::synth::SynthSpec;
 use gnnrec_dist::LocalGroup;
 use gnnrec_run::distributed::{DISTRIBUTED_FILE, DistributedTraining, ShardReport};
 use gnnrec_run::evaluation::evaluate_run;
-use gnnrec_run::{DataSource, ModelSpec, Training};
+use gnnrec_run::run_dir::{CONFIG_FILE, LOG_FILE, METRICS_FILE, MODEL_FILE};
+use gnnrec_run::{DataSource, ModelSpec, Monitor, Training, ValidSplit};
 use serde_json::{Value, json};
 
 fn spec(name: &str, values: Value) -> ModelSpec {
@@ -41,6 +42,9 @@ fn distributed(data: &Path, spec: &ModelSpec, out: &Path, n: usize) -> BTreeMap<
         out: Some(out.to_path_buf()),
         command: vec!["test".into()],
         resume: false,
+        monitor: Monitor::None,
+        valid_fraction: 0.1,
+        valid_split: ValidSplit::PerUser,
     };
     let runs = LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
     for r in &runs[1..] {
@@ -134,6 +138,9 @@ fn a_run_directory_already_there_is_refused_on_every_rank_and_left_alone() {
         out: Some(out.clone()),
         command: vec![],
         resume: false,
+        monitor: Monitor::None,
+        valid_fraction: 0.1,
+        valid_split: ValidSplit::PerUser,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -155,6 +162,9 @@ fn a_model_without_a_distributed_form_is_refused_before_any_data_is_read() {
         out: None,
         command: vec![],
         resume: false,
+        monitor: Monitor::None,
+        valid_fraction: 0.1,
+        valid_split: ValidSplit::PerUser,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -210,4 +220,136 @@ fn lightgcn_and_mf_bpr_across_ranks_learn_as_well_as_one_process() {
             );
         }
     }
+}
+
+fn synth(dir: &Path, users: usize, items: usize, interactions: usize, seed: u64) {
+    SynthSpec {
+        users,
+        items,
+        interactions,
+        seed,
+    }
+    .generate()
+    .unwrap()
+    .write(dir)
+    .unwrap();
+}
+
+/// A LightGCN training across `n` in-process ranks watching `monitor`, into `out`.
+fn watched_run(data: &Path, s: &ModelSpec, monitor: Monitor, out: &Path, n: usize) {
+    let plan = DistributedTraining {
+        data: DataSource::named(data.display().to_string()),
+        spec: s.clone(),
+        seed: 4,
+        ks: vec![20],
+        out: Some(out.to_path_buf()),
+        command: vec!["test".into()],
+        resume: false,
+        monitor,
+        valid_fraction: 0.2,
+        valid_split: ValidSplit::PerUser,
+    };
+    LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
+}
+
+fn json_of(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The (epoch, recall@20) of each evaluation in a run's log.
+fn evaluations(out: &Path) -> Vec<(usize, f64)> {
+    std::fs::read_to_string(out.join(LOG_FILE))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| !r["metrics"].is_null())
+        .map(|r| {
+            (
+                r["epoch"].as_u64().unwrap() as usize,
+                r["metrics"]["recall@20"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_watched_training_across_ranks_keeps_its_best_epoch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 300, 200, 9_000, 8);
+    // A learning rate high enough to overshoot: the best epoch comes before the last.
+    let settings = |epochs: usize| {
+        spec(
+            "lightgcn",
+            json!({"epochs": epochs, "dim": 16, "batch": 256, "lr": 0.2, "l2": 0.0,
+                   "schedule": "constant", "eval_every": 1, "layers": 2}),
+        )
+    };
+    let epochs = 12;
+    let long = tmp.path().join("long");
+    let monitor = Monitor::Validation;
+    watched_run(&data, &settings(epochs), monitor, &long, 2);
+    let evals = evaluations(&long);
+    assert_eq!(evals.len(), epochs, "evaluated every epoch");
+    let best = evals
+        .iter()
+        .fold(evals[0], |b, &e| if e.1 > b.1 { e } else { b });
+    eprintln!("validation recall@20 by epoch: {evals:?}; best {best:?}");
+    assert!(
+        best.0 < epochs,
+        "this case must stop improving before its end"
+    );
+    let metrics = json_of(&long.join(METRICS_FILE));
+    assert_eq!(metrics["monitor"], "validation-per-user:0.2");
+    assert_eq!(metrics["epochs"], epochs);
+    assert_eq!(
+        metrics["test_evaluations"], 1,
+        "validation never touches test"
+    );
+    assert_eq!(
+        json_of(&long.join(CONFIG_FILE))["monitor"],
+        "validation-per-user:0.2"
+    );
+    // Trained to the best epoch only (the same draws, the same constant rate), a run ends
+    // where the long one kept: its weights are the long run's, to the bit.
+    let short = tmp.path().join("short");
+    watched_run(&data, &settings(best.0), monitor, &short, 2);
+    assert_eq!(evaluations(&short).last().copied(), Some(best));
+    assert!(
+        std::fs::read(long.join(MODEL_FILE)).unwrap()
+            == std::fs::read(short.join(MODEL_FILE)).unwrap(),
+        "the long run kept epoch {}'s weights",
+        best.0
+    );
+    // Watching test counts every evaluation of it.
+    let on_test = tmp.path().join("on-test");
+    watched_run(&data, &settings(3), Monitor::Test, &on_test, 2);
+    let metrics = json_of(&on_test.join(METRICS_FILE));
+    assert_eq!(metrics["monitor"], "test");
+    assert_eq!(metrics["test_evaluations"], 4);
+}
+
+#[test]
+fn the_random_carve_out_is_refused_across_ranks_before_any_data_is_read() {
+    let mut plan = DistributedTraining {
+        data: DataSource::named("/nonexistent/data"),
+        spec: spec("lightgcn", json!({})),
+        seed: 1,
+        ks: vec![20],
+        out: None,
+        command: vec![],
+        resume: false,
+        monitor: Monitor::Validation,
+        valid_fraction: 0.1,
+        valid_split: ValidSplit::Random,
+    };
+    let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
+    for e in errs {
+        let e = e.unwrap();
+        assert!(e.contains("--valid-split per-user"), "{e}");
+    }
+    plan.valid_split = ValidSplit::PerUser;
+    plan.valid_fraction = 1.5;
+    let errs = LocalGroup::run(1, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
+    assert!(errs[0].as_ref().unwrap().contains("fraction in (0, 1)"));
 }

@@ -44,8 +44,10 @@ pub struct TrainArgs {
     /// owners), each rank ranks its own test users, rank 0 writes the run directory.
     /// Models: ease, gfcf, bspm, mf, lightgcn. LightGCN and MF-BPR keep a checkpoint after
     /// every epoch (each rank its shard); `--distributed --resume DIR` with as many ranks
-    /// continues an interrupted run.
-    #[arg(long, conflicts_with_all = ["monitor", "valid_fraction", "valid_split", "eval_users"])]
+    /// continues an interrupted run. They may watch `--monitor test` or `--monitor validation
+    /// --valid-split per-user` (each rank carves its users' rows: the single process's
+    /// carve-out for the seed), keeping the best epoch.
+    #[arg(long, conflicts_with_all = ["eval_users"])]
     pub distributed: bool,
 
     /// Run directory to write [default: runs/<model>-<dataset>-<time>].

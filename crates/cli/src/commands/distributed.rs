@@ -21,15 +21,6 @@ fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
         return Ok(plan);
     }
     let t = crate::commands::train::fresh(args)?;
-    if t.monitor != gnnrec_run::Monitor::None
-        && !args.quiet
-        && std::env::var("OMPI_COMM_WORLD_RANK").is_ok_and(|r| r == "0")
-    {
-        eprintln!(
-            "note: a distributed run watches no monitoring set (the recipe's monitor `{:?}` is ignored); it trains the configured epochs",
-            t.monitor
-        );
-    }
     let DataInput::Source(data) = t.data else {
         bail!("a distributed run reads its data by name or path");
     };
@@ -41,6 +32,9 @@ fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
         out: t.out,
         command: std::env::args().collect(),
         resume: false,
+        monitor: t.monitor,
+        valid_fraction: t.valid_fraction,
+        valid_split: t.valid_split,
     })
 }
 

@@ -164,6 +164,7 @@ mod tests {
                     train: &train,
                     seed: 0,
                     checkpoints: None,
+                    monitor: None,
                 };
                 let r = ShardRatings::new(&ctx);
                 let mut out = vec![0f32; ni * b];

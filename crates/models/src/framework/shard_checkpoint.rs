@@ -1,7 +1,8 @@
 //! Checkpoints of a training across ranks: each rank writes its shard, rank 0 a manifest.
 //!
 //! Layout under the checkpoint folder: `epoch-E/rank-R.safetensors` (the rank's arrays) and
-//! `epoch-E/rank-R.json` (its counters: Adam's step, the sampler's stream position), then,
+//! `epoch-E/rank-R.json` (its counters: Adam's step, the sampler's stream position, the best
+//! monitored epoch so far, the log), then,
 //! once every rank has written its shard, `manifest.json` (`{"ranks": N, "epoch": E}`) written
 //! atomically by rank 0 — the last complete checkpoint is the one the manifest names, so a job
 //! killed while writing leaves the previous one in force. Older epochs are removed after the
@@ -14,6 +15,7 @@ use gnnrec_dist::{Comm, CommExt};
 use serde::{Deserialize, Serialize};
 
 use crate::framework::error::{ModelError, Result, bail};
+use crate::framework::observer::EpochRecord;
 use crate::framework::weights::Weights;
 
 /// The manifest of the last complete checkpoint.
@@ -26,7 +28,7 @@ pub struct Manifest {
 }
 
 /// One rank's counters beside its arrays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Counters {
     /// Adam's steps taken.
     pub adam_steps: u64,
@@ -35,6 +37,19 @@ pub struct Counters {
     pub rng_high: u64,
     /// Low 64 bits of the stream position.
     pub rng_low: u64,
+    /// The best value of the monitored metric so far and its epoch (the rank's arrays then
+    /// hold that epoch's table as `best_table`); `None` without a monitoring set.
+    #[serde(default)]
+    pub best: Option<(f64, usize)>,
+    /// Evaluations since the best one.
+    #[serde(default)]
+    pub since_best: usize,
+    /// Whether training stopped early (patience ran out).
+    #[serde(default)]
+    pub stopped: bool,
+    /// The training log so far (the same on every rank).
+    #[serde(default)]
+    pub log: Vec<EpochRecord>,
 }
 
 const MANIFEST: &str = "manifest.json";
@@ -71,14 +86,14 @@ pub fn save(
     comm: &dyn Comm,
     epoch: usize,
     arrays: &Weights,
-    counters: Counters,
+    counters: &Counters,
 ) -> Result<()> {
     let (tensors, json) = shard_paths(dir, epoch, comm.rank());
     let written = (|| -> Result<()> {
         std::fs::create_dir_all(tensors.parent().expect("a folder")).map_err(|e| io(dir, e))?;
         arrays.save(&tensors)?;
         write_atomic(&json, |w| {
-            serde_json::to_writer(&mut *w, &counters)?;
+            serde_json::to_writer(&mut *w, counters)?;
             Ok(())
         })
         .map_err(|e| io(&json, e))

@@ -23,7 +23,9 @@ use std::ops::Range;
 use gnnrec_data::Interactions;
 use gnnrec_dist::{Comm, CommExt, wire};
 
+use crate::framework::observer::EpochRecord;
 use crate::framework::weights::Weights;
+use gnnrec_eval::{Ranked, RankingMetrics, RankingSums, UserItems, top_k};
 
 /// What a rank of a distributed training is given.
 #[derive(Clone)]
@@ -36,8 +38,13 @@ pub struct ShardContext<'a> {
     pub n_items: usize,
     /// The users this rank owns.
     pub own: Range<u32>,
-    /// Their training interactions, in global indices.
+    /// Their training interactions, in global indices (with a validation carve-out, the
+    /// rows left to fit on).
     pub train: &'a Interactions,
+    /// Their interactions of the monitoring set (a validation carve-out, or the test split),
+    /// watched every `eval_every` epochs by the iterative models, the best epoch kept;
+    /// `None`: train the configured epochs.
+    pub monitor: Option<&'a Interactions>,
     /// Seed of every random choice (the same on every rank).
     pub seed: u64,
     /// Where an iterative model keeps its checkpoints (shared by the ranks; see
@@ -59,6 +66,75 @@ pub trait ShardedModel {
     /// The weights the single-process model saves (its training history gathered whole), on
     /// rank 0; `None` on the others.
     fn weights(&self) -> Option<Weights>;
+
+    /// The per-epoch log of an iterative model's training (the same on every rank): loss,
+    /// seconds, and the monitored metrics where evaluated. Empty for the others.
+    fn log(&self) -> Vec<EpochRecord> {
+        Vec::new()
+    }
+}
+
+/// Users each rank scores per round of [`evaluate_sharded`].
+pub const SCORE_BLOCK: usize = 64;
+
+/// The ranking metrics at `ks` of this rank's users that have rows in `truth` (its own
+/// users' held-out rows), every item scored by `score` (row-major, `users × n_items`) and
+/// the items of `seen` (its users' training rows) excluded; the sums added over the ranks,
+/// so every rank returns the metrics of all users. A collective: every rank scores in the
+/// same number of rounds of [`SCORE_BLOCK`] users (a round may be empty on a rank), since
+/// `score` may itself be one (the filters' products are sums over the ranks).
+pub fn evaluate_sharded(
+    score: &mut dyn FnMut(&[u32], &mut [f32]),
+    own: Range<u32>,
+    n_items: usize,
+    seen: &Interactions,
+    truth: &Interactions,
+    ks: &[usize],
+    comm: &dyn Comm,
+) -> RankingMetrics {
+    let local = |x: &Interactions| {
+        Interactions::new(
+            x.users.iter().map(|&u| u - own.start).collect(),
+            x.items.clone(),
+        )
+    };
+    let seen_by = UserItems::new(&local(seen), own.len());
+    let held_out = UserItems::new(&local(truth), own.len());
+    let users: Vec<u32> = own
+        .clone()
+        .filter(|&u| !held_out.of(u - own.start).is_empty())
+        .collect();
+    let mut degrees: Vec<f64> = vec![0.0; n_items];
+    for &i in &seen.items {
+        degrees[i as usize] += 1.0;
+    }
+    comm.all_reduce_f64(&mut degrees);
+    let popularity: Vec<u32> = degrees.iter().map(|&d| d as u32).collect();
+    let k_max = ks.iter().copied().max().unwrap_or(0);
+    let rounds = comm.max_u64(users.len().div_ceil(SCORE_BLOCK) as u64) as usize;
+    let mut ranked = Vec::with_capacity(users.len());
+    let mut buf = Vec::new();
+    for round in 0..rounds {
+        let at = |k: usize| (k * SCORE_BLOCK).min(users.len());
+        let block = &users[at(round)..at(round + 1)];
+        buf.clear();
+        buf.resize(block.len() * n_items, 0.0);
+        score(block, &mut buf);
+        for (r, &u) in block.iter().enumerate() {
+            let row = &buf[r * n_items..(r + 1) * n_items];
+            let items = top_k(row, seen_by.of(u - own.start), k_max);
+            let scores = items.iter().map(|&i| row[i as usize]).collect();
+            ranked.push(Ranked {
+                user: u - own.start,
+                items,
+                scores,
+            });
+        }
+    }
+    let sums = RankingSums::of(&ranked, &held_out, &popularity, ks, n_items);
+    let mut flat = sums.to_flat();
+    comm.all_reduce_f64(&mut flat);
+    sums.from_flat(&flat).finish()
 }
 
 /// The degrees of a rank's distinct (local user, item) `pairs`: its users' (complete: a

@@ -39,6 +39,7 @@ fn scores(
             train: &train,
             seed: 9,
             checkpoints: None,
+            monitor: None,
         };
         let m = cfg.train_sharded(&ctx).unwrap();
         // Rounds of at most 5 users; a rank out of users still takes part.
@@ -116,6 +117,7 @@ fn a_model_without_a_distributed_form_says_which_have_one() {
             train: &x,
             seed: 1,
             checkpoints: None,
+            monitor: None,
         };
         cfg.train_sharded(&ctx).err().unwrap().to_string()
     });

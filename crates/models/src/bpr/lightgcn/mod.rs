@@ -69,6 +69,7 @@ impl LightGcnConfig {
             dim: self.dim,
             l2: self.l2,
             neg_pool: self.neg_pool,
+            monitor_k: self.monitor_k,
             train: self.train,
         }
     }
