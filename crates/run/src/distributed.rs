@@ -12,9 +12,10 @@
 //!    process's carve-out, the same seed); with `--monitor test`, its users' test rows;
 //! 3. the model trains across ranks ([`gnnrec_models::Configured::train_sharded`]), watching
 //!    that set every `eval_every` epochs and keeping the best epoch;
-//! 4. each rank ranks its own test users against every item, in rounds of
-//!    [`gnnrec_models::sharded::SCORE_BLOCK`] users per rank; the metric sums are added over the ranks
-//!    ([`evaluate_sharded`]);
+//! 4. each rank ranks its own test users (or those of the single process's seeded sample,
+//!    `--eval-users`) against every item, in rounds of
+//!    [`gnnrec_models::sharded::SCORE_BLOCK`] users per rank; the metric sums are added over
+//!    the ranks ([`evaluate_sharded`]);
 //! 5. rank 0 writes the run directory a single process writes (config, id maps, weights,
 //!    serving files, metrics) plus `distributed.json` (what each rank held and sent) into a
 //!    temporary sibling folder, renamed into place only when everything is written: a
@@ -65,6 +66,8 @@ struct PlanRecord {
     valid_fraction: f64,
     #[serde(default)]
     valid_split: ValidSplit,
+    #[serde(default)]
+    eval_users: Option<usize>,
 }
 
 fn no_monitor() -> Monitor {
@@ -99,6 +102,9 @@ pub struct DistributedTraining {
     pub valid_fraction: f64,
     /// How the carve-out is made: across ranks only `ValidSplit::PerUser`.
     pub valid_split: ValidSplit,
+    /// Rank only the single process's seeded sample of this many test users (each rank its
+    /// own among them); `None`: every test user.
+    pub eval_users: Option<usize>,
 }
 
 /// What one rank held, sent and used.
@@ -176,6 +182,7 @@ impl DistributedTraining {
             monitor: r.monitor,
             valid_fraction: r.valid_fraction,
             valid_split: r.valid_split,
+            eval_users: r.eval_users,
         })
     }
 
@@ -194,6 +201,7 @@ impl DistributedTraining {
             monitor: self.monitor,
             valid_fraction: self.valid_fraction,
             valid_split: self.valid_split,
+            eval_users: self.eval_users,
         };
         crate::run_dir::write_json(&dir.join("plan.json"), &r)
     }
@@ -316,13 +324,14 @@ impl DistributedTraining {
         report_evaluations(&log, &label, say);
         say(&format!("trained in {train_seconds:.1} s; evaluating"));
         let t_eval = Instant::now();
-        let ranking = evaluate(model.as_ref(), &shard, &self.ks, comm);
+        let (evaluated_on, scored) = test_sample(&shard, self.eval_users, self.seed, comm);
+        let ranking = evaluate(model.as_ref(), &shard, scored.as_ref(), &self.ks, comm);
         let eval_seconds = t_eval.elapsed().as_secs_f64();
         let metrics = RunMetrics {
             dataset: shard.name.clone(),
             model: self.spec.name().into(),
             split: shard.split.name.clone(),
-            evaluated_on: "test".into(),
+            evaluated_on,
             monitor: label.clone(),
             metrics: ranking.to_map(),
             ranking: Some(ranking),
@@ -482,10 +491,49 @@ fn report_evaluations(log: &[EpochRecord], label: &str, say: &mut dyn FnMut(&str
     }
 }
 
-/// Step 4: the ranking metrics of every rank's test users, summed over the ranks.
+/// Step 4: which of this rank's test rows are scored, and what `metrics.json` calls them:
+/// every test user's (`None`), or, with `eval_users`, those of the single process's seeded
+/// sample ([`crate::source::test_users_shuffled`] of every rank's test users, gathered: 4
+/// bytes a test user, the one list every rank holds whole).
+fn test_sample(
+    shard: &ShardedData,
+    eval_users: Option<usize>,
+    seed: u64,
+    comm: &dyn Comm,
+) -> (String, Option<Interactions>) {
+    let Some(n) = eval_users else {
+        return ("test".into(), None);
+    };
+    let mut mine = shard.split.test.users.clone();
+    mine.sort_unstable();
+    mine.dedup();
+    let all: Vec<u32> = comm
+        .all_gather_bytes(&gnnrec_dist::wire::from_u32s(&mine))
+        .iter()
+        .flat_map(|b| gnnrec_dist::wire::u32s(b))
+        .collect();
+    let test = Interactions::new(all.clone(), vec![0; all.len()]);
+    let users = crate::source::test_users_shuffled(&test, seed);
+    let total = users.len();
+    if n >= total {
+        return ("test".into(), None);
+    }
+    (
+        format!("test, a seeded sample of {n} of {total} users"),
+        Some(crate::source::rows_of_users(
+            &shard.split.test,
+            &users[..n],
+            true,
+        )),
+    )
+}
+
+/// Step 5: the ranking metrics of every rank's test users (or of `sample`, its rows of a
+/// sample of them), summed over the ranks.
 fn evaluate(
     model: &dyn ShardedModel,
     shard: &ShardedData,
+    sample: Option<&Interactions>,
     ks: &[usize],
     comm: &dyn Comm,
 ) -> gnnrec_eval::RankingMetrics {
@@ -495,13 +543,13 @@ fn evaluate(
         shard.own_users(),
         shard.n_items(),
         &shard.split.train,
-        &shard.split.test,
+        sample.unwrap_or(&shard.split.test),
         ks,
         comm,
     )
 }
 
-/// Step 5 (rank 0): the run directory's files, written beside `out` and moved into it,
+/// Step 6 (rank 0): the run directory's files, written beside `out` and moved into it,
 /// `config.json` last: a folder becomes a run (what `gnnrec eval` opens) only complete.
 fn write_run(
     out: &Path,

@@ -45,6 +45,7 @@ fn distributed(data: &Path, spec: &ModelSpec, out: &Path, n: usize) -> BTreeMap<
         monitor: Monitor::None,
         valid_fraction: 0.1,
         valid_split: ValidSplit::PerUser,
+        eval_users: None,
     };
     let runs = LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
     for r in &runs[1..] {
@@ -141,6 +142,7 @@ fn a_run_directory_already_there_is_refused_on_every_rank_and_left_alone() {
         monitor: Monitor::None,
         valid_fraction: 0.1,
         valid_split: ValidSplit::PerUser,
+        eval_users: None,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -165,6 +167,7 @@ fn a_model_without_a_distributed_form_is_refused_before_any_data_is_read() {
         monitor: Monitor::None,
         valid_fraction: 0.1,
         valid_split: ValidSplit::PerUser,
+        eval_users: None,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -248,6 +251,7 @@ fn watched_run(data: &Path, s: &ModelSpec, monitor: Monitor, out: &Path, n: usiz
         monitor,
         valid_fraction: 0.2,
         valid_split: ValidSplit::PerUser,
+        eval_users: None,
     };
     LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
 }
@@ -342,6 +346,7 @@ fn the_random_carve_out_is_refused_across_ranks_before_any_data_is_read() {
         monitor: Monitor::Validation,
         valid_fraction: 0.1,
         valid_split: ValidSplit::Random,
+        eval_users: None,
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -352,4 +357,44 @@ fn the_random_carve_out_is_refused_across_ranks_before_any_data_is_read() {
     plan.valid_fraction = 1.5;
     let errs = LocalGroup::run(1, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     assert!(errs[0].as_ref().unwrap().contains("fraction in (0, 1)"));
+}
+
+#[test]
+fn a_sample_of_test_users_is_the_single_process_sample() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 200, 120, 5_000, 6);
+    let s = spec("ease", json!({"lambda": 50.0}));
+    let single = Training::new(data.display().to_string(), s.clone())
+        .with_seed(3)
+        .with_ks(&[10, 20])
+        .with_eval_users(37)
+        .with_out(tmp.path().join("single"))
+        .run()
+        .unwrap();
+    assert!(single.metrics.evaluated_on.contains("sample of 37 of"));
+    for n in [2, 3] {
+        let out = tmp.path().join(format!("ease-{n}"));
+        let plan = DistributedTraining {
+            data: DataSource::named(data.display().to_string()),
+            spec: s.clone(),
+            seed: 3,
+            ks: vec![10, 20],
+            out: Some(out.clone()),
+            command: vec![],
+            resume: false,
+            monitor: Monitor::None,
+            valid_fraction: 0.1,
+            valid_split: ValidSplit::PerUser,
+            eval_users: Some(37),
+        };
+        let runs = LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
+        assert_eq!(runs[0].metrics.evaluated_on, single.metrics.evaluated_on);
+        assert_close(
+            &runs[0].metrics.metrics,
+            &single.metrics.metrics,
+            1e-6,
+            &format!("a sample at {n} ranks"),
+        );
+    }
 }

@@ -46,8 +46,9 @@ pub struct TrainArgs {
     /// every epoch (each rank its shard); `--distributed --resume DIR` with as many ranks
     /// continues an interrupted run. They may watch `--monitor test` or `--monitor validation
     /// --valid-split per-user` (each rank carves its users' rows: the single process's
-    /// carve-out for the seed), keeping the best epoch.
-    #[arg(long, conflicts_with_all = ["eval_users"])]
+    /// carve-out for the seed), keeping the best epoch; `--eval-users N` ranks the single
+    /// process's seeded sample of test users, each rank its own among them.
+    #[arg(long)]
     pub distributed: bool,
 
     /// Run directory to write [default: runs/<model>-<dataset>-<time>].

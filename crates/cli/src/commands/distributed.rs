@@ -18,6 +18,9 @@ fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
         if let Some(k) = &args.k {
             plan.ks = k.clone();
         }
+        if args.eval_users.is_some() {
+            plan.eval_users = args.eval_users;
+        }
         return Ok(plan);
     }
     let t = crate::commands::train::fresh(args)?;
@@ -35,6 +38,7 @@ fn plan(args: &TrainArgs) -> Result<DistributedTraining> {
         monitor: t.monitor,
         valid_fraction: t.valid_fraction,
         valid_split: t.valid_split,
+        eval_users: args.eval_users,
     })
 }
 
