@@ -15,7 +15,7 @@
 //! 4. each rank ranks its own test users (or those of the single process's seeded sample,
 //!    `--eval-users`) against every item, in rounds of
 //!    [`gnnrec_models::sharded::SCORE_BLOCK`] users per rank; the metric sums are added over
-//!    the ranks ([`evaluate_sharded`]);
+//!    the ranks ([`gnnrec_models::sharded::evaluate_sharded`]);
 //! 5. rank 0 writes the run directory a single process writes (config, id maps, weights,
 //!    serving files, metrics) plus `distributed.json` (what each rank held and sent) into a
 //!    temporary sibling folder, renamed into place only when everything is written: a
@@ -28,11 +28,17 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gnnrec_data::{Interactions, Split, registry};
+use gnnrec_data::{Interactions, registry};
 use gnnrec_dist::{Comm, CommExt, ShardedData};
-use gnnrec_models::sharded::{ShardContext, ShardedModel, evaluate_sharded, gather_history};
+use gnnrec_models::sharded::{ShardContext, gather_history};
 use gnnrec_models::{EpochRecord, ModelSpec, Weights};
 use serde::{Deserialize, Serialize};
+
+mod monitoring;
+mod test_ranking;
+
+use monitoring::{report_evaluations, watched};
+use test_ranking::{evaluate, test_sample};
 
 use crate::choices::{Monitor, ValidSplit};
 use crate::error::{Context, Result, RunError, bail};
@@ -445,108 +451,6 @@ fn load_shard(data: &DataSource, comm: &dyn Comm) -> Result<(ShardedData, &'stat
         ShardedData::from_loaded(&whole, &split, comm),
         "whole on every rank",
     ))
-}
-
-/// Step 2: what the model fits on and watches (this rank's part), and what `config.json`
-/// calls the watched set (`validation-per-user:F`, `test`, `none`, as a single process).
-fn watched<'s>(
-    split: &'s Split,
-    carved: Option<&'s Split>,
-    monitor: Monitor,
-    plan: &DistributedTraining,
-) -> (&'s Interactions, Option<&'s Interactions>, String) {
-    match (carved, monitor) {
-        (Some(c), _) => (
-            &c.train,
-            Some(&c.test),
-            format!("validation-per-user:{}", plan.valid_fraction),
-        ),
-        (None, Monitor::Test) => (&split.train, Some(&split.test), "test".into()),
-        _ => (&split.train, None, "none".into()),
-    }
-}
-
-/// Tells `say` each evaluation on the monitoring set and the epoch kept.
-fn report_evaluations(log: &[EpochRecord], label: &str, say: &mut dyn FnMut(&str)) {
-    let recall = |r: &EpochRecord| {
-        r.metrics.as_ref().and_then(|m| {
-            m.iter()
-                .find(|(k, _)| k.starts_with("recall@"))
-                .map(|(k, v)| (k.clone(), *v))
-        })
-    };
-    let mut best: Option<(String, f64, usize)> = None;
-    for r in log {
-        if let Some((k, v)) = recall(r) {
-            say(&format!("epoch {}: {k} {v:.4} on {label}", r.epoch));
-            if best.as_ref().is_none_or(|b| v > b.1) {
-                best = Some((k, v, r.epoch));
-            }
-        }
-    }
-    if let Some((k, v, e)) = best {
-        say(&format!(
-            "keeping the weights of epoch {e} ({k} {v:.4} on the monitoring set)"
-        ));
-    }
-}
-
-/// Step 4: which of this rank's test rows are scored, and what `metrics.json` calls them:
-/// every test user's (`None`), or, with `eval_users`, those of the single process's seeded
-/// sample ([`crate::source::test_users_shuffled`] of every rank's test users, gathered: 4
-/// bytes a test user, the one list every rank holds whole).
-fn test_sample(
-    shard: &ShardedData,
-    eval_users: Option<usize>,
-    seed: u64,
-    comm: &dyn Comm,
-) -> (String, Option<Interactions>) {
-    let Some(n) = eval_users else {
-        return ("test".into(), None);
-    };
-    let mut mine = shard.split.test.users.clone();
-    mine.sort_unstable();
-    mine.dedup();
-    let all: Vec<u32> = comm
-        .all_gather_bytes(&gnnrec_dist::wire::from_u32s(&mine))
-        .iter()
-        .flat_map(|b| gnnrec_dist::wire::u32s(b))
-        .collect();
-    let test = Interactions::new(all.clone(), vec![0; all.len()]);
-    let users = crate::source::test_users_shuffled(&test, seed);
-    let total = users.len();
-    if n >= total {
-        return ("test".into(), None);
-    }
-    (
-        format!("test, a seeded sample of {n} of {total} users"),
-        Some(crate::source::rows_of_users(
-            &shard.split.test,
-            &users[..n],
-            true,
-        )),
-    )
-}
-
-/// Step 5: the ranking metrics of every rank's test users (or of `sample`, its rows of a
-/// sample of them), summed over the ranks.
-fn evaluate(
-    model: &dyn ShardedModel,
-    shard: &ShardedData,
-    sample: Option<&Interactions>,
-    ks: &[usize],
-    comm: &dyn Comm,
-) -> gnnrec_eval::RankingMetrics {
-    let mut score = |users: &[u32], out: &mut [f32]| model.score_users(users, out);
-    evaluate_sharded(
-        &mut score,
-        shard.own_users(),
-        shard.n_items(),
-        &shard.split.train,
-        sample.unwrap_or(&shard.split.test),
-        ks,
-        comm,
-    )
 }
 
 /// Step 6 (rank 0): the run directory's files, written beside `out` and moved into it,
