@@ -52,6 +52,9 @@ mkdir -p .gpu/gowalla
 strip -o .gpu/gnnrec target/cuda/release/gnnrec
 gzip -9f .gpu/gnnrec
 cp "$data/gowalla/train.txt" "$data/gowalla/test.txt" .gpu/gowalla/
-grep -qx '/.gpu/' .git/info/exclude || echo '/.gpu/' >> .git/info/exclude
+# (In a worktree `.git` is a file: ask git where its exclude file is.)
+exclude=$(git rev-parse --git-path info/exclude)
+mkdir -p "$(dirname "$exclude")"
+grep -qx '/.gpu/' "$exclude" 2>/dev/null || echo '/.gpu/' >> "$exclude"
 du -sh .gpu
 echo "ready: on a lent GPU machine, run 'bash xtask/gpu/run.sh' with carry [\".gpu\"] and timeout_s 590"
