@@ -33,19 +33,31 @@ fn assert_close(got: &BTreeMap<String, f64>, want: &BTreeMap<String, f64>, tol: 
     }
 }
 
-fn distributed(data: &Path, spec: &ModelSpec, out: &Path, n: usize) -> BTreeMap<String, f64> {
-    let plan = DistributedTraining {
-        data: DataSource::named(data.display().to_string()),
-        spec: spec.clone(),
-        seed: 3,
-        ks: vec![10, 20],
-        out: Some(out.to_path_buf()),
-        command: vec!["test".into()],
+/// A plan of `spec` on `data` with no monitor, no sample and no `--out`; tests override the
+/// fields they are about.
+fn plan_of(data: &str, spec: ModelSpec) -> DistributedTraining {
+    DistributedTraining {
+        data: DataSource::named(data),
+        spec,
+        seed: 1,
+        ks: vec![20],
+        out: None,
+        command: vec![],
         resume: false,
         monitor: Monitor::None,
         valid_fraction: 0.1,
         valid_split: ValidSplit::PerUser,
         eval_users: None,
+    }
+}
+
+fn distributed(data: &Path, spec: &ModelSpec, out: &Path, n: usize) -> BTreeMap<String, f64> {
+    let plan = DistributedTraining {
+        seed: 3,
+        ks: vec![10, 20],
+        out: Some(out.to_path_buf()),
+        command: vec!["test".into()],
+        ..plan_of(&data.display().to_string(), spec.clone())
     };
     let runs = LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
     for r in &runs[1..] {
@@ -132,17 +144,8 @@ fn a_run_directory_already_there_is_refused_on_every_rank_and_left_alone() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("config.json"), "{}").unwrap();
     let plan = DistributedTraining {
-        data: DataSource::named(data.display().to_string()),
-        spec: spec("ease", json!({})),
-        seed: 1,
-        ks: vec![20],
         out: Some(out.clone()),
-        command: vec![],
-        resume: false,
-        monitor: Monitor::None,
-        valid_fraction: 0.1,
-        valid_split: ValidSplit::PerUser,
-        eval_users: None,
+        ..plan_of(&data.display().to_string(), spec("ease", json!({})))
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -156,19 +159,7 @@ fn a_run_directory_already_there_is_refused_on_every_rank_and_left_alone() {
 
 #[test]
 fn a_model_without_a_distributed_form_is_refused_before_any_data_is_read() {
-    let plan = DistributedTraining {
-        data: DataSource::named("/nonexistent/data"),
-        spec: spec("simgcl", json!({})),
-        seed: 1,
-        ks: vec![20],
-        out: None,
-        command: vec![],
-        resume: false,
-        monitor: Monitor::None,
-        valid_fraction: 0.1,
-        valid_split: ValidSplit::PerUser,
-        eval_users: None,
-    };
+    let plan = plan_of("/nonexistent/data", spec("simgcl", json!({})));
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
         let e = e.unwrap();
@@ -241,17 +232,12 @@ fn synth(dir: &Path, users: usize, items: usize, interactions: usize, seed: u64)
 /// A LightGCN training across `n` in-process ranks watching `monitor`, into `out`.
 fn watched_run(data: &Path, s: &ModelSpec, monitor: Monitor, out: &Path, n: usize) {
     let plan = DistributedTraining {
-        data: DataSource::named(data.display().to_string()),
-        spec: s.clone(),
         seed: 4,
-        ks: vec![20],
         out: Some(out.to_path_buf()),
         command: vec!["test".into()],
-        resume: false,
         monitor,
         valid_fraction: 0.2,
-        valid_split: ValidSplit::PerUser,
-        eval_users: None,
+        ..plan_of(&data.display().to_string(), s.clone())
     };
     LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
 }
@@ -336,17 +322,9 @@ fn a_watched_training_across_ranks_keeps_its_best_epoch() {
 #[test]
 fn the_random_carve_out_is_refused_across_ranks_before_any_data_is_read() {
     let mut plan = DistributedTraining {
-        data: DataSource::named("/nonexistent/data"),
-        spec: spec("lightgcn", json!({})),
-        seed: 1,
-        ks: vec![20],
-        out: None,
-        command: vec![],
-        resume: false,
         monitor: Monitor::Validation,
-        valid_fraction: 0.1,
         valid_split: ValidSplit::Random,
-        eval_users: None,
+        ..plan_of("/nonexistent/data", spec("lightgcn", json!({})))
     };
     let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     for e in errs {
@@ -376,17 +354,11 @@ fn a_sample_of_test_users_is_the_single_process_sample() {
     for n in [2, 3] {
         let out = tmp.path().join(format!("ease-{n}"));
         let plan = DistributedTraining {
-            data: DataSource::named(data.display().to_string()),
-            spec: s.clone(),
             seed: 3,
             ks: vec![10, 20],
             out: Some(out.clone()),
-            command: vec![],
-            resume: false,
-            monitor: Monitor::None,
-            valid_fraction: 0.1,
-            valid_split: ValidSplit::PerUser,
             eval_users: Some(37),
+            ..plan_of(&data.display().to_string(), s.clone())
         };
         let runs = LocalGroup::run(n, |c| plan.run(c, &mut |_| {}).unwrap());
         assert_eq!(runs[0].metrics.evaluated_on, single.metrics.evaluated_on);
