@@ -85,6 +85,18 @@ impl Interactions {
     ///
     /// This is the one duplicate rule of gnnrec; loaders apply it and report the count.
     pub fn dedup_pairs(&mut self) -> usize {
+        let keep = self.first_occurrences();
+        let removed = keep.iter().filter(|&&k| !k).count();
+        if removed > 0 {
+            let rows: Vec<usize> = (0..self.len()).filter(|&i| keep[i]).collect();
+            *self = self.select(&rows);
+        }
+        removed
+    }
+
+    /// Which rows [`Interactions::dedup_pairs`] keeps: `true` at each (user, item) pair's
+    /// first occurrence in input order.
+    pub fn first_occurrences(&self) -> Vec<bool> {
         let mut order: Vec<usize> = (0..self.len()).collect();
         order.sort_by_key(|&i| (self.users[i], self.items[i], i));
         let mut keep = vec![false; self.len()];
@@ -96,12 +108,7 @@ impl Interactions {
             }
             prev = Some(key);
         }
-        let removed = keep.iter().filter(|&&k| !k).count();
-        if removed > 0 {
-            let rows: Vec<usize> = (0..self.len()).filter(|&i| keep[i]).collect();
-            *self = self.select(&rows);
-        }
-        removed
+        keep
     }
 
     /// The preference value of interaction `i` for rating tasks: the rating if present.

@@ -170,6 +170,39 @@ pub fn adjacency_folder(name: &str, data_dir: &Path, own: &OwnData) -> Option<Pa
     }
 }
 
+/// A user's own interactions files, as [`load_with`] reads them.
+#[derive(Debug, Clone)]
+pub enum OwnFiles {
+    /// One interactions file (`--dataset FILE`), split as the split spec says.
+    One(delimited::InteractionFile),
+    /// A training file and a test file (`--train`, `--test`): the official split `files`.
+    Split {
+        /// The training file.
+        train: delimited::InteractionFile,
+        /// The test file.
+        test: delimited::InteractionFile,
+    },
+}
+
+/// The user's own interactions files behind `name` and `own` (a path to a file, read with
+/// `own`'s columns and delimiter; or `--train` and `--test`) — what a distributed run reads by
+/// byte ranges; `None` for every other dataset, and where [`load_with`] would refuse the
+/// options (its error then says why).
+pub fn own_files(name: &str, own: &OwnData) -> Option<Result<OwnFiles>> {
+    match (&own.train, &own.test) {
+        (Some(train), Some(test)) => Some(own.file(train).and_then(|train| {
+            Ok(OwnFiles::Split {
+                train,
+                test: own.file(test)?,
+            })
+        })),
+        (None, None) if known(name).is_none() && Path::new(name).is_file() => {
+            Some(own.file(Path::new(name)).map(OwnFiles::One))
+        }
+        _ => None,
+    }
+}
+
 /// The files of `name`'s split `split` when the dataset comes split into delimited files in
 /// advance (ml-100k's official splits `u1` … `ub`, `u1` by default) and is read without
 /// options — what a distributed run reads by byte ranges; `None` for every other dataset or

@@ -17,7 +17,7 @@ use gnnrec_data::{DataError, IdMap, Result, Split};
 
 use crate::comm::{Comm, CommExt};
 use crate::partition::Blocks;
-use crate::sharded::{ShardedData, to_owners};
+use crate::sharded::{ShardedData, to_owners_deduped};
 use crate::share::read_parsed;
 
 /// Loads this rank's share of the dataset in `dir` (`train.txt`, `test.txt`), named `name`;
@@ -39,15 +39,13 @@ pub fn load(dir: &Path, name: &str, comm: &dyn Comm) -> Result<ShardedData> {
     let users = IdMap::from_ints(comm.all_gather_i64s(&mine_users));
     let items = IdMap::from_ints(comm.all_gather_i64s(&mine_items));
     let blocks = Blocks::new(users.len(), comm.size());
-    let route = |a: &AdjacencyLists| {
-        let mut own = to_owners(&a.indexed(&users, &items), &blocks, comm);
-        own.dedup_pairs();
-        own
-    };
+    let route = |a: &AdjacencyLists| to_owners_deduped(&a.indexed(&users, &items), &blocks, comm);
+    let (train, train_positions) = route(&train);
+    let (test, _) = route(&test);
     let split = Split {
         name: "train".into(),
-        train: route(&train),
-        test: route(&test),
+        train,
+        test,
     };
     Ok(ShardedData {
         name: name.to_string(),
@@ -56,6 +54,7 @@ pub fn load(dir: &Path, name: &str, comm: &dyn Comm) -> Result<ShardedData> {
         blocks,
         rank: comm.rank(),
         split,
+        train_positions,
     })
 }
 
@@ -119,6 +118,8 @@ mod tests {
             };
             assert_eq!(by_user(&train), by_user(&split.train), "{n} ranks");
             assert_eq!(by_user(&test), by_user(&split.test), "{n} ranks");
+            // The repeated pair of user 5's line shifts every pair after it.
+            crate::sharded::assert_positions(&shards, &split.train);
         }
     }
 

@@ -18,7 +18,8 @@
 //! reads the LightGCN adjacency-list format by byte ranges: each rank parses only its slice
 //! of `train.txt` / `test.txt` and the rows travel to their users' owners; [`split_files::load`]
 //! reads a dataset split into two delimited files in advance (ml-100k's `u1.base` /
-//! `u1.test`) the same way.
+//! `u1.test`) the same way, and [`own_files`] a user's own CSV / TSV files (one file split at
+//! random, or a training and a test file).
 
 pub mod adjacency;
 pub mod byte_range;
@@ -26,6 +27,7 @@ pub mod carve;
 mod comm;
 mod halo;
 mod local;
+pub mod own_files;
 mod partition;
 mod sharded;
 mod share;

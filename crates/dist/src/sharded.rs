@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use gnnrec_data::{Dataset, IdMap, Interactions, Split};
 
-use crate::comm::Comm;
+use crate::comm::{Comm, CommExt};
 use crate::partition::Blocks;
 use crate::wire;
 
@@ -25,6 +25,10 @@ pub struct ShardedData {
     pub rank: usize,
     /// This rank's users' interactions (global indices), the split's name kept.
     pub split: Split,
+    /// Each row of `split.train`: its index in the single process's train, which the random
+    /// validation carve-out's shuffle indexes ([`crate::carve::carve_validation`]). Rows of a
+    /// rank keep the single process's order, so these increase.
+    pub train_positions: Vec<u64>,
 }
 
 impl ShardedData {
@@ -48,12 +52,12 @@ impl ShardedData {
     pub fn from_loaded(data: &Dataset, split: &Split, comm: &dyn Comm) -> ShardedData {
         let blocks = Blocks::new(data.n_users(), comm.size());
         let own = blocks.range(comm.rank());
-        let keep = |x: &Interactions| {
-            let rows: Vec<usize> = (0..x.len())
+        let rows_of = |x: &Interactions| -> Vec<usize> {
+            (0..x.len())
                 .filter(|&k| own.contains(&x.users[k]))
-                .collect();
-            x.select(&rows)
+                .collect()
         };
+        let (train_rows, test_rows) = (rows_of(&split.train), rows_of(&split.test));
         ShardedData {
             name: data.name.clone(),
             users: data.users.clone(),
@@ -62,29 +66,85 @@ impl ShardedData {
             rank: comm.rank(),
             split: Split {
                 name: split.name.clone(),
-                train: keep(&split.train),
-                test: keep(&split.test),
+                train: split.train.select(&train_rows),
+                test: split.test.select(&test_rows),
             },
+            train_positions: train_rows.iter().map(|&k| k as u64).collect(),
         }
     }
 }
 
-/// Sends every pair of `x` to its user's owner; returns the pairs this rank owns, from the
-/// ranks in order (each rank's pairs in its order).
-pub(crate) fn to_owners(x: &Interactions, blocks: &Blocks, comm: &dyn Comm) -> Interactions {
+/// Sends every pair of `x` — this rank's share of a file, in file order, the shares in rank
+/// order tiling the file — to its user's owner, and drops the repeated pairs as the single
+/// process drops them (first kept). Returns the pairs this rank owns (from the ranks in order,
+/// so each user's pairs in file order) and each one's index in the single process's list of
+/// the file. A collective.
+///
+/// The index: pair `k` of rank `s`'s share is the file's pair `before_s + k` (an exclusive
+/// scan of the shares' lengths); each travels with its pair (8 bytes); a kept pair's index is
+/// its number less the repeated pairs before it in the file, which every rank learns from one
+/// gather of the numbers dropped (8 bytes each; the benchmark files have none).
+pub(crate) fn to_owners_deduped(
+    x: &Interactions,
+    blocks: &Blocks,
+    comm: &dyn Comm,
+) -> (Interactions, Vec<u64>) {
+    let first = comm.exclusive_scan_u64(x.len() as u64);
     let mut to_each: Vec<Vec<u32>> = vec![Vec::new(); comm.size()];
-    for (&u, &i) in x.users.iter().zip(&x.items) {
-        let dest = &mut to_each[blocks.owner(u)];
-        dest.push(u);
-        dest.push(i);
+    for (k, (&u, &i)) in x.users.iter().zip(&x.items).enumerate() {
+        let number = first + k as u64;
+        to_each[blocks.owner(u)].extend_from_slice(&[u, i, number as u32, (number >> 32) as u32]);
     }
     let bytes: Vec<Vec<u8>> = to_each.iter().map(|v| wire::from_u32s(v)).collect();
-    let (mut users, mut items) = (Vec::new(), Vec::new());
+    let (mut users, mut items, mut numbers) = (Vec::new(), Vec::new(), Vec::new());
     for part in comm.all_to_all_bytes(&bytes) {
-        for pair in wire::u32s(&part).chunks_exact(2) {
-            users.push(pair[0]);
-            items.push(pair[1]);
+        for row in wire::u32s(&part).chunks_exact(4) {
+            users.push(row[0]);
+            items.push(row[1]);
+            numbers.push(u64::from(row[2]) | (u64::from(row[3]) << 32));
         }
     }
-    Interactions::new(users, items)
+    let own = Interactions::new(users, items);
+    let keep = own.first_occurrences();
+    let dropped: Vec<u64> = (0..own.len())
+        .filter(|&k| !keep[k])
+        .map(|k| numbers[k])
+        .collect();
+    let mut dropped: Vec<u64> = comm
+        .all_gather_bytes(&wire::from_u64s(&dropped))
+        .iter()
+        .flat_map(|b| wire::u64s(b))
+        .collect();
+    dropped.sort_unstable();
+    let rows: Vec<usize> = (0..own.len()).filter(|&k| keep[k]).collect();
+    let positions = rows
+        .iter()
+        .map(|&k| numbers[k] - dropped.partition_point(|&d| d < numbers[k]) as u64)
+        .collect();
+    (own.select(&rows), positions)
+}
+
+/// Checks that `shards` number their train rows by the single process's `train`: each row is
+/// the row of `train` at its position, a rank's positions increase, and together they are
+/// every position once.
+#[cfg(test)]
+pub(crate) fn assert_positions(shards: &[ShardedData], train: &Interactions) {
+    let n = shards.len();
+    let mut every = Vec::new();
+    for s in shards {
+        let p = &s.train_positions;
+        assert_eq!(p.len(), s.split.train.len(), "{n} ranks");
+        assert!(p.windows(2).all(|w| w[0] < w[1]), "{n} ranks: {p:?}");
+        for (k, &at) in p.iter().enumerate() {
+            let row = |x: &Interactions, r: usize| (x.users[r], x.items[r]);
+            assert_eq!(row(&s.split.train, k), row(train, at as usize), "{n} ranks");
+        }
+        every.extend_from_slice(p);
+    }
+    every.sort_unstable();
+    assert_eq!(
+        every,
+        (0..train.len() as u64).collect::<Vec<_>>(),
+        "{n} ranks"
+    );
 }

@@ -15,13 +15,13 @@ use gnnrec_data::{DataError, Interactions, Result, Split};
 
 use crate::comm::{Comm, CommExt};
 use crate::partition::Blocks;
-use crate::sharded::{ShardedData, to_owners};
+use crate::sharded::{ShardedData, to_owners_deduped};
 use crate::share::read_parsed;
 
 /// Loads this rank's share of the split `files` of dataset `name`. A collective.
 pub fn load(name: &str, files: &SplitFiles, comm: &dyn Comm) -> Result<ShardedData> {
     let blocks = Blocks::new(files.users.len(), comm.size());
-    let read = |path: &Path| -> Result<Interactions> {
+    let read = |path: &Path| -> Result<(Interactions, Vec<u64>)> {
         let mine = read_parsed(path, comm, |file, bytes, first| {
             (files.parse)(file, bytes, first, &files.users, &files.items)
         })?;
@@ -31,12 +31,10 @@ pub fn load(name: &str, files: &SplitFiles, comm: &dyn Comm) -> Result<ShardedDa
                 "the file has no data rows",
             ));
         }
-        let mut own = to_owners(&mine, &blocks, comm);
-        own.dedup_pairs();
-        Ok(own)
+        Ok(to_owners_deduped(&mine, &blocks, comm))
     };
-    let train = read(&files.train)?;
-    let test = read(&files.test)?;
+    let (train, train_positions) = read(&files.train)?;
+    let (test, _) = read(&files.test)?;
     Ok(ShardedData {
         name: name.to_string(),
         users: files.users.clone(),
@@ -48,6 +46,7 @@ pub fn load(name: &str, files: &SplitFiles, comm: &dyn Comm) -> Result<ShardedDa
             train,
             test,
         },
+        train_positions,
     })
 }
 
@@ -100,6 +99,8 @@ mod tests {
                 assert_eq!(s.split.test.users, want_test.users, "{n} ranks");
                 assert_eq!(s.split.test.items, want_test.items, "{n} ranks");
             }
+            // User 3's repeated item 1 shifts every row after it.
+            crate::sharded::assert_positions(&shards, &split.train);
         }
     }
 

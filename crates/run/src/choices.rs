@@ -27,3 +27,14 @@ pub enum ValidSplit {
     /// every such user is scored, as on gowalla / yelp2018, which have no validation split.
     PerUser,
 }
+
+impl ValidSplit {
+    /// What a run's files call a set carved this way with `fraction`: `validation:F` or
+    /// `validation-per-user:F`.
+    pub fn label(self, fraction: f64) -> String {
+        match self {
+            ValidSplit::Random => format!("validation:{fraction}"),
+            ValidSplit::PerUser => format!("validation-per-user:{fraction}"),
+        }
+    }
+}

@@ -127,6 +127,43 @@ fn distributed_models_equal_the_single_process_run_and_their_run_directory_evalu
 }
 
 #[test]
+fn a_users_own_csv_is_read_by_byte_ranges_and_gives_the_single_process_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("shop.csv");
+    // String ids, a header, repeated pairs; split at random 80/20 with seed 42 by default.
+    let mut text = String::from("user_id,item_id,timestamp\n");
+    for k in 0..6_000u64 {
+        let u = (k * 7_919) % 173;
+        let i = (u * 31 + (k * k) % 97) % 211;
+        text.push_str(&format!("cust-{u},sku-{i},{}\n", 1_600_000_000 + k));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let s = spec("ease", json!({"lambda": 50.0}));
+    let single = Training::new(csv.display().to_string(), s.clone())
+        .with_seed(3)
+        .with_ks(&[10, 20])
+        .with_out(tmp.path().join("single"))
+        .run()
+        .unwrap();
+    for n in [2, 3] {
+        let out = tmp.path().join(format!("ease-{n}"));
+        let got = distributed(&csv, &s, &out, n);
+        assert_close(&got, &single.metrics.metrics, 1e-6, &format!("{n} ranks"));
+        let report: ShardReport =
+            serde_json::from_str(&std::fs::read_to_string(out.join(DISTRIBUTED_FILE)).unwrap())
+                .unwrap();
+        assert_eq!(report.data_read, "by byte ranges");
+        let back = evaluate_run(&out, None, Some(&[10, 20])).unwrap();
+        assert_close(
+            &back.metrics.flat,
+            &got,
+            1e-6,
+            &format!("{n} ranks, evaluated back"),
+        );
+    }
+}
+
+#[test]
 fn a_run_directory_already_there_is_refused_on_every_rank_and_left_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("synth");
@@ -320,19 +357,31 @@ fn a_watched_training_across_ranks_keeps_its_best_epoch() {
 }
 
 #[test]
-fn the_random_carve_out_is_refused_across_ranks_before_any_data_is_read() {
-    let mut plan = DistributedTraining {
+fn the_random_carve_out_is_watched_across_ranks_and_a_bad_fraction_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("synth");
+    synth(&data, 200, 120, 5_000, 3);
+    let s = spec(
+        "lightgcn",
+        json!({"epochs": 2, "dim": 8, "batch": 512, "eval_every": 1, "layers": 1}),
+    );
+    let out = tmp.path().join("random");
+    let plan = DistributedTraining {
+        out: Some(out.clone()),
         monitor: Monitor::Validation,
         valid_split: ValidSplit::Random,
-        ..plan_of("/nonexistent/data", spec("lightgcn", json!({})))
+        ..plan_of(&data.display().to_string(), s.clone())
     };
-    let errs = LocalGroup::run(2, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
-    for e in errs {
-        let e = e.unwrap();
-        assert!(e.contains("--valid-split per-user"), "{e}");
-    }
-    plan.valid_split = ValidSplit::PerUser;
-    plan.valid_fraction = 1.5;
+    LocalGroup::run(3, |c| plan.run(c, &mut |_| {}).unwrap());
+    let metrics = json_of(&out.join(METRICS_FILE));
+    assert_eq!(metrics["monitor"], "validation:0.1");
+    assert_eq!(metrics["test_evaluations"], 1);
+    assert_eq!(evaluations(&out).len(), 2);
+    let mut plan = DistributedTraining {
+        valid_fraction: 1.5,
+        ..plan_of("/nonexistent/data", s)
+    };
+    plan.monitor = Monitor::Validation;
     let errs = LocalGroup::run(1, |c| plan.run(c, &mut |_| {}).err().map(|e| e.to_string()));
     assert!(errs[0].as_ref().unwrap().contains("fraction in (0, 1)"));
 }

@@ -39,15 +39,16 @@ pub struct TrainArgs {
 
     /// Train across the processes of `mpirun -n N gnnrec train --distributed …` (Open MPI;
     /// a build with `--features mpi`): each rank reads its share of the users (adjacency-list
-    /// datasets and ml-100k's official splits by byte ranges of their files), the models'
+    /// datasets, ml-100k's official splits and your own CSV / TSV files by byte ranges of
+    /// their files), the models'
     /// sums over users are all-reduced (LightGCN and MF-BPR: item rows exchanged with their
     /// owners), each rank ranks its own test users, rank 0 writes the run directory.
     /// Models: ease, gfcf, bspm, mf, lightgcn. LightGCN and MF-BPR keep a checkpoint after
     /// every epoch (each rank its shard); `--distributed --resume DIR` with as many ranks
-    /// continues an interrupted run. They may watch `--monitor test` or `--monitor validation
-    /// --valid-split per-user` (each rank carves its users' rows: the single process's
-    /// carve-out for the seed), keeping the best epoch; `--eval-users N` ranks the single
-    /// process's seeded sample of test users, each rank its own among them.
+    /// continues an interrupted run. They may watch `--monitor test` or `--monitor validation`
+    /// (each rank carves its users' rows, at random or `--valid-split per-user`: the single
+    /// process's carve-out for the seed), keeping the best epoch; `--eval-users N` ranks the
+    /// single process's seeded sample of test users, each rank its own among them.
     #[arg(long)]
     pub distributed: bool,
 

@@ -255,6 +255,11 @@ impl Table {
         Ok(table)
     }
 
+    /// How the file was read.
+    pub fn format(&self) -> TableFormat {
+        self.format
+    }
+
     /// The file's name as used in messages.
     pub fn file(&self) -> &str {
         &self.file

@@ -5,11 +5,13 @@
 //! Steps, every one a collective:
 //! 1. each rank reads its share of the data (by byte ranges: [`gnnrec_dist::adjacency::load`]
 //!    for the adjacency-list datasets, [`gnnrec_dist::split_files::load`] for ml-100k's official
-//!    splits; other formats are loaded whole on every rank and then
-//!    cut, [`ShardedData::from_loaded`]);
-//! 2. what an iterative model watches: with `--monitor validation --valid-split per-user`,
-//!    each rank carves its users' validation rows ([`gnnrec_dist::carve`]: the single
-//!    process's carve-out, the same seed); with `--monitor test`, its users' test rows;
+//!    splits, [`gnnrec_dist::own_files`] for a user's own CSV / TSV files split at random or
+//!    given as a training and a test file; other formats and splits are loaded whole on every
+//!    rank and then cut, [`ShardedData::from_loaded`]);
+//! 2. what an iterative model watches: with `--monitor validation`, each rank carves its
+//!    users' validation rows, at random or `--valid-split per-user` ([`gnnrec_dist::carve`]:
+//!    the single process's carve-out, the same seed); with `--monitor test`, its users' test
+//!    rows;
 //! 3. the model trains across ranks ([`gnnrec_models::Configured::train_sharded`]), watching
 //!    that set every `eval_every` epochs and keeping the best epoch;
 //! 4. each rank ranks its own test users (or those of the single process's seeded sample,
@@ -28,7 +30,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gnnrec_data::{Interactions, registry};
+use gnnrec_data::loaders::delimited;
+use gnnrec_data::{Interactions, SplitSpec, registry};
 use gnnrec_dist::{Comm, CommExt, ShardedData};
 use gnnrec_models::sharded::{ShardContext, gather_history};
 use gnnrec_models::{EpochRecord, ModelSpec, Weights};
@@ -101,12 +104,11 @@ pub struct DistributedTraining {
     pub command: Vec<String>,
     /// Whether this continues the interrupted run in `out` from its last checkpoint.
     pub resume: bool,
-    /// What an iterative model watches: a validation carve-out (per user), the test split,
-    /// or nothing.
+    /// What an iterative model watches: a validation carve-out, the test split, or nothing.
     pub monitor: Monitor,
     /// Share of train carved out for `Monitor::Validation`, in (0, 1).
     pub valid_fraction: f64,
-    /// How the carve-out is made: across ranks only `ValidSplit::PerUser`.
+    /// How the carve-out is made: at random or per user, as one process makes it.
     pub valid_split: ValidSplit,
     /// Rank only the single process's seeded sample of this many test users (each rank its
     /// own among them); `None`: every test user.
@@ -240,16 +242,9 @@ impl DistributedTraining {
             if !(f > 0.0 && f < 1.0) {
                 bail!("the validation carve-out must be a fraction in (0, 1), not {f}");
             }
-            if self.valid_split != ValidSplit::PerUser {
-                bail!(
-                    "a distributed run carves its validation set per user: add --valid-split \
-                     per-user (the random carve-out is one shuffle of every training \
-                     interaction, which no rank holds), or watch --monitor test or none"
-                );
-            }
         }
         let t_load = Instant::now();
-        let (shard, data_read) = load_shard(&self.data, comm)?;
+        let (mut shard, data_read) = load_shard(&self.data, comm)?;
         let load_seconds = t_load.elapsed().as_secs_f64();
         let out = self.out.clone().unwrap_or_else(|| {
             PathBuf::from("runs").join(format!(
@@ -293,13 +288,16 @@ impl DistributedTraining {
             );
         }
         let carved = (monitor == Monitor::Validation).then(|| {
-            gnnrec_dist::carve::carve_validation_per_user(
-                &shard,
-                self.valid_fraction,
-                self.seed,
-                comm,
-            )
+            let (f, seed) = (self.valid_fraction, self.seed);
+            match self.valid_split {
+                ValidSplit::Random => gnnrec_dist::carve::carve_validation(&shard, f, seed, comm),
+                ValidSplit::PerUser => {
+                    gnnrec_dist::carve::carve_validation_per_user(&shard, f, seed, comm)
+                }
+            }
         });
+        // The rows' places in the single process's train served the carve-out alone.
+        shard.train_positions = Vec::new();
         let (fit_on, watched, label) = watched(&shard.split, carved.as_ref(), monitor, self);
         let n_train = comm.sum_u64(shard.split.train.len() as u64) as usize;
         let n_test = comm.sum_u64(shard.split.test.len() as u64) as usize;
@@ -446,11 +444,51 @@ fn load_shard(data: &DataSource, comm: &dyn Comm) -> Result<(ShardedData, &'stat
             .with_context(|| format!("loading dataset `{}`", data.dataset))?;
         return Ok((shard, "by byte ranges"));
     }
+    if let Some(shard) = own_files_shard(data, comm)? {
+        return Ok((shard, "by byte ranges"));
+    }
     let (whole, split) = data.load()?;
     Ok((
         ShardedData::from_loaded(&whole, &split, comm),
         "whole on every rank",
     ))
+}
+
+/// Step 1 for a user's own files, read by byte ranges where the split allows: one file split
+/// at random (its default, or `--split random:F:S`), or a training and a test file with their
+/// own split; `None` for every other dataset or split (then loaded whole and cut).
+fn own_files_shard(data: &DataSource, comm: &dyn Comm) -> Result<Option<ShardedData>> {
+    let Some(files) = registry::own_files(&data.dataset, &data.own) else {
+        return Ok(None);
+    };
+    let loading = || format!("loading dataset `{}`", data.dataset);
+    let shard = match files.with_context(loading)? {
+        registry::OwnFiles::One(file) => {
+            let spec = match &data.split {
+                None => delimited::DEFAULT_SPLIT,
+                Some(s) => s.parse::<SplitSpec>().with_context(loading)?,
+            };
+            let SplitSpec::Random {
+                test_fraction,
+                seed,
+            } = spec
+            else {
+                return Ok(None);
+            };
+            gnnrec_dist::own_files::load(&file, test_fraction, seed, comm)
+        }
+        registry::OwnFiles::Split { train, test } => {
+            if data
+                .split
+                .as_deref()
+                .is_some_and(|s| s != delimited::FILES_SPLIT)
+            {
+                return Ok(None);
+            }
+            gnnrec_dist::own_files::load_split(&train, &test, comm)
+        }
+    };
+    Ok(Some(shard.with_context(loading)?))
 }
 
 /// Step 6 (rank 0): the run directory's files, written beside `out` and moved into it,

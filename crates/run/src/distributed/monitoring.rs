@@ -8,7 +8,8 @@ use super::DistributedTraining;
 use crate::choices::Monitor;
 
 /// Step 2: what the model fits on and watches (this rank's part), and what `config.json`
-/// calls the watched set (`validation-per-user:F`, `test`, `none`, as a single process).
+/// calls the watched set (`validation:F`, `validation-per-user:F`, `test`, `none`, as a
+/// single process).
 pub(super) fn watched<'s>(
     split: &'s Split,
     carved: Option<&'s Split>,
@@ -19,7 +20,7 @@ pub(super) fn watched<'s>(
         (Some(c), _) => (
             &c.train,
             Some(&c.test),
-            format!("validation-per-user:{}", plan.valid_fraction),
+            plan.valid_split.label(plan.valid_fraction),
         ),
         (None, Monitor::Test) => (&split.train, Some(&split.test), "test".into()),
         _ => (&split.train, None, "none".into()),

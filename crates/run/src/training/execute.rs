@@ -197,17 +197,16 @@ impl Watched {
                 if !(f > 0.0 && f < 1.0) {
                     bail!("the validation carve-out must be a fraction in (0, 1), not {f}");
                 }
-                let (carved, label) = match plan.valid_split {
-                    ValidSplit::Random => (split.carve_validation(f, plan.seed), "validation"),
-                    ValidSplit::PerUser => (
-                        split.carve_validation_per_user(f, plan.seed, data.n_users()),
-                        "validation-per-user",
-                    ),
+                let carved = match plan.valid_split {
+                    ValidSplit::Random => split.carve_validation(f, plan.seed),
+                    ValidSplit::PerUser => {
+                        split.carve_validation_per_user(f, plan.seed, data.n_users())
+                    }
                 };
                 Watched {
                     carved: Some(carved),
                     test: false,
-                    label: format!("{label}:{f}"),
+                    label: plan.valid_split.label(f),
                 }
             }
             Monitor::Test => Watched {

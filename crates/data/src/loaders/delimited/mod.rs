@@ -7,9 +7,12 @@ use crate::dataset::{Dataset, LoadReport, RatingScale};
 use crate::error::{DataError, Result};
 use crate::idmap::IdMap;
 use crate::interactions::Interactions;
-use crate::source::Source;
 use crate::split::{Split, SplitSpec};
-use crate::table::{Table, TableFormat};
+
+mod layout;
+
+use layout::read;
+pub use layout::{Columns, Layout};
 
 /// How to read a user's interactions file. `None` fields are detected:
 ///
@@ -39,9 +42,10 @@ pub struct InteractionFile {
     pub timestamp: Option<String>,
 }
 
-const USER_NAMES: [&str; 4] = ["user", "userid", "user_id", "uid"];
-const ITEM_NAMES: [&str; 6] = ["item", "itemid", "item_id", "movieid", "artistid", "iid"];
-const TIME_NAMES: [&str; 3] = ["timestamp", "time", "ts"];
+pub(crate) const USER_NAMES: [&str; 4] = ["user", "userid", "user_id", "uid"];
+pub(crate) const ITEM_NAMES: [&str; 6] =
+    ["item", "itemid", "item_id", "movieid", "artistid", "iid"];
+pub(crate) const TIME_NAMES: [&str; 3] = ["timestamp", "time", "ts"];
 
 impl InteractionFile {
     /// A file read with every setting detected.
@@ -106,14 +110,11 @@ impl InteractionFile {
     }
 }
 
-/// The columns of one interactions file, ids still as text.
-struct Columns {
-    users: Vec<String>,
-    items: Vec<String>,
-    ratings: Option<Vec<f32>>,
-    weights: Option<Vec<f32>>,
-    times: Option<Vec<i64>>,
-}
+/// The default split of a user's own interactions file: random 80/20 with seed 42.
+pub const DEFAULT_SPLIT: SplitSpec = SplitSpec::Random {
+    test_fraction: 0.2,
+    seed: 42,
+};
 
 /// Loads a user's interactions file. Ids may be integers or strings; the default split is a
 /// random 80/20 with seed 42.
@@ -157,10 +158,7 @@ pub(crate) fn own_dataset(
         item_features: None,
         rating_scale,
         official_splits: Vec::new(),
-        default_split: SplitSpec::Random {
-            test_fraction: 0.2,
-            seed: 42,
-        },
+        default_split: DEFAULT_SPLIT,
         social: None,
         report,
     }
@@ -212,7 +210,8 @@ pub fn load_split_files(train: &InteractionFile, test: &InteractionFile) -> Resu
     })
 }
 
-fn stem(path: &Path) -> String {
+/// A dataset's name from its file: the file name without its extension.
+pub fn stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "interactions".into())
@@ -241,132 +240,6 @@ fn interactions(c: &Columns, users: &IdMap, items: &IdMap) -> Interactions {
     x.weights = c.weights.clone();
     x.timestamps = c.times.clone();
     x
-}
-
-/// Reads the columns `spec` names (or detects) from its file.
-fn read(spec: &InteractionFile) -> Result<Columns> {
-    let source = Source::path(&spec.path);
-    let bytes = source.read()?;
-    let first_line = bytes
-        .split(|&b| b == b'\n')
-        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .unwrap_or(&[]);
-    let first_line = String::from_utf8_lossy(first_line).trim_end().to_string();
-    let separator = spec.separator.unwrap_or_else(|| {
-        [b'\t', b',', b';']
-            .into_iter()
-            .find(|s| first_line.as_bytes().contains(s))
-            .unwrap_or(b' ')
-    });
-    let first_fields: Vec<String> = first_line
-        .split(separator as char)
-        .map(|f| f.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    let known = |f: &String| {
-        USER_NAMES.contains(&f.as_str())
-            || ITEM_NAMES.contains(&f.as_str())
-            || TIME_NAMES.contains(&f.as_str())
-            || f == "rating"
-            || f == "weight"
-    };
-    let named = [
-        &spec.user,
-        &spec.item,
-        &spec.rating,
-        &spec.weight,
-        &spec.timestamp,
-    ]
-    .into_iter()
-    .flatten()
-    .any(|c| c.parse::<usize>().is_err());
-    let has_header = spec
-        .has_header
-        .unwrap_or_else(|| named || first_fields.iter().any(known));
-    let format = TableFormat {
-        separator,
-        has_header,
-        quoted: separator == b',',
-        encoding: Default::default(),
-        double_colon: false,
-        // The user's columns are found by name after reading: all read as text.
-        types: &[],
-    };
-    let table = Table::read(&source, format, 2)?;
-    let lower: Vec<String> = table
-        .header()
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let by_names = |names: &[&str]| lower.iter().position(|h| names.contains(&h.as_str()));
-    let pick = |given: &Option<String>,
-                names: &[&str],
-                position: Option<usize>|
-     -> Result<Option<usize>> {
-        match given {
-            Some(name) => table.column_index(name).map(Some),
-            None if has_header => Ok(by_names(names)),
-            None => Ok(position.filter(|&p| p < table.width())),
-        }
-    };
-    let user = pick(&spec.user, &USER_NAMES, Some(0))?.ok_or_else(|| {
-        DataError::file(
-            table.file(),
-            "no user column found; name it with --user-col",
-        )
-    })?;
-    let item = pick(&spec.item, &ITEM_NAMES, Some(1))?.ok_or_else(|| {
-        DataError::file(
-            table.file(),
-            "no item column found; name it with --item-col",
-        )
-    })?;
-    let rating = pick(&spec.rating, &["rating"], None)?;
-    let weight = pick(&spec.weight, &["weight"], Some(2))?;
-    let weight = weight.filter(|&w| Some(w) != rating);
-    let time = pick(&spec.timestamp, &TIME_NAMES, Some(3))?;
-
-    let text_column = |c: usize, what: &str| -> Result<Vec<String>> {
-        Ok(table
-            .texts(c, what)?
-            .into_iter()
-            .map(|t| t.trim().to_string())
-            .collect())
-    };
-    let floats = |c: usize, what: &str| -> Result<Vec<f32>> {
-        Ok(table
-            .parse_finite(c, what, f64::MIN, f64::MAX)?
-            .into_iter()
-            .map(|v| v as f32)
-            .collect())
-    };
-    Ok(Columns {
-        users: text_column(user, "user id")?,
-        items: text_column(item, "item id")?,
-        ratings: rating.map(|c| floats(c, "rating")).transpose()?,
-        weights: weight.map(|c| floats(c, "weight")).transpose()?,
-        times: time.map(|c| times(&table, c)).transpose()?,
-    })
-}
-
-/// A time column: Unix seconds, or ISO-8601 dates and date-times (`2009-04-01`,
-/// `2009-04-01T12:30:00`, with an optional `Z` or `±HH:MM` offset, or a space for the `T`).
-fn times(table: &Table, col: usize) -> Result<Vec<i64>> {
-    let texts = table.texts(col, "timestamp")?;
-    texts
-        .iter()
-        .enumerate()
-        .map(|(row, t)| {
-            let t = t.trim();
-            t.parse::<i64>().ok().or_else(|| iso8601(t)).ok_or_else(|| {
-                table.row_error(
-                    row,
-                    format!(
-                        "timestamp `{t}` is neither Unix seconds nor an ISO-8601 date or date-time"
-                    ),
-                )
-            })
-        })
-        .collect()
 }
 
 /// Unix seconds of an ISO-8601 date or date-time; `None` when it is not one.
