@@ -166,28 +166,10 @@ mod tests {
     use crate::LocalGroup;
     use gnnrec_data::Dataset;
 
-    /// Each shard of `shards` holds the rows of `split`'s users, in order, and the maps of
-    /// `whole`; their train rows are numbered by their places in `split.train`.
+    /// Each shard of `shards` is the single process's `whole` and `split` cut by user.
     fn assert_shards_are(shards: &[ShardedData], whole: &Dataset, split: &Split) {
-        for s in shards {
-            assert_eq!(s.name, whole.name);
-            assert_eq!(s.split.name, split.name);
-            assert_eq!(s.users.raw_ids(), whole.users.raw_ids());
-            assert_eq!(s.items.raw_ids(), whole.items.raw_ids());
-            let own = s.own_users();
-            let keep = |x: &Interactions| {
-                let rows: Vec<usize> = (0..x.len())
-                    .filter(|&k| own.contains(&x.users[k]))
-                    .collect();
-                let x = x.select(&rows);
-                (x.users, x.items)
-            };
-            let n = shards.len();
-            let pairs = |x: &Interactions| (x.users.clone(), x.items.clone());
-            assert_eq!(pairs(&s.split.train), keep(&split.train), "{n} ranks");
-            assert_eq!(pairs(&s.split.test), keep(&split.test), "{n} ranks");
-        }
-        crate::sharded::assert_positions(shards, &split.train);
+        assert!(shards.iter().all(|s| s.name == whole.name));
+        crate::sharded::assert_shards_of(shards, &whole.users, &whole.items, split);
     }
 
     #[test]

@@ -148,3 +148,33 @@ pub(crate) fn assert_positions(shards: &[ShardedData], train: &Interactions) {
         "{n} ranks"
     );
 }
+
+/// Checks that each of `shards` holds the single process's maps `users` and `items` and the
+/// rows of `split` whose users it owns, in `split`'s order, its train rows numbered by their
+/// places in `split.train` ([`assert_positions`]).
+#[cfg(test)]
+pub(crate) fn assert_shards_of(
+    shards: &[ShardedData],
+    users: &IdMap,
+    items: &IdMap,
+    split: &Split,
+) {
+    let n = shards.len();
+    for s in shards {
+        assert_eq!(s.split.name, split.name);
+        assert_eq!(s.users.raw_ids(), users.raw_ids());
+        assert_eq!(s.items.raw_ids(), items.raw_ids());
+        let own = s.own_users();
+        let keep = |x: &Interactions| {
+            let rows: Vec<usize> = (0..x.len())
+                .filter(|&k| own.contains(&x.users[k]))
+                .collect();
+            let x = x.select(&rows);
+            (x.users, x.items)
+        };
+        let pairs = |x: &Interactions| (x.users.clone(), x.items.clone());
+        assert_eq!(pairs(&s.split.train), keep(&split.train), "{n} ranks");
+        assert_eq!(pairs(&s.split.test), keep(&split.test), "{n} ranks");
+    }
+    assert_positions(shards, &split.train);
+}

@@ -1,5 +1,6 @@
 //! Any interactions file a user brings: CSV or TSV, with or without a header, with chosen
-//! columns for user, item and optional rating, weight and timestamp.
+//! columns for user, item and optional rating, weight and timestamp. How a file is laid out
+//! and parsed — whole, or one rank's share of its lines — is [`Layout`]'s.
 
 use std::path::{Path, PathBuf};
 
