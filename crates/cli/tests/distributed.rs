@@ -133,6 +133,7 @@ fn distributed_models_equal_one_process_on_generated_data_read_by_byte_ranges() 
     check_equal(d, "ease", &["--lambda", "100"], 1e-6, tmp.path());
     check_equal(d, "gfcf", &["--factors", "32"], 1e-6, tmp.path());
     check_equal(d, "bspm", &["--factors", "32"], 1e-6, tmp.path());
+    check_equal(d, "chebycf", &["--factors", "32"], 1e-6, tmp.path());
 }
 
 #[test]
@@ -190,6 +191,7 @@ fn distributed_models_equal_one_process_on_ml_100k() {
     check_equal("ml-100k", "ease", &[], 1e-6, tmp.path());
     check_equal("ml-100k", "gfcf", &[], 1e-6, tmp.path());
     check_equal("ml-100k", "bspm", &[], 1e-6, tmp.path());
+    check_equal("ml-100k", "chebycf", &[], 1e-6, tmp.path());
 }
 
 #[test]

@@ -202,7 +202,7 @@ fn a_model_without_a_distributed_form_is_refused_before_any_data_is_read() {
         let e = e.unwrap();
         assert!(
             e.contains("simgcl has no distributed form")
-                && e.contains("ease, gfcf, bspm, mf, lightgcn"),
+                && e.contains("ease, gfcf, bspm, chebycf, mf, lightgcn"),
             "{e}"
         );
     }

@@ -43,7 +43,7 @@ pub struct TrainArgs {
     /// their files), the models'
     /// sums over users are all-reduced (LightGCN and MF-BPR: item rows exchanged with their
     /// owners), each rank ranks its own test users, rank 0 writes the run directory.
-    /// Models: ease, gfcf, bspm, mf, lightgcn. LightGCN and MF-BPR keep a checkpoint after
+    /// Models: ease, gfcf, bspm, chebycf, mf, lightgcn. LightGCN and MF-BPR keep a checkpoint after
     /// every epoch (each rank its shard); `--distributed --resume DIR` with as many ranks
     /// continues an interrupted run. They may watch `--monitor test` or `--monitor validation`
     /// (each rank carves its users' rows, at random or `--valid-split per-user`: the single

@@ -9,6 +9,9 @@
 //! two sparse products over a block of users' vectors laid out item by item, the first a
 //! scatter over the histories' items. `K` products with `P` per user (the Chebyshev recursion
 //! `T_k = 2 L̃ T_{k−1} − T_{k−2}`), so any history is scored the same way: fold-in is native.
+//! The products' sums over users are carried in f64 and rounded once, as GF-CF's and BSPM's
+//! are, so that ranks which each add their users' share ([`super::sharded_cheby`]) give these
+//! f32 scores.
 
 use faer::{Accum, MatMut, MatRef, Par};
 use gnnrec_data::Interactions;
@@ -16,8 +19,9 @@ use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 
 use super::chebyshev;
 use super::gfcf::{FACTORS, SVD_ITERS, bytes_needed, oversample};
-use super::normalized::NormalizedRatings;
+use super::normalized::{ItemFilter, NormalizedRatings, round_into};
 use super::scorer::{loaded_parts, normalized, saved_parts};
+use super::sharded_cheby::ShardedCheby;
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
 use crate::framework::config::{ModelConfig, Range};
 use crate::framework::context::TrainContext;
@@ -25,6 +29,7 @@ use crate::framework::error::Result;
 use crate::framework::memory::DataSize;
 use crate::framework::model::{FoldIn, Model, Task, TrainedModel, Training};
 use crate::framework::observer::Observer;
+use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 
 crate::settings! {
@@ -61,14 +66,7 @@ impl ModelConfig for ChebyCfConfig {}
 #[derive(Debug, Clone)]
 pub struct ChebyScorer {
     norm: NormalizedRatings,
-    svd: TruncatedSvd,
-    /// `c_0 … c_K`.
-    coeffs: Vec<f32>,
-    /// `d_i^{-β}` (0 for an item without training interactions).
-    pre: Vec<f32>,
-    /// `d_i^{β}` (0 likewise).
-    post: Vec<f32>,
-    alpha: f32,
+    terms: ChebyTerms,
     history: Interactions,
     by_user: UserItems,
 }
@@ -95,14 +93,8 @@ impl ChebyScorer {
         seed: u64,
     ) -> Self {
         let (history, norm) = normalized(train, n_users, n_items);
-        let settings = SvdSettings {
-            k: cfg.factors,
-            oversample: oversample(cfg.factors),
-            power_iters: cfg.svd_iters,
-            seed,
-        };
-        let svd = if cfg.alpha > 0.0 && cfg.factors > 0 {
-            randomized_svd(norm.r(), norm.rt(), settings)
+        let svd = if low_pass(cfg) {
+            randomized_svd(norm.r(), norm.rt(), svd_settings(cfg, seed))
         } else {
             TruncatedSvd {
                 v: Vec::new(),
@@ -122,24 +114,10 @@ impl ChebyScorer {
         for &i in &history.items {
             degree[i as usize] += 1.0;
         }
-        let power = |e: f32| -> Vec<f32> {
-            degree
-                .iter()
-                .map(|&d| if d > 0.0 { d.powf(e) } else { 0.0 })
-                .collect()
-        };
-        let coeffs = chebyshev::coefficients(cfg.order, cfg.flatness as f64)
-            .into_iter()
-            .map(|c| c as f32)
-            .collect();
         let by_user = UserItems::new(&history, norm.n_users());
         ChebyScorer {
             norm,
-            svd,
-            coeffs,
-            pre: power(-cfg.beta),
-            post: power(cfg.beta),
-            alpha: cfg.alpha,
+            terms: ChebyTerms::new(&degree, svd, cfg),
             history,
             by_user,
         }
@@ -159,7 +137,126 @@ impl ChebyScorer {
     /// Scores every item for each history (distinct item indices) into `out`, row-major
     /// `histories.len() × n_items`.
     fn score(&self, histories: &[&[u32]], out: &mut [f32]) {
-        let (n, b, k) = (self.norm.n_items(), histories.len(), self.svd.k());
+        let s = self.terms.start(histories);
+        let (mut mid, mut acc) = (Vec::new(), Vec::new());
+        self.norm
+            .filter_histories_sum(histories, Some(self.terms.pre()), &mut mid, &mut acc);
+        let mut ps = vec![0f32; acc.len()];
+        round_into(&acc, &mut ps);
+        let series = self.terms.series(&self.norm, s, &ps, histories.len());
+        self.terms.finish(histories, &series, out);
+    }
+}
+
+/// Whether `cfg` has an ideal low-pass term (and so an SVD to fit).
+pub(super) fn low_pass(cfg: &ChebyCfConfig) -> bool {
+    cfg.alpha > 0.0 && cfg.factors > 0
+}
+
+/// The randomized SVD's settings for `cfg`.
+pub(super) fn svd_settings(cfg: &ChebyCfConfig, seed: u64) -> SvdSettings {
+    SvdSettings {
+        k: cfg.factors,
+        oversample: oversample(cfg.factors),
+        power_iters: cfg.svd_iters,
+        seed,
+    }
+}
+
+/// What ChebyCF adds to its products with `P`, in one process or across ranks: the
+/// Chebyshev coefficients, the degree normalisation and the ideal low-pass term.
+#[derive(Debug, Clone)]
+pub(super) struct ChebyTerms {
+    svd: TruncatedSvd,
+    /// `c_0 … c_K`.
+    coeffs: Vec<f32>,
+    /// `d_i^{-β}` (0 for an item without training interactions).
+    pre: Vec<f32>,
+    /// `d_i^{β}` (0 likewise).
+    post: Vec<f32>,
+    alpha: f32,
+}
+
+impl ChebyTerms {
+    /// The terms for items of training degrees `degree`, with singular vectors `svd`.
+    pub(super) fn new(degree: &[f32], svd: TruncatedSvd, cfg: &ChebyCfConfig) -> Self {
+        let power = |e: f32| -> Vec<f32> {
+            degree
+                .iter()
+                .map(|&d| if d > 0.0 { d.powf(e) } else { 0.0 })
+                .collect()
+        };
+        ChebyTerms {
+            svd,
+            coeffs: chebyshev::coefficients(cfg.order, cfg.flatness as f64)
+                .into_iter()
+                .map(|c| c as f32)
+                .collect(),
+            pre: power(-cfg.beta),
+            post: power(cfg.beta),
+            alpha: cfg.alpha,
+        }
+    }
+
+    /// The singular vectors and values.
+    pub(super) fn svd(&self) -> &TruncatedSvd {
+        &self.svd
+    }
+
+    /// `d_i^{-β}`, the weight of item `i` in a normalised history.
+    pub(super) fn pre(&self) -> &[f32] {
+        &self.pre
+    }
+
+    /// `S`, the normalised histories (`n_items × b`, item by item).
+    pub(super) fn start(&self, histories: &[&[u32]]) -> Vec<f32> {
+        let b = histories.len();
+        let mut s = vec![0f32; self.pre.len() * b];
+        for (j, h) in histories.iter().enumerate() {
+            for &i in *h {
+                s[i as usize * b + j] = self.pre[i as usize];
+            }
+        }
+        s
+    }
+
+    /// `Σ_k c_k T_k(L̃) S` for `S` (`s`, `n_items × b`) given `P S` (`ps`), the further
+    /// products with `P` by `filter`: the recursion `T_0 = S`, `T_1 = L̃ S`,
+    /// `T_k = 2 L̃ T_{k−1} − T_{k−2}`, `L̃ x = x − 2Px`.
+    pub(super) fn series(
+        &self,
+        filter: &dyn ItemFilter,
+        s: Vec<f32>,
+        ps: &[f32],
+        b: usize,
+    ) -> Vec<f32> {
+        let mut prev = s;
+        let mut acc: Vec<f32> = prev.iter().map(|&x| self.coeffs[0] * x).collect();
+        let mut mid = Vec::new();
+        let mut p = vec![0f32; prev.len()];
+        let mut cur: Vec<f32> = prev.iter().zip(ps).map(|(&s, &q)| s - 2.0 * q).collect();
+        for (a, &x) in acc.iter_mut().zip(&cur) {
+            *a += self.coeffs[1] * x;
+        }
+        for &c in &self.coeffs[2..] {
+            filter.apply(&cur, b, &mut mid, &mut p);
+            // T_k = 2(T_{k−1} − 2P T_{k−1}) − T_{k−2}, written over T_{k−2}, and added to the
+            // sum in the same pass (one sweep of the four tables, not two).
+            for (((t0, &t1), &q), a) in prev.iter_mut().zip(&cur).zip(&p).zip(acc.iter_mut()) {
+                let t = 2.0 * (t1 - 2.0 * q) - *t0;
+                *t0 = t;
+                *a += c * t;
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        acc
+    }
+
+    /// The scores of `histories` into `out` (row-major `b × n_items`): the series `acc`
+    /// (`n_items × b`, item by item, from [`ChebyTerms::series`]) plus `α S V Vᵀ`, times
+    /// `d^β`.
+    pub(super) fn finish(&self, histories: &[&[u32]], acc: &[f32], out: &mut [f32]) {
+        let (n, b, k) = (self.pre.len(), histories.len(), self.svd.k());
         assert_eq!(out.len(), n * b);
         // The ideal low-pass term: (b × k) = each normalised history times V, times Vᵀ.
         let mut dst = MatMut::from_row_major_slice_mut(out, b, n);
@@ -185,47 +282,12 @@ impl ChebyScorer {
         } else {
             dst.fill(0.0);
         }
-        let acc = self.chebyshev(histories);
         for (i, (ai, &d)) in acc.chunks_exact(b).zip(&self.post).enumerate() {
             for (j, &x) in ai.iter().enumerate() {
                 let o = &mut out[j * n + i];
                 *o = d * (*o + x);
             }
         }
-    }
-
-    /// `Σ_k c_k T_k(L̃) S` for the normalised histories `S` (`n_items × b`, item by item), by
-    /// the recursion `T_0 = S`, `T_1 = L̃ S`, `T_k = 2 L̃ T_{k−1} − T_{k−2}`, `L̃ x = x − 2Px`.
-    fn chebyshev(&self, histories: &[&[u32]]) -> Vec<f32> {
-        let (n, b) = (self.norm.n_items(), histories.len());
-        let mut prev = vec![0f32; n * b];
-        for (j, h) in histories.iter().enumerate() {
-            for &i in *h {
-                prev[i as usize * b + j] = self.pre[i as usize];
-            }
-        }
-        let mut acc: Vec<f32> = prev.iter().map(|&x| self.coeffs[0] * x).collect();
-        let mut mid = Vec::new();
-        let mut p = vec![0f32; n * b];
-        // T_1 = S − 2PS, the first product a scatter over the histories' items.
-        self.norm
-            .filter_histories(histories, Some(&self.pre), &mut mid, &mut p);
-        let mut cur: Vec<f32> = prev.iter().zip(&p).map(|(&s, &q)| s - 2.0 * q).collect();
-        for (a, &x) in acc.iter_mut().zip(&cur) {
-            *a += self.coeffs[1] * x;
-        }
-        for &c in &self.coeffs[2..] {
-            self.norm.filter(&cur, b, &mut mid, &mut p);
-            // T_k = 2(T_{k−1} − 2P T_{k−1}) − T_{k−2}, written over T_{k−2}, and added to the
-            // sum in the same pass (one sweep of the four tables, not two).
-            for (((t0, &t1), &q), a) in prev.iter_mut().zip(&cur).zip(&p).zip(acc.iter_mut()) {
-                let t = 2.0 * (t1 - 2.0 * q) - *t0;
-                *t0 = t;
-                *a += c * t;
-            }
-            std::mem::swap(&mut prev, &mut cur);
-        }
-        acc
     }
 }
 
@@ -250,7 +312,7 @@ impl TrainedModel for ChebyScorer {
     /// The singular vectors and values and the training history (the filter itself is
     /// rebuilt from the settings).
     fn weights(&self) -> Weights {
-        saved_parts(&self.svd, &self.history, self.norm.n_items())
+        saved_parts(self.terms.svd(), &self.history, self.norm.n_items())
     }
 
     fn fold_in(&self) -> Option<&dyn HistoryScorer> {
@@ -286,6 +348,15 @@ impl Model for ChebyCf {
             cfg,
             ctx.seed,
         ))
+    }
+
+    const DISTRIBUTED: bool = true;
+
+    fn train_sharded<'a>(
+        cfg: &ChebyCfConfig,
+        ctx: &ShardContext<'a>,
+    ) -> Option<Result<Box<dyn ShardedModel + 'a>>> {
+        Some(Ok(Box::new(ShardedCheby::fit(ctx, cfg))))
     }
 
     fn load(

@@ -19,6 +19,7 @@ pub mod chebyshev;
 pub mod gfcf;
 pub mod normalized;
 pub(crate) mod scorer;
+pub mod sharded_cheby;
 pub mod sharded_filter;
 pub mod sharded_ratings;
 pub mod svd;

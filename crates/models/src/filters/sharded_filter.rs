@@ -5,7 +5,8 @@
 //! linear filter `R̃ᵀ R̃ x` for all of them (in f64), one all-reduce sums the shares, the sharpening
 //! steps sum theirs the same way, and each rank keeps its own users' columns and adds the
 //! low-pass term (replicated, local). Per round the ranks exchange `n_items × B` doubles per
-//! product with `P`, `B` the round's users over all ranks.
+//! product with `P`, `B` the round's users over all ranks. ChebyCF's rounds
+//! ([`super::sharded_cheby`]) gather their histories the same way ([`round_histories`]).
 
 use gnnrec_dist::{Comm, wire};
 use gnnrec_eval::UserItems;
@@ -76,28 +77,8 @@ impl ShardedModel for ShardedFilter<'_> {
             .iter()
             .map(|&u| self.by_row.of(u - self.start))
             .collect();
-        // Every rank's histories of this round, as [len, items…] runs.
-        let mut packed = Vec::new();
-        for h in &mine {
-            packed.push(h.len() as u32);
-            packed.extend_from_slice(h);
-        }
         let comm = self.comm();
-        let all = comm.all_gather_bytes(&wire::from_u32s(&packed));
-        let mut histories: Vec<Vec<u32>> = Vec::new();
-        let mut first_mine = 0;
-        for (rank, part) in all.iter().enumerate() {
-            if rank == comm.rank() {
-                first_mine = histories.len();
-            }
-            let words = wire::u32s(part);
-            let mut at = 0;
-            while at < words.len() {
-                let len = words[at] as usize;
-                histories.push(words[at + 1..at + 1 + len].to_vec());
-                at += 1 + len;
-            }
-        }
+        let (histories, first_mine) = round_histories(&mine, comm);
         let b = histories.len();
         if b == 0 {
             return; // every rank sees the same empty round
@@ -117,14 +98,8 @@ impl ShardedModel for ShardedFilter<'_> {
             return;
         }
         self.low.score(&mine, out);
-        // This rank's columns of z.
         let bm = users.len();
-        let mut own = vec![0f32; n * bm];
-        for i in 0..n {
-            own[i * bm..(i + 1) * bm]
-                .copy_from_slice(&z[i * b + first_mine..i * b + first_mine + bm]);
-        }
-        add_item_major(&own, bm, out);
+        add_item_major(&own_columns(&z, b, first_mine, bm), bm, out);
     }
 
     fn weights(&self) -> Option<Weights> {
@@ -132,4 +107,39 @@ impl ShardedModel for ShardedFilter<'_> {
         history.dedup_pairs();
         Some(saved_parts(&self.svd, &history, self.n_items()))
     }
+}
+
+/// Every rank's histories of a scoring round (each rank brings `mine`, possibly none), in
+/// rank order, and where this rank's begin among them. A collective: the histories travel as
+/// `[len, items…]` runs of `u32`.
+pub(super) fn round_histories(mine: &[&[u32]], comm: &dyn Comm) -> (Vec<Vec<u32>>, usize) {
+    let mut packed = Vec::new();
+    for h in mine {
+        packed.push(h.len() as u32);
+        packed.extend_from_slice(h);
+    }
+    let all = comm.all_gather_bytes(&wire::from_u32s(&packed));
+    let mut histories: Vec<Vec<u32>> = Vec::new();
+    let mut first_mine = 0;
+    for (rank, part) in all.iter().enumerate() {
+        if rank == comm.rank() {
+            first_mine = histories.len();
+        }
+        let words = wire::u32s(part);
+        let mut at = 0;
+        while at < words.len() {
+            let len = words[at] as usize;
+            histories.push(words[at + 1..at + 1 + len].to_vec());
+            at += 1 + len;
+        }
+    }
+    (histories, first_mine)
+}
+
+/// Columns `first..first + bm` of `z` (`n × b`, item by item), item by item (`n × bm`).
+pub(super) fn own_columns(z: &[f32], b: usize, first: usize, bm: usize) -> Vec<f32> {
+    z.chunks_exact(b)
+        .flat_map(|row| &row[first..first + bm])
+        .copied()
+        .collect()
 }

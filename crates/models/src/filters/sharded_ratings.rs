@@ -16,6 +16,8 @@ pub struct ShardRatings<'a> {
     pub norm: NormalizedRatings,
     /// The distinct training pairs, in local rows.
     pub local: Interactions,
+    /// Each item's training degree over every rank's rows.
+    pub item_degree: Vec<f32>,
     comm: &'a dyn Comm,
     n_users: usize,
 }
@@ -35,6 +37,7 @@ impl<'a> ShardRatings<'a> {
         ShardRatings {
             norm,
             local,
+            item_degree: di,
             comm: ctx.comm,
             n_users: ctx.n_users,
         }

@@ -83,9 +83,14 @@ fn every_distributed_model_scores_as_the_single_process_one_at_1_2_and_4_ranks()
             "bspm",
             json!({"factors": 5, "early_merge": false, "solver": "euler"}),
         ),
+        ("chebycf", json!({"factors": 6, "order": 5, "alpha": 0.3})),
+        ("chebycf", json!({"factors": 6, "order": 2, "alpha": 0.0})),
     ];
     let names: Vec<&str> = registry::distributed_models();
-    assert_eq!(names, vec!["ease", "gfcf", "bspm", "mf", "lightgcn"]);
+    assert_eq!(
+        names,
+        vec!["ease", "gfcf", "bspm", "chebycf", "mf", "lightgcn"]
+    );
     for (name, values) in cases {
         let values = values.as_object().unwrap().clone();
         for n in [1, 2, 4] {

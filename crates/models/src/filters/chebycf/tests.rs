@@ -65,7 +65,7 @@ fn scores_equal_a_dense_f64_reference() {
         },
     ] {
         let f = ChebyScorer::fit(&x, nu, ni, &cfg, 1);
-        let want = dense_scores(&x, nu, ni, &f.svd.v, &cfg);
+        let want = dense_scores(&x, nu, ni, &f.terms.svd().v, &cfg);
         let mut got = vec![0f32; nu * ni];
         f.score_users(&users, &mut got);
         let scale = (0..nu * ni)
