@@ -255,6 +255,32 @@ impl Csr {
             });
     }
 
+    /// [`Csr::spmm_wide`] rounded to f32 as each row is finished: the same f32 result without
+    /// an f64 table, for a product whose sums are all in this process (each row's f64 sums
+    /// live in a scratch row of `d` doubles per thread).
+    pub fn spmm_wide_rounded<T: crate::wide_row_kernel::Widen>(
+        &self,
+        x: &[T],
+        d: usize,
+        out: &mut [f32],
+    ) {
+        assert_eq!(x.len(), self.n_cols * d);
+        assert_eq!(out.len(), self.n_rows * d);
+        out.par_chunks_mut(d.max(1))
+            .with_min_len(64)
+            .enumerate()
+            .for_each_init(
+                || vec![0f64; d],
+                |acc, (r, o)| {
+                    let (cols, vals) = self.row(r);
+                    crate::wide_row_kernel::row_times_wide(cols, vals, x, d, acc);
+                    for (o, &a) in o.iter_mut().zip(acc.iter()) {
+                        *o = a as f32;
+                    }
+                },
+            );
+    }
+
     /// [`Csr::spmm`], then `then(r, row)` on each output row `r` while it is still in cache
     /// (a fused epilogue, e.g. adding a term to some rows).
     pub fn spmm_then(
@@ -361,6 +387,33 @@ mod tests {
             assert_eq!(sd[k * 3..k * 3 + 3], d[r * 3..r * 3 + 3]);
         }
         assert_eq!(s.nnz(), 6);
+    }
+
+    #[test]
+    fn the_rounded_wide_product_is_the_wide_product_rounded_bit_for_bit() {
+        // 200 rows of up to 12 terms; widths below, at and above the kernel's blocks.
+        let (rows, cols) = (200u32, 50u32);
+        let (mut r, mut c, mut v) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..rows {
+            for k in 0..(i % 13) {
+                r.push(i);
+                c.push((i * 7 + k * 11) % cols);
+                v.push(1.0 / (1.0 + (i + k) as f32).sqrt());
+            }
+        }
+        let m = Csr::from_triplets(rows as usize, cols as usize, &r, &c, &v);
+        for d in [1usize, 5, 32, 41] {
+            let x: Vec<f32> = (0..cols as usize * d)
+                .map(|k| ((k * 31 % 97) as f32 - 48.0) / 9.0)
+                .collect();
+            let mut wide = vec![0f64; rows as usize * d];
+            m.spmm_wide(&x, d, &mut wide);
+            let mut rounded = vec![1f32; rows as usize * d];
+            m.spmm_wide_rounded(&x, d, &mut rounded);
+            for (a, &w) in rounded.iter().zip(&wide) {
+                assert_eq!(a.to_bits(), (w as f32).to_bits(), "d = {d}");
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 
 use super::chebyshev;
 use super::gfcf::{FACTORS, SVD_ITERS, bytes_needed, oversample};
-use super::normalized::{ItemFilter, NormalizedRatings, round_into};
+use super::normalized::{ItemFilter, NormalizedRatings};
 use super::scorer::{loaded_parts, normalized, saved_parts};
 use super::sharded_cheby::ShardedCheby;
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
@@ -138,11 +138,10 @@ impl ChebyScorer {
     /// `histories.len() × n_items`.
     fn score(&self, histories: &[&[u32]], out: &mut [f32]) {
         let s = self.terms.start(histories);
-        let (mut mid, mut acc) = (Vec::new(), Vec::new());
+        let mut mid = Vec::new();
+        let mut ps = vec![0f32; s.len()];
         self.norm
-            .filter_histories_sum(histories, Some(self.terms.pre()), &mut mid, &mut acc);
-        let mut ps = vec![0f32; acc.len()];
-        round_into(&acc, &mut ps);
+            .filter_histories(histories, Some(self.terms.pre()), &mut mid, &mut ps);
         let series = self.terms.series(&self.norm, s, &ps, histories.len());
         self.terms.finish(histories, &series, out);
     }

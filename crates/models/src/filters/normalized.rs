@@ -13,13 +13,11 @@ pub trait ItemFilter {
     fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]);
 }
 
-/// GF-CF's and BSPM's products: summed in f64 ([`NormalizedRatings::filter_sum`]), so that a
-/// distributed run, whose ranks each add their users' share, rounds to the same f32 scores.
+/// The filters' products: summed in f64 ([`NormalizedRatings::filter`]), so that a distributed
+/// run, whose ranks each add their users' share, rounds to the same f32 scores.
 impl ItemFilter for NormalizedRatings {
     fn apply(&self, x: &[f32], b: usize, scratch: &mut Vec<f32>, out: &mut [f32]) {
-        let mut acc = Vec::new();
-        self.filter_sum(x, b, scratch, &mut acc);
-        round_into(&acc, out);
+        self.filter(x, b, scratch, out);
     }
 }
 
@@ -119,11 +117,13 @@ impl NormalizedRatings {
     }
 
     /// `out = P x` for `x` of `n_items × b` (row-major: column `j` is one score vector),
-    /// as `R̃ᵀ (R̃ x)`, with `mid` (`n_users × b`) as scratch.
+    /// as `R̃ᵀ (R̃ x)`, with `mid` (`n_users × b`) as scratch; `R̃ᵀ`'s sums over users are
+    /// carried in f64 and rounded row by row ([`NormalizedRatings::filter_sum`] rounded, with
+    /// no f64 table): the f32 result a distributed run's ranks get from their shares.
     pub fn filter(&self, x: &[f32], b: usize, mid: &mut Vec<f32>, out: &mut [f32]) {
         mid.resize(self.n_users() * b, 0.0);
         self.r.spmm(x, b, mid);
-        self.rt.spmm(mid, b, out);
+        self.rt.spmm_wide_rounded(mid, b, out);
     }
 
     /// [`NormalizedRatings::filter`] with the sums over users carried in f64 (`acc`, resized
@@ -140,8 +140,9 @@ impl NormalizedRatings {
 
     /// `out = P X` where column `j` of `X` (`n_items × b`, `b = histories.len()`) is the
     /// vector of `histories[j]` (distinct items): 1 at each, or `item_weight[i]` at item `i`
-    /// where weights are given; `mid` is scratch as in [`NormalizedRatings::filter`]. The
-    /// first product is a scatter over the histories' items, cheaper than a dense one.
+    /// where weights are given; `mid` is scratch and the sums are rounded as in
+    /// [`NormalizedRatings::filter`]. The first product is a scatter over the histories'
+    /// items, cheaper than a dense one.
     pub fn filter_histories(
         &self,
         histories: &[&[u32]],
@@ -150,7 +151,7 @@ impl NormalizedRatings {
         out: &mut [f32],
     ) {
         self.scatter_histories(histories, item_weight, mid);
-        self.rt.spmm(mid, histories.len(), out);
+        self.rt.spmm_wide_rounded(mid, histories.len(), out);
     }
 
     /// [`NormalizedRatings::filter_histories`] with the sums over users carried in f64, as

@@ -6,7 +6,7 @@ use gnnrec_data::Interactions;
 use gnnrec_eval::{HistoryScorer, Scorer, UserItems};
 use serde::{Deserialize, Serialize};
 
-use super::normalized::{ItemFilter, NormalizedRatings, round_into};
+use super::normalized::{ItemFilter, NormalizedRatings};
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd};
 use crate::framework::error::Result;
 use crate::framework::weights::Weights;
@@ -119,11 +119,10 @@ impl FilterScorer {
         self.low.score(histories, out);
         // Linear filter, item by item (column j is history j), summed in f64 as a
         // distributed run's ranks sum it, then sharpened.
-        let (mut mid, mut acc) = (Vec::new(), Vec::new());
+        let mut mid = Vec::new();
         let mut z = vec![0f32; n * b];
         self.norm
-            .filter_histories_sum(histories, None, &mut mid, &mut acc);
-        round_into(&acc, &mut z);
+            .filter_histories(histories, None, &mut mid, &mut z);
         if let Some(sh) = self.sharpening {
             sharpen(&self.norm, sh, &mut z, b);
         }
