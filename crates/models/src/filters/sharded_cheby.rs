@@ -7,27 +7,17 @@
 //! rounded — the single process's product. Each rank then keeps its own users' columns and adds
 //! the low-pass term (replicated, local).
 
-use gnnrec_data::Interactions;
-use gnnrec_dist::Comm;
-use gnnrec_eval::UserItems;
-
 use super::chebycf::{ChebyCfConfig, ChebyTerms, low_pass, svd_settings};
-use super::normalized::round_into;
-use super::scorer::saved_parts;
-use super::sharded_filter::{own_columns, round_histories};
-use super::sharded_ratings::ShardRatings;
+use super::sharded_filter::own_columns;
+use super::sharded_ratings::{Round, ShardRatings};
 use super::svd::{TruncatedSvd, randomized_svd_of};
-use crate::framework::sharded::{ShardContext, ShardedModel, gather_history};
+use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 
 /// ChebyCF trained across ranks.
 pub struct ShardedCheby<'a> {
     ratings: ShardRatings<'a>,
     terms: ChebyTerms,
-    /// Training items by local row.
-    by_row: UserItems,
-    start: u32,
-    history: Interactions,
 }
 
 impl<'a> ShardedCheby<'a> {
@@ -44,15 +34,8 @@ impl<'a> ShardedCheby<'a> {
         };
         ShardedCheby {
             terms: ChebyTerms::new(&ratings.item_degree, svd, cfg),
-            by_row: UserItems::new(&ratings.local, ratings.norm.n_users()),
-            start: ctx.own.start,
-            history: ctx.train.clone(),
             ratings,
         }
-    }
-
-    fn comm(&self) -> &'a dyn Comm {
-        self.ratings.comm()
     }
 }
 
@@ -63,26 +46,19 @@ impl ShardedModel for ShardedCheby<'_> {
 
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
         assert_eq!(out.len(), users.len() * self.n_items());
-        let mine: Vec<&[u32]> = users
-            .iter()
-            .map(|&u| self.by_row.of(u - self.start))
-            .collect();
-        let comm = self.comm();
-        let (histories, first_mine) = round_histories(&mine, comm);
-        let b = histories.len();
-        if b == 0 {
+        let mine = self.ratings.histories(users);
+        let Some(Round {
+            histories,
+            first_mine,
+            px,
+        }) = self.ratings.round_product(&mine, Some(self.terms.pre()))
+        else {
             return; // every rank sees the same empty round
-        }
+        };
+        let b = histories.len();
         let refs: Vec<&[u32]> = histories.iter().map(Vec::as_slice).collect();
         let s = self.terms.start(&refs);
-        let (mut mid, mut acc) = (Vec::new(), Vec::new());
-        self.ratings
-            .norm
-            .filter_histories_sum(&refs, Some(self.terms.pre()), &mut mid, &mut acc);
-        comm.all_reduce_f64(&mut acc);
-        let mut ps = vec![0f32; acc.len()];
-        round_into(&acc, &mut ps);
-        let series = self.terms.series(&self.ratings, s, &ps, b);
+        let series = self.terms.series(&self.ratings, s, &px, b);
         if users.is_empty() {
             return;
         }
@@ -92,8 +68,6 @@ impl ShardedModel for ShardedCheby<'_> {
     }
 
     fn weights(&self) -> Option<Weights> {
-        let mut history = gather_history(&self.history, self.comm())?;
-        history.dedup_pairs();
-        Some(saved_parts(self.terms.svd(), &history, self.n_items()))
+        self.ratings.weights(self.terms.svd())
     }
 }

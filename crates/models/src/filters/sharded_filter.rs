@@ -6,16 +6,12 @@
 //! steps sum theirs the same way, and each rank keeps its own users' columns and adds the
 //! low-pass term (replicated, local). Per round the ranks exchange `n_items × B` doubles per
 //! product with `P`, `B` the round's users over all ranks. ChebyCF's rounds
-//! ([`super::sharded_cheby`]) gather their histories the same way ([`round_histories`]).
+//! ([`super::sharded_cheby`]) gather their histories the same way ([`ShardRatings::round_product`]).
 
-use gnnrec_dist::{Comm, wire};
-use gnnrec_eval::UserItems;
-
-use super::normalized::round_into;
-use super::scorer::{LowPass, Sharpening, add_item_major, saved_parts, sharpen};
-use super::sharded_ratings::ShardRatings;
+use super::scorer::{LowPass, Sharpening, add_item_major, sharpen};
+use super::sharded_ratings::{Round, ShardRatings};
 use super::svd::{SvdSettings, TruncatedSvd, randomized_svd_of};
-use crate::framework::sharded::{ShardContext, ShardedModel, gather_history};
+use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 
 /// A graph filter trained across ranks.
@@ -24,10 +20,6 @@ pub struct ShardedFilter<'a> {
     svd: TruncatedSvd,
     low: LowPass,
     sharpening: Option<Sharpening>,
-    /// Training items by local row.
-    by_row: UserItems,
-    start: u32,
-    history: gnnrec_data::Interactions,
 }
 
 impl<'a> ShardedFilter<'a> {
@@ -48,20 +40,12 @@ impl<'a> ShardedFilter<'a> {
             sharpening,
             &ratings,
         );
-        let by_row = UserItems::new(&ratings.local, ratings.norm.n_users());
         ShardedFilter {
             svd,
             low,
             sharpening,
-            by_row,
-            start: ctx.own.start,
-            history: ctx.train.clone(),
             ratings,
         }
-    }
-
-    fn comm(&self) -> &'a dyn Comm {
-        self.ratings.comm()
     }
 }
 
@@ -73,24 +57,16 @@ impl ShardedModel for ShardedFilter<'_> {
     fn score_users(&self, users: &[u32], out: &mut [f32]) {
         let n = self.n_items();
         assert_eq!(out.len(), users.len() * n);
-        let mine: Vec<&[u32]> = users
-            .iter()
-            .map(|&u| self.by_row.of(u - self.start))
-            .collect();
-        let comm = self.comm();
-        let (histories, first_mine) = round_histories(&mine, comm);
-        let b = histories.len();
-        if b == 0 {
+        let mine = self.ratings.histories(users);
+        let Some(Round {
+            histories,
+            first_mine,
+            px: mut z,
+        }) = self.ratings.round_product(&mine, None)
+        else {
             return; // every rank sees the same empty round
-        }
-        let refs: Vec<&[u32]> = histories.iter().map(Vec::as_slice).collect();
-        let (mut mid, mut acc) = (Vec::new(), Vec::new());
-        self.ratings
-            .norm
-            .filter_histories_sum(&refs, None, &mut mid, &mut acc);
-        comm.all_reduce_f64(&mut acc);
-        let mut z = vec![0f32; n * b];
-        round_into(&acc, &mut z);
+        };
+        let b = histories.len();
         if let Some(sh) = self.sharpening {
             sharpen(&self.ratings, sh, &mut z, b);
         }
@@ -103,37 +79,8 @@ impl ShardedModel for ShardedFilter<'_> {
     }
 
     fn weights(&self) -> Option<Weights> {
-        let mut history = gather_history(&self.history, self.comm())?;
-        history.dedup_pairs();
-        Some(saved_parts(&self.svd, &history, self.n_items()))
+        self.ratings.weights(&self.svd)
     }
-}
-
-/// Every rank's histories of a scoring round (each rank brings `mine`, possibly none), in
-/// rank order, and where this rank's begin among them. A collective: the histories travel as
-/// `[len, items…]` runs of `u32`.
-pub(super) fn round_histories(mine: &[&[u32]], comm: &dyn Comm) -> (Vec<Vec<u32>>, usize) {
-    let mut packed = Vec::new();
-    for h in mine {
-        packed.push(h.len() as u32);
-        packed.extend_from_slice(h);
-    }
-    let all = comm.all_gather_bytes(&wire::from_u32s(&packed));
-    let mut histories: Vec<Vec<u32>> = Vec::new();
-    let mut first_mine = 0;
-    for (rank, part) in all.iter().enumerate() {
-        if rank == comm.rank() {
-            first_mine = histories.len();
-        }
-        let words = wire::u32s(part);
-        let mut at = 0;
-        while at < words.len() {
-            let len = words[at] as usize;
-            histories.push(words[at + 1..at + 1 + len].to_vec());
-            at += 1 + len;
-        }
-    }
-    (histories, first_mine)
 }
 
 /// Columns `first..first + bm` of `z` (`n × b`, item by item), item by item (`n × bm`).

@@ -5,10 +5,14 @@ use faer::{Mat, MatRef};
 use gnnrec_data::Interactions;
 use gnnrec_dist::{Comm, wire};
 
+use gnnrec_eval::UserItems;
+
 use super::NormalizedRatings;
 use super::normalized::{ItemFilter, round_into};
-use super::svd::{SvdOperator, orthonormal};
-use crate::framework::sharded::{ShardContext, shard_degrees};
+use super::scorer::saved_parts;
+use super::svd::{SvdOperator, TruncatedSvd, orthonormal};
+use crate::framework::sharded::{ShardContext, gather_history, shard_degrees};
+use crate::framework::weights::Weights;
 
 /// This rank's rows of `R̃` (local row `u − own.start` for user `u`), with the ranks.
 pub struct ShardRatings<'a> {
@@ -18,6 +22,10 @@ pub struct ShardRatings<'a> {
     pub local: Interactions,
     /// Each item's training degree over every rank's rows.
     pub item_degree: Vec<f32>,
+    /// Training items by local row.
+    by_row: UserItems,
+    /// The first user held here (local row 0).
+    start: u32,
     comm: &'a dyn Comm,
     n_users: usize,
 }
@@ -34,10 +42,13 @@ impl<'a> ShardRatings<'a> {
         local.dedup_pairs();
         let (du, di) = shard_degrees(&local, n_rows, ctx.n_items, ctx.comm);
         let norm = NormalizedRatings::from_degrees(&local, n_rows, &du, &di);
+        let by_row = UserItems::new(&local, n_rows);
         ShardRatings {
             norm,
             local,
             item_degree: di,
+            by_row,
+            start,
             comm: ctx.comm,
             n_users: ctx.n_users,
         }
@@ -47,6 +58,84 @@ impl<'a> ShardRatings<'a> {
     pub fn comm(&self) -> &'a dyn Comm {
         self.comm
     }
+
+    /// The training items of each of `users` (held here), distinct.
+    pub fn histories(&self, users: &[u32]) -> Vec<&[u32]> {
+        users
+            .iter()
+            .map(|&u| self.by_row.of(u - self.start))
+            .collect()
+    }
+
+    /// The start of a scoring round, in which every rank brings the histories `mine` of a
+    /// block of its users (possibly none): every rank's histories, gathered, and `P X` for
+    /// their vectors (`item_weight[i]` at item `i`, or 1), each rank's share summed in f64 by
+    /// one all-reduce and rounded — the single process's product. `None` when no rank brings a
+    /// user. A collective.
+    pub fn round_product(&self, mine: &[&[u32]], item_weight: Option<&[f32]>) -> Option<Round> {
+        let (histories, first_mine) = round_histories(mine, self.comm);
+        if histories.is_empty() {
+            return None;
+        }
+        let refs: Vec<&[u32]> = histories.iter().map(Vec::as_slice).collect();
+        let (mut mid, mut acc) = (Vec::new(), Vec::new());
+        self.norm
+            .filter_histories_sum(&refs, item_weight, &mut mid, &mut acc);
+        self.comm.all_reduce_f64(&mut acc);
+        let mut px = vec![0f32; acc.len()];
+        round_into(&acc, &mut px);
+        Some(Round {
+            histories,
+            first_mine,
+            px,
+        })
+    }
+
+    /// What a filter saves (on rank 0; `None` elsewhere): the singular vectors and values and
+    /// every rank's training pairs, gathered. A collective.
+    pub fn weights(&self, svd: &TruncatedSvd) -> Option<Weights> {
+        let mut mine = self.local.clone();
+        mine.users.iter_mut().for_each(|u| *u += self.start);
+        let history = gather_history(&mine, self.comm)?;
+        Some(saved_parts(svd, &history, self.norm.n_items()))
+    }
+}
+
+/// A scoring round across ranks ([`ShardRatings::round_product`]).
+pub struct Round {
+    /// Every rank's histories, in rank order.
+    pub histories: Vec<Vec<u32>>,
+    /// Where this rank's begin among them.
+    pub first_mine: usize,
+    /// `P X` for their vectors, `n_items × histories.len()`, item by item.
+    pub px: Vec<f32>,
+}
+
+/// Every rank's histories of a scoring round (each rank brings `mine`, possibly none), in
+/// rank order, and where this rank's begin among them. A collective: the histories travel as
+/// `[len, items…]` runs of `u32`.
+fn round_histories(mine: &[&[u32]], comm: &dyn Comm) -> (Vec<Vec<u32>>, usize) {
+    let mut packed = Vec::new();
+    for h in mine {
+        packed.push(h.len() as u32);
+        packed.extend_from_slice(h);
+    }
+    let all = comm.all_gather_bytes(&wire::from_u32s(&packed));
+    let mut histories: Vec<Vec<u32>> = Vec::new();
+    let mut first_mine = 0;
+    for (rank, part) in all.iter().enumerate() {
+        if rank == comm.rank() {
+            first_mine = histories.len();
+        }
+        let words = wire::u32s(part);
+        let mut at = 0;
+        while at < words.len() {
+            let len = words[at] as usize;
+            histories.push(words[at + 1..at + 1 + len].to_vec());
+            at += 1 + len;
+        }
+    }
+    (histories, first_mine)
 }
 
 impl ItemFilter for ShardRatings<'_> {
