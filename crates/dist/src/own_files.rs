@@ -21,7 +21,7 @@ use std::path::Path;
 
 use gnnrec_data::loaders::delimited::{self, Columns, FILES_SPLIT, InteractionFile, Layout};
 use gnnrec_data::split::partition;
-use gnnrec_data::{DataError, IdMap, Interactions, Result, Split, SplitSpec};
+use gnnrec_data::{DataError, IdMap, Result, Split, SplitSpec};
 
 use crate::carve::{is_picked, picked_below, picked_on_root};
 use crate::comm::{Comm, CommExt};
@@ -43,7 +43,7 @@ pub fn load(
     let users = agree_ids(&columns.users, comm);
     let items = agree_ids(&columns.items, comm);
     let blocks = Blocks::new(users.len(), comm.size());
-    let (own, places) = to_owners_deduped(&indexed(&columns, &users, &items), &blocks, comm);
+    let (own, places) = to_owners_deduped(&columns.indexed(&users, &items), &blocks, comm);
     let n = comm.sum_u64(own.len() as u64);
     let picked = picked_on_root(n, test_fraction, seed, comm);
     let is_test: Vec<bool> = places.iter().map(|&p| is_picked(&picked, p)).collect();
@@ -81,16 +81,10 @@ pub fn load_split(
     let te = read_columns(test, comm)?;
     let users = agree_ids(tr.users.iter().chain(&te.users), comm);
     let items = agree_ids(tr.items.iter().chain(&te.items), comm);
-    if tr.ratings.is_some() != te.ratings.is_some() || tr.times.is_some() != te.times.is_some() {
-        return Err(DataError::file(
-            test.path.display().to_string(),
-            "the test file's columns (rating, time) differ from the train file's",
-        ));
-    }
+    te.check_alike(&tr, &test.path)?;
     let blocks = Blocks::new(users.len(), comm.size());
-    let (train_x, train_positions) =
-        to_owners_deduped(&indexed(&tr, &users, &items), &blocks, comm);
-    let (test_x, _) = to_owners_deduped(&indexed(&te, &users, &items), &blocks, comm);
+    let (train_x, train_positions) = to_owners_deduped(&tr.indexed(&users, &items), &blocks, comm);
+    let (test_x, _) = to_owners_deduped(&te.indexed(&users, &items), &blocks, comm);
     Ok(ShardedData {
         name: delimited::stem(&train.path),
         users,
@@ -143,21 +137,6 @@ fn agree_ids<'a>(ids: impl IntoIterator<Item = &'a String>, comm: &dyn Comm) -> 
         .collect();
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     IdMap::from_texts(all.iter().copied())
-}
-
-/// `columns`' pairs as indices of `users` and `items` (which hold every id).
-fn indexed(columns: &Columns, users: &IdMap, items: &IdMap) -> Interactions {
-    fn texts(v: &[String]) -> Vec<&str> {
-        v.iter().map(String::as_str).collect()
-    }
-    Interactions::new(
-        users
-            .indices_of_texts(&texts(&columns.users))
-            .expect("the map holds every rank's ids"),
-        items
-            .indices_of_texts(&texts(&columns.items))
-            .expect("the map holds every rank's ids"),
-    )
 }
 
 #[cfg(test)]

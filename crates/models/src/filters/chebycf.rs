@@ -93,14 +93,7 @@ impl ChebyScorer {
         seed: u64,
     ) -> Self {
         let (history, norm) = normalized(train, n_users, n_items);
-        let svd = if low_pass(cfg) {
-            randomized_svd(norm.r(), norm.rt(), svd_settings(cfg, seed))
-        } else {
-            TruncatedSvd {
-                v: Vec::new(),
-                s: Vec::new(),
-            }
-        };
+        let svd = cheby_svd(cfg, seed, |s| randomized_svd(norm.r(), norm.rt(), s));
         Self::from_parts(history, norm, svd, cfg)
     }
 
@@ -147,18 +140,25 @@ impl ChebyScorer {
     }
 }
 
-/// Whether `cfg` has an ideal low-pass term (and so an SVD to fit).
-pub(super) fn low_pass(cfg: &ChebyCfConfig) -> bool {
-    cfg.alpha > 0.0 && cfg.factors > 0
-}
-
-/// The randomized SVD's settings for `cfg`.
-pub(super) fn svd_settings(cfg: &ChebyCfConfig, seed: u64) -> SvdSettings {
-    SvdSettings {
-        k: cfg.factors,
-        oversample: oversample(cfg.factors),
-        power_iters: cfg.svd_iters,
-        seed,
+/// The singular vectors `cfg`'s low-pass term needs — none when it has none (`alpha` or
+/// `factors` 0) — as `svd` computes them with `cfg`'s settings.
+pub(super) fn cheby_svd(
+    cfg: &ChebyCfConfig,
+    seed: u64,
+    svd: impl FnOnce(SvdSettings) -> TruncatedSvd,
+) -> TruncatedSvd {
+    if cfg.alpha > 0.0 && cfg.factors > 0 {
+        svd(SvdSettings {
+            k: cfg.factors,
+            oversample: oversample(cfg.factors),
+            power_iters: cfg.svd_iters,
+            seed,
+        })
+    } else {
+        TruncatedSvd {
+            v: Vec::new(),
+            s: Vec::new(),
+        }
     }
 }
 

@@ -7,10 +7,10 @@
 //! rounded — the single process's product. Each rank then keeps its own users' columns and adds
 //! the low-pass term (replicated, local).
 
-use super::chebycf::{ChebyCfConfig, ChebyTerms, low_pass, svd_settings};
+use super::chebycf::{ChebyCfConfig, ChebyTerms, cheby_svd};
 use super::sharded_filter::own_columns;
 use super::sharded_ratings::{Round, ShardRatings};
-use super::svd::{TruncatedSvd, randomized_svd_of};
+use super::svd::randomized_svd_of;
 use crate::framework::sharded::{ShardContext, ShardedModel};
 use crate::framework::weights::Weights;
 
@@ -24,14 +24,7 @@ impl<'a> ShardedCheby<'a> {
     /// Fits ChebyCF on `ctx`'s shard: item degrees and the SVD summed over the ranks.
     pub fn fit(ctx: &ShardContext<'a>, cfg: &ChebyCfConfig) -> ShardedCheby<'a> {
         let ratings = ShardRatings::new(ctx);
-        let svd = if low_pass(cfg) {
-            randomized_svd_of(&ratings, svd_settings(cfg, ctx.seed))
-        } else {
-            TruncatedSvd {
-                v: Vec::new(),
-                s: Vec::new(),
-            }
-        };
+        let svd = cheby_svd(cfg, ctx.seed, |s| randomized_svd_of(&ratings, s));
         ShardedCheby {
             terms: ChebyTerms::new(&ratings.item_degree, svd, cfg),
             ratings,

@@ -4,7 +4,6 @@
 use faer::{Mat, MatRef};
 use gnnrec_data::Interactions;
 use gnnrec_dist::{Comm, wire};
-
 use gnnrec_eval::UserItems;
 
 use super::NormalizedRatings;

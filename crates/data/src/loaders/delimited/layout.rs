@@ -7,9 +7,12 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 
 use super::{ITEM_NAMES, InteractionFile, TIME_NAMES, USER_NAMES, iso8601};
 use crate::error::{DataError, Result};
+use crate::idmap::IdMap;
+use crate::interactions::Interactions;
 use crate::source::Source;
 use crate::table::{Table, TableFormat};
 
@@ -26,6 +29,42 @@ pub struct Columns {
     pub weights: Option<Vec<f32>>,
     /// Unix seconds, where a time column is read.
     pub times: Option<Vec<i64>>,
+}
+
+impl Columns {
+    /// The rows as interactions: ids as indices of `users` and `items` (which must hold every
+    /// id), the values columns kept.
+    pub fn indexed(&self, users: &IdMap, items: &IdMap) -> Interactions {
+        fn texts(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        let mut x = Interactions::new(
+            users
+                .indices_of_texts(&texts(&self.users))
+                .expect("the map holds every id"),
+            items
+                .indices_of_texts(&texts(&self.items))
+                .expect("the map holds every id"),
+        );
+        x.ratings = self.ratings.clone();
+        x.weights = self.weights.clone();
+        x.timestamps = self.times.clone();
+        x
+    }
+
+    /// These columns, read from the test file `test_file`, against the training file's
+    /// `train`: a split's two files must both have, or both lack, ratings and times.
+    pub fn check_alike(&self, train: &Columns, test_file: &Path) -> Result<()> {
+        if self.ratings.is_some() != train.ratings.is_some()
+            || self.times.is_some() != train.times.is_some()
+        {
+            return Err(DataError::file(
+                test_file.display().to_string(),
+                "the test file's columns (rating, time) differ from the train file's",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// How an interactions file is laid out: its format (the separator, whether its first
@@ -255,16 +294,6 @@ impl Layout {
             weights: self.weight.map(|c| floats(c, "weight")).transpose()?,
             times: self.time.map(|c| times(table, c)).transpose()?,
         })
-    }
-
-    /// Whether a rating column is read.
-    pub fn has_ratings(&self) -> bool {
-        self.rating.is_some()
-    }
-
-    /// Whether a time column is read.
-    pub fn has_times(&self) -> bool {
-        self.time.is_some()
     }
 }
 

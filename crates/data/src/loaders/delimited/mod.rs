@@ -123,7 +123,7 @@ pub fn load(spec: &InteractionFile) -> Result<Dataset> {
     let c = read(spec)?;
     let users = IdMap::from_texts(c.users.iter().map(String::as_str));
     let items = IdMap::from_texts(c.items.iter().map(String::as_str));
-    let mut x = interactions(&c, &users, &items);
+    let mut x = c.indexed(&users, &items);
     let rating_scale = c.ratings.as_deref().map(scale_of);
     let report = LoadReport {
         duplicates_removed: x.dedup_pairs(),
@@ -176,14 +176,9 @@ pub fn load_split_files(train: &InteractionFile, test: &InteractionFile) -> Resu
     let te = read(test)?;
     let users = IdMap::from_texts(tr.users.iter().chain(&te.users).map(String::as_str));
     let items = IdMap::from_texts(tr.items.iter().chain(&te.items).map(String::as_str));
-    if tr.ratings.is_some() != te.ratings.is_some() || tr.times.is_some() != te.times.is_some() {
-        return Err(DataError::file(
-            test.path.display().to_string(),
-            "the test file's columns (rating, time) differ from the train file's",
-        ));
-    }
-    let mut train_x = interactions(&tr, &users, &items);
-    let mut test_x = interactions(&te, &users, &items);
+    te.check_alike(&tr, &test.path)?;
+    let mut train_x = tr.indexed(&users, &items);
+    let mut test_x = te.indexed(&users, &items);
     let report = LoadReport {
         duplicates_removed: train_x.dedup_pairs() + test_x.dedup_pairs(),
         notes: Vec::new(),
@@ -224,23 +219,6 @@ pub(crate) fn scale_of(r: &[f32]) -> RatingScale {
         .iter()
         .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     RatingScale { min: lo, max: hi }
-}
-
-fn interactions(c: &Columns, users: &IdMap, items: &IdMap) -> Interactions {
-    let u: Vec<&str> = c.users.iter().map(String::as_str).collect();
-    let i: Vec<&str> = c.items.iter().map(String::as_str).collect();
-    let mut x = Interactions::new(
-        users
-            .indices_of_texts(&u)
-            .expect("map built from these ids"),
-        items
-            .indices_of_texts(&i)
-            .expect("map built from these ids"),
-    );
-    x.ratings = c.ratings.clone();
-    x.weights = c.weights.clone();
-    x.timestamps = c.times.clone();
-    x
 }
 
 /// Unix seconds of an ISO-8601 date or date-time; `None` when it is not one.
